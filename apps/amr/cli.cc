@@ -1,0 +1,63 @@
+/*
+ * Copyright 2026 gr-amrcompress authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "cli.h"
+#include <unistd.h>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+namespace amr {
+
+bool parse(const std::string& cmd,
+           const std::string& usage,
+           const std::vector<std::string>& args,
+           po::options_description& opts,
+           const po::positional_options_description& pos,
+           po::variables_map& vm)
+{
+    opts.add_options()("help,h", "show this help");
+    po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+    if (vm.count("help")) {
+        std::cout << "usage: amr " << cmd << " " << usage << "\n\n" << opts << "\n";
+        return false;
+    }
+    po::notify(vm);
+    return true;
+}
+
+progress::progress(std::string w)
+    : what(std::move(w)),
+      start(std::chrono::steady_clock::now()),
+      last(start),
+      tty(isatty(fileno(stderr)))
+{
+}
+
+void progress::operator()(size_t done, size_t total)
+{
+    auto now = std::chrono::steady_clock::now();
+    double el = std::chrono::duration<double>(now - start).count();
+    bool final = done >= total;
+    if (!final && now - last < std::chrono::milliseconds(tty ? 200 : 5000))
+        return;
+    last = now;
+    double eta = done ? el * (total - done) / done : 0;
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "%s: %zu/%zu (%.0f%%) elapsed %.1fs ETA %.1fs",
+                  what.c_str(), done, total, total ? 100.0 * done / total : 100.0, el, eta);
+    std::cerr << (tty ? "\r" : "") << buf << (tty && !final ? "" : "\n") << std::flush;
+}
+
+std::vector<std::string> split_list(const std::string& s)
+{
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    for (std::string item; std::getline(ss, item, ',');)
+        if (!item.empty())
+            out.push_back(item);
+    return out;
+}
+
+} // namespace amr

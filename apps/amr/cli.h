@@ -1,0 +1,57 @@
+/*
+ * Copyright 2026 gr-amrcompress authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Shared pieces of the amr command-line tool.
+ */
+#ifndef INCLUDED_AMR_CLI_H
+#define INCLUDED_AMR_CLI_H
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace amr {
+
+namespace po = boost::program_options;
+
+//! One subcommand: `amr <name> ...`. Returns the process exit code.
+struct command {
+    const char* name;
+    const char* summary;
+    int (*run)(const std::vector<std::string>& args);
+};
+
+const std::vector<command>& commands();
+
+/*!
+ * Parses args against opts (+ positionals); prints help and returns false when
+ * --help was given. Throws po::error on bad usage.
+ */
+bool parse(const std::string& cmd,
+           const std::string& usage,
+           const std::vector<std::string>& args,
+           po::options_description& opts,
+           const po::positional_options_description& pos,
+           po::variables_map& vm);
+
+//! Progress on stderr: rewritten in place on a terminal, a line every few seconds otherwise.
+class progress
+{
+public:
+    explicit progress(std::string what);
+    void operator()(size_t done, size_t total);
+
+private:
+    std::string what;
+    std::chrono::steady_clock::time_point start, last;
+    bool tty;
+};
+
+//! "a,b,c" -> {a, b, c}
+std::vector<std::string> split_list(const std::string& s);
+
+} // namespace amr
+
+#endif

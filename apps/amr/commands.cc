@@ -1,0 +1,28 @@
+/*
+ * Copyright 2026 gr-amrcompress authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The registry of subcommands: adding one is a file and a line here.
+ */
+#include "cli.h"
+
+namespace amr {
+
+int cmd_gen(const std::vector<std::string>&);
+int cmd_info(const std::vector<std::string>&);
+int cmd_convert(const std::vector<std::string>&);
+int cmd_subset(const std::vector<std::string>&);
+
+const std::vector<command>& commands()
+{
+    static const std::vector<command> c = {
+        { "gen", "generate an RML2016.10a-style dataset with GNU Radio", cmd_gen },
+        { "info", "summarise a dataset and check its labels", cmd_info },
+        { "convert", "RML2016 pickle / SigMF <-> dataset", cmd_convert },
+        { "subset", "select frames (index file, class, SNR, split) into a new file",
+          cmd_subset },
+    };
+    return c;
+}
+
+} // namespace amr

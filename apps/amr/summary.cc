@@ -1,0 +1,85 @@
+/*
+ * Copyright 2026 gr-amrcompress authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "summary.h"
+#include <gnuradio/amrcompress/error.h>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+
+namespace amr {
+
+using json = nlohmann::json;
+
+json dataset_summary(const gr::amrcompress::dataset_reader& ds)
+{
+    const auto& info = ds.info();
+    std::set<float> snrs(ds.snr_db().begin(), ds.snr_db().end());
+    std::map<float, size_t> snr_col;
+    for (float s : snrs)
+        snr_col.emplace(s, snr_col.size());
+    std::vector<std::vector<size_t>> counts(info.classes.size(),
+                                            std::vector<size_t>(snrs.size(), 0));
+    for (size_t i = 0; i < ds.size(); i++)
+        counts[ds.labels()[i]][snr_col[ds.snr_db()[i]]]++;
+    json j = { { "file", ds.path() },
+               { "frames", ds.size() },
+               { "frame_length", info.frame_length },
+               { "classes", info.classes },
+               { "snrs_db", std::vector<float>(snrs.begin(), snrs.end()) },
+               { "counts", counts },
+               { "sample_rate", info.sample_rate },
+               { "center_freq", info.center_freq },
+               { "source", info.source },
+               { "normalisation", info.normalisation },
+               { "frame_metadata", ds.has_frame_metadata() } };
+    if (!info.generator.empty())
+        j["generator"] = json::parse(info.generator, nullptr, false);
+    return j;
+}
+
+void print_summary(const json& s, std::ostream& os)
+{
+    os << s["file"].get<std::string>() << ": " << s["frames"] << " frames of "
+       << s["frame_length"] << " complex samples, " << s["classes"].size()
+       << " classes, " << s["snrs_db"].size() << " SNRs\n";
+    os << "  source: " << s["source"].get<std::string>() << "\n";
+    os << "  normalisation: " << s["normalisation"].get<std::string>()
+       << ", sample rate: " << s["sample_rate"].get<double>() << " Hz\n";
+    os << "  frames per class x SNR (dB):\n";
+    char buf[64];
+    os << "    " << std::string(10, ' ');
+    for (const auto& snr : s["snrs_db"]) {
+        std::snprintf(buf, sizeof buf, "%6g", snr.get<double>());
+        os << buf;
+    }
+    os << "\n";
+    for (size_t c = 0; c < s["classes"].size(); c++) {
+        std::snprintf(buf, sizeof buf, "    %-10s", s["classes"][c].get<std::string>().c_str());
+        os << buf;
+        for (const auto& n : s["counts"][c]) {
+            std::snprintf(buf, sizeof buf, "%6zu", n.get<size_t>());
+            os << buf;
+        }
+        os << "\n";
+    }
+}
+
+void write_json(const json& j, const std::string& path)
+{
+    if (path == "-") {
+        std::cout << j.dump(2) << "\n";
+        return;
+    }
+    std::ofstream f(path);
+    if (!f)
+        throw gr::amrcompress::input_error(path, "cannot create JSON output");
+    f << j.dump(2) << "\n";
+    if (!f.flush())
+        throw gr::amrcompress::input_error(path, "write failed");
+}
+
+} // namespace amr

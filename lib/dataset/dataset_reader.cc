@@ -1,0 +1,363 @@
+/*
+ * Copyright 2026 gr-amrcompress authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "hdf5_layout.h"
+#include <gnuradio/amrcompress/dataset_reader.h>
+#include <gnuradio/amrcompress/error.h>
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <numeric>
+#include <set>
+
+namespace gr {
+namespace amrcompress {
+
+using lock_t = std::lock_guard<std::recursive_mutex>;
+
+struct dataset_reader::impl {
+    std::string path;
+    H5::H5File file;
+    H5::DataSet x;
+    dataset_info info;
+    size_t n = 0;
+    std::vector<int32_t> labels;
+    std::vector<float> snr;
+    std::vector<double> capture_time;
+    std::vector<int64_t> capture_id;
+    bool has_meta = false;
+
+    [[noreturn]] void fail(const std::string& problem) const
+    {
+        throw input_error(path, problem);
+    }
+
+    std::vector<hsize_t> dims_of(const H5::DataSet& ds) const
+    {
+        H5::DataSpace sp = ds.getSpace();
+        int rank = sp.getSimpleExtentNdims();
+        std::vector<hsize_t> dims(rank);
+        sp.getSimpleExtentDims(dims.data());
+        return dims;
+    }
+
+    H5::DataSet open_required(const char* name) const
+    {
+        if (!file.nameExists(name))
+            fail(std::string("missing dataset '") + name +
+                 "' (expected the RML2018.01a layout: X float32 [N, L, 2], "
+                 "Y one-hot [N, C], Z SNR [N, 1])");
+        return file.openDataSet(name);
+    }
+
+    void open_and_validate()
+    {
+        x = open_required(h5::X);
+        H5::DataSet y = open_required(h5::Y);
+        H5::DataSet z = open_required(h5::Z);
+
+        auto xd = dims_of(x);
+        if (xd.size() != 3 || xd[2] != 2 || xd[1] == 0)
+            fail("X has shape " + shape_str(xd) + ", expected [N, L, 2] with L > 0");
+        if (x.getTypeClass() != H5T_FLOAT)
+            fail("X must hold floating-point samples");
+        n = xd[0];
+        info.frame_length = xd[1];
+
+        auto yd = dims_of(y);
+        if (yd.size() != 2 || yd[1] == 0)
+            fail("Y has shape " + shape_str(yd) + ", expected one-hot [N, C]");
+        if (yd[0] != n)
+            fail("X has " + std::to_string(n) + " frames but Y has " +
+                 std::to_string(yd[0]) + " rows");
+        auto zd = dims_of(z);
+        if (!((zd.size() == 2 && zd[1] == 1) || zd.size() == 1))
+            fail("Z has shape " + shape_str(zd) + ", expected SNR [N, 1]");
+        if (zd[0] != n)
+            fail("X has " + std::to_string(n) + " frames but Z has " +
+                 std::to_string(zd[0]) + " rows");
+
+        read_metadata(yd[1]);
+        read_labels(y, yd[1]);
+        read_snr(z);
+        read_frame_metadata();
+    }
+
+    static std::string shape_str(const std::vector<hsize_t>& d)
+    {
+        std::string s = "[";
+        for (size_t i = 0; i < d.size(); i++)
+            s += (i ? ", " : "") + std::to_string(d[i]);
+        return s + "]";
+    }
+
+    void read_metadata(size_t n_classes)
+    {
+        if (h5::has_attr(file, h5::A_CLASSES)) {
+            info.classes = h5::read_string_list_attr(file, h5::A_CLASSES);
+        } else if (n_classes == rml2018_classes().size()) {
+            info.classes = rml2018_classes();
+            info.source = "RML2018.01a layout without class names (documented order)";
+        } else if (n_classes == rml2016_classes().size()) {
+            info.classes = rml2016_classes();
+            info.source = "RML2016.10a class order assumed (no class names in file)";
+        } else {
+            fail("no 'classes' attribute and Y width " + std::to_string(n_classes) +
+                 " matches no known dataset; add the class names as a 'classes' "
+                 "string attribute");
+        }
+        if (info.classes.size() != n_classes)
+            fail("'classes' attribute names " + std::to_string(info.classes.size()) +
+                 " classes but Y has " + std::to_string(n_classes) + " columns");
+        std::set<std::string> seen;
+        for (const auto& c : info.classes) {
+            if (c.empty())
+                fail("'classes' attribute contains an empty class name");
+            if (!seen.insert(c).second)
+                fail("'classes' attribute names class '" + c + "' twice");
+        }
+        auto str = [&](const char* a, std::string& dst) {
+            if (h5::has_attr(file, a))
+                dst = h5::read_string_attr(file, a);
+        };
+        auto num = [&](const char* a, double& dst) {
+            if (h5::has_attr(file, a))
+                dst = h5::read_double_attr(file, a);
+        };
+        str(h5::A_SOURCE, info.source);
+        str(h5::A_NORMALISATION, info.normalisation);
+        str(h5::A_GENERATOR, info.generator);
+        str(h5::A_DESCRIPTION, info.description);
+        num(h5::A_SAMPLE_RATE, info.sample_rate);
+        num(h5::A_CENTER_FREQ, info.center_freq);
+        if (info.normalisation.empty())
+            info.normalisation = "unknown";
+    }
+
+    void read_labels(const H5::DataSet& y, size_t c)
+    {
+        labels.resize(n);
+        const size_t rows = std::max<size_t>(1, (1 << 20) / c);
+        std::vector<double> buf;
+        for (size_t first = 0; first < n; first += rows) {
+            size_t cnt = std::min(rows, n - first);
+            buf.resize(cnt * c);
+            hsize_t off[2] = { first, 0 }, count[2] = { cnt, c };
+            H5::DataSpace fs = y.getSpace();
+            fs.selectHyperslab(H5S_SELECT_SET, count, off);
+            H5::DataSpace ms(2, count);
+            y.read(buf.data(), H5::PredType::NATIVE_DOUBLE, ms, fs);
+            for (size_t r = 0; r < cnt; r++) {
+                const double* row = buf.data() + r * c;
+                int hot = -1;
+                for (size_t k = 0; k < c; k++) {
+                    if (row[k] == 1.0 && hot < 0)
+                        hot = static_cast<int>(k);
+                    else if (row[k] != 0.0)
+                        hot = -2;
+                }
+                if (hot < 0)
+                    fail("Y row " + std::to_string(first + r) +
+                         " is not one-hot (exactly one 1 and the rest 0)");
+                labels[first + r] = hot;
+            }
+        }
+    }
+
+    void read_snr(const H5::DataSet& z)
+    {
+        snr.resize(n);
+        // Our files keep the unrounded SNR beside the RML2018-compatible Z.
+        H5::DataSet src = z;
+        if (file.nameExists(h5::SNR_DB)) {
+            src = file.openDataSet(h5::SNR_DB);
+            if (dims_of(src) != std::vector<hsize_t>{ n })
+                fail("'snr_db' has shape " + shape_str(dims_of(src)) + ", expected [" +
+                     std::to_string(n) + "]");
+        }
+        if (n)
+            src.read(snr.data(), H5::PredType::NATIVE_FLOAT);
+        for (size_t i = 0; i < n; i++)
+            if (!std::isfinite(snr[i]))
+                fail("SNR of frame " + std::to_string(i) + " is not a finite number");
+    }
+
+    void read_frame_metadata()
+    {
+        bool t = file.nameExists(h5::CAPTURE_TIME), id = file.nameExists(h5::CAPTURE_ID);
+        if (!t && !id)
+            return;
+        if (!(t && id))
+            fail("per-frame metadata needs both 'capture_time' and 'capture_id'");
+        H5::DataSet dt = file.openDataSet(h5::CAPTURE_TIME);
+        H5::DataSet di = file.openDataSet(h5::CAPTURE_ID);
+        if (dims_of(dt) != std::vector<hsize_t>{ n } ||
+            dims_of(di) != std::vector<hsize_t>{ n })
+            fail("per-frame metadata must have one entry per frame (" +
+                 std::to_string(n) + ")");
+        capture_time.resize(n);
+        capture_id.resize(n);
+        if (n) {
+            dt.read(capture_time.data(), H5::PredType::NATIVE_DOUBLE);
+            di.read(capture_id.data(), H5::PredType::NATIVE_INT64);
+        }
+        has_meta = true;
+    }
+
+    //! Reads frames [first, first+count) into dst (count*L*2 floats).
+    void read_run(size_t first, size_t count, float* dst) const
+    {
+        const size_t L = info.frame_length;
+        try {
+            hsize_t off[3] = { first, 0, 0 }, cnt[3] = { count, L, 2 };
+            H5::DataSpace fs = x.getSpace();
+            fs.selectHyperslab(H5S_SELECT_SET, cnt, off);
+            H5::DataSpace ms(3, cnt);
+            x.read(dst, H5::PredType::NATIVE_FLOAT, ms, fs);
+        } catch (const H5::Exception& e) {
+            fail("reading frames " + std::to_string(first) + ".." +
+                 std::to_string(first + count - 1) +
+                 " failed: the data is corrupt or the file is truncated (" +
+                 e.getDetailMsg() + ")");
+        }
+        for (size_t i = 0; i < count * L * 2; i++)
+            if (!std::isfinite(dst[i]))
+                fail("frame " + std::to_string(first + i / (L * 2)) +
+                     " contains NaN or Inf samples");
+    }
+
+    void fill_labels(frame_block& b, size_t idx) const
+    {
+        b.labels.push_back(labels[idx]);
+        b.snr_db.push_back(snr[idx]);
+        if (has_meta) {
+            b.capture_time.push_back(capture_time[idx]);
+            b.capture_id.push_back(capture_id[idx]);
+        }
+    }
+};
+
+dataset_reader::dataset_reader(const std::string& path) : d(std::make_unique<impl>())
+{
+    d->path = path;
+    {
+        std::ifstream probe(path, std::ios::binary);
+        if (!probe)
+            throw input_error(path, "cannot open (no such file or not readable)");
+    }
+    h5::silence_library_errors();
+    lock_t lock(h5::library_mutex());
+    try {
+        if (!H5::H5File::isHdf5(path))
+            throw input_error(path, "not an HDF5 file (or its header is corrupt)");
+        d->file.openFile(path, H5F_ACC_RDONLY);
+    } catch (const H5::Exception& e) {
+        throw input_error(path,
+                          "cannot open as HDF5: the file is truncated or corrupt (" +
+                              e.getDetailMsg() + ")");
+    }
+    try {
+        d->open_and_validate();
+    } catch (const H5::Exception& e) {
+        throw input_error(path,
+                          "invalid dataset structure or corrupt metadata (" +
+                              e.getDetailMsg() + ")");
+    }
+}
+
+dataset_reader::~dataset_reader()
+{
+    lock_t lock(h5::library_mutex());
+    d.reset();
+}
+
+const std::string& dataset_reader::path() const { return d->path; }
+const dataset_info& dataset_reader::info() const { return d->info; }
+size_t dataset_reader::size() const { return d->n; }
+const std::vector<int32_t>& dataset_reader::labels() const { return d->labels; }
+const std::vector<float>& dataset_reader::snr_db() const { return d->snr; }
+bool dataset_reader::has_frame_metadata() const { return d->has_meta; }
+const std::vector<double>& dataset_reader::capture_time() const { return d->capture_time; }
+const std::vector<int64_t>& dataset_reader::capture_id() const { return d->capture_id; }
+
+frame_block dataset_reader::read(size_t first, size_t count) const
+{
+    if (first > d->n || count > d->n - first)
+        throw input_error(d->path,
+                          "frame range " + std::to_string(first) + "+" +
+                              std::to_string(count) + " is outside the " +
+                              std::to_string(d->n) + " frames");
+    frame_block b;
+    b.frame_length = d->info.frame_length;
+    b.iq.resize(count * b.frame_length * 2);
+    b.reserve(count);
+    if (count) {
+        lock_t lock(h5::library_mutex());
+        d->read_run(first, count, b.iq.data());
+    }
+    for (size_t i = first; i < first + count; i++)
+        d->fill_labels(b, i);
+    return b;
+}
+
+frame_block dataset_reader::read_indices(const std::vector<size_t>& indices) const
+{
+    const size_t L2 = d->info.frame_length * 2;
+    for (size_t i : indices)
+        if (i >= d->n)
+            throw input_error(d->path,
+                              "frame index " + std::to_string(i) + " is outside the " +
+                                  std::to_string(d->n) + " frames");
+    // Read in file order, in runs, then scatter into the requested order.
+    std::vector<size_t> order(indices.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        return indices[a] < indices[b];
+    });
+    frame_block b;
+    b.frame_length = d->info.frame_length;
+    b.iq.resize(indices.size() * L2);
+    std::vector<float> run;
+    constexpr size_t max_gap = 32; // reading a few unwanted frames beats a new hyperslab
+    lock_t lock(h5::library_mutex());
+    for (size_t s = 0; s < order.size();) {
+        size_t e = s + 1;
+        while (e < order.size() && indices[order[e]] - indices[order[e - 1]] <= max_gap &&
+               indices[order[e]] - indices[order[s]] < 8192)
+            e++;
+        size_t first = indices[order[s]], last = indices[order[e - 1]];
+        run.resize((last - first + 1) * L2);
+        d->read_run(first, last - first + 1, run.data());
+        for (size_t k = s; k < e; k++)
+            std::copy_n(run.data() + (indices[order[k]] - first) * L2,
+                        L2,
+                        b.iq.data() + order[k] * L2);
+        s = e;
+    }
+    b.reserve(indices.size());
+    for (size_t i : indices)
+        d->fill_labels(b, i);
+    return b;
+}
+
+void dataset_reader::for_each_block(
+    const std::vector<size_t>& indices,
+    size_t chunk_frames,
+    const std::function<void(const frame_block&, size_t)>& fn) const
+{
+    chunk_frames = std::max<size_t>(1, chunk_frames);
+    if (indices.empty()) {
+        for (size_t first = 0; first < d->n; first += chunk_frames)
+            fn(read(first, std::min(chunk_frames, d->n - first)), first);
+        return;
+    }
+    for (size_t pos = 0; pos < indices.size(); pos += chunk_frames) {
+        size_t cnt = std::min(chunk_frames, indices.size() - pos);
+        std::vector<size_t> part(indices.begin() + pos, indices.begin() + pos + cnt);
+        fn(read_indices(part), pos);
+    }
+}
+
+} // namespace amrcompress
+} // namespace gr

@@ -1,0 +1,219 @@
+/*
+ * Copyright 2026 gr-amrcompress authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "transmitters.h"
+#include "synthetic_audio.h"
+#include <gnuradio/amrcompress/error.h>
+#include <gnuradio/analog/cpfsk_bc.h>
+#include <gnuradio/analog/frequency_modulator_fc.h>
+#include <gnuradio/blocks/add_const_ff.h>
+#include <gnuradio/blocks/float_to_complex.h>
+#include <gnuradio/blocks/packed_to_unpacked.h>
+#include <gnuradio/blocks/vector_source.h>
+#include <gnuradio/digital/chunks_to_symbols.h>
+#include <gnuradio/filter/firdes.h>
+#include <gnuradio/filter/hilbert_fc.h>
+#include <gnuradio/filter/iir_filter_ffd.h>
+#include <gnuradio/filter/interp_fir_filter.h>
+#include <gnuradio/filter/pfb_arb_resampler_ccf.h>
+#include <cmath>
+#include <complex>
+#include <map>
+#include <random>
+
+namespace gr {
+namespace amrcompress {
+namespace gen {
+
+namespace {
+
+using cplx = std::complex<float>;
+
+// Unit-average-power constellations. Labels of random bits need no Gray code.
+std::vector<cplx> psk(int m, double rot = 0.0)
+{
+    std::vector<cplx> pts;
+    for (int k = 0; k < m; k++)
+        pts.push_back(std::polar(1.0f, float(2 * M_PI * k / m + rot)));
+    return pts;
+}
+
+std::vector<cplx> pam(int m)
+{
+    std::vector<cplx> pts;
+    double e = (double(m) * m - 1) / 3.0;
+    for (int k = 0; k < m; k++)
+        pts.emplace_back(float((2 * k - m + 1) / std::sqrt(e)), 0.0f);
+    return pts;
+}
+
+std::vector<cplx> qam(int m)
+{
+    int side = static_cast<int>(std::lround(std::sqrt(m)));
+    double e = 2.0 * (double(side) * side - 1) / 3.0;
+    std::vector<cplx> pts;
+    for (int i = 0; i < side; i++)
+        for (int q = 0; q < side; q++)
+            pts.emplace_back(float((2 * i - side + 1) / std::sqrt(e)),
+                             float((2 * q - side + 1) / std::sqrt(e)));
+    return pts;
+}
+
+const std::map<std::string, std::vector<cplx>>& linear_constellations()
+{
+    static const std::map<std::string, std::vector<cplx>> c = {
+        { "BPSK", psk(2) },  { "QPSK", psk(4, M_PI / 4) }, { "8PSK", psk(8) },
+        { "PAM4", pam(4) },  { "QAM16", qam(16) },        { "QAM64", qam(64) },
+    };
+    return c;
+}
+
+std::vector<uint8_t> random_bytes(size_t n, uint64_t seed)
+{
+    std::mt19937_64 rng(seed);
+    std::vector<uint8_t> b(n);
+    for (auto& v : b)
+        v = static_cast<uint8_t>(rng() >> 56);
+    return b;
+}
+
+int bits_per_symbol(size_t m) { return static_cast<int>(std::lround(std::log2(m))); }
+
+// PSK/PAM/QAM: bits -> symbols -> RRC pulse shaping at sps (pfb_arb_resampler,
+// 32 filters, 11 symbols per filter, alpha 0.35, as the original).
+std::vector<basic_block_sptr>
+linear(const std::vector<cplx>& pts, size_t n_out, const transmitter_params& p)
+{
+    const int k = bits_per_symbol(pts.size());
+    const size_t symbols = n_out / p.sps + 256;
+    const int nfilts = 32;
+    auto taps = filter::firdes::root_raised_cosine(
+        nfilts, nfilts, 1.0, 0.35, nfilts * 11 * p.sps);
+    return {
+        blocks::vector_source_b::make(random_bytes(symbols * k / 8 + 8, p.bits_seed)),
+        blocks::packed_to_unpacked_bb::make(k, GR_MSB_FIRST),
+        digital::chunks_to_symbols_bc::make(pts),
+        filter::pfb_arb_resampler_ccf::make(p.sps, taps, nfilts),
+    };
+}
+
+// GFSK as digital.gfsk_mod(sps, sensitivity=0.1, bt=0.35): NRZ bits through a
+// Gaussian filter convolved with a rectangular pulse, then an FM modulator.
+std::vector<basic_block_sptr> gfsk(size_t n_out, const transmitter_params& p)
+{
+    const size_t symbols = n_out / p.sps + 64;
+    auto g = filter::firdes::gaussian(1.0, p.sps, 0.35, 4 * p.sps);
+    std::vector<float> taps(g.size() + p.sps - 1, 0.0f);
+    for (size_t i = 0; i < g.size(); i++)
+        for (int j = 0; j < p.sps; j++)
+            taps[i + j] += g[i];
+    return {
+        blocks::vector_source_b::make(random_bytes(symbols / 8 + 8, p.bits_seed)),
+        blocks::packed_to_unpacked_bb::make(1, GR_MSB_FIRST),
+        digital::chunks_to_symbols_bf::make({ -1.0f, 1.0f }),
+        filter::interp_fir_filter_fff::make(p.sps, taps),
+        analog::frequency_modulator_fc::make(0.1f),
+    };
+}
+
+// CPFSK as analog.cpfsk_bc(k=0.5, ampl=1, sps).
+std::vector<basic_block_sptr> cpfsk(size_t n_out, const transmitter_params& p)
+{
+    const size_t symbols = n_out / p.sps + 64;
+    return {
+        blocks::vector_source_b::make(random_bytes(symbols / 8 + 8, p.bits_seed)),
+        blocks::packed_to_unpacked_bb::make(1, GR_MSB_FIRST),
+        analog::cpfsk_bc::make(0.5f, 1.0f, p.sps),
+    };
+}
+
+// Audio is synthesised at 40 kHz and interpolated x5 to the channel rate by
+// a FIR, as an audio source feeding a transmitter would be.
+constexpr int audio_interp = 5;
+
+std::vector<basic_block_sptr>
+audio_source(size_t n_out, double max_freq, float gain, const transmitter_params& p)
+{
+    const double audio_rate = p.sample_rate / audio_interp;
+    auto audio = synthetic_audio(n_out / audio_interp + 512, audio_rate, max_freq, p.audio_seed);
+    for (auto& v : audio)
+        v *= gain;
+    auto taps = filter::firdes::low_pass(
+        audio_interp, p.sample_rate, std::min(max_freq * 1.05, 0.45 * audio_rate), 2e3);
+    return { blocks::vector_source_f::make(audio),
+             filter::interp_fir_filter_fff::make(audio_interp, taps) };
+}
+
+std::vector<basic_block_sptr> am_dsb(size_t n_out, const transmitter_params& p)
+{
+    // Double sideband with carrier, modulation index 0.8 at the audio peak.
+    auto c = audio_source(n_out, 3.4e3, 0.8f, p);
+    c.push_back(blocks::add_const_ff::make(1.0f));
+    c.push_back(blocks::float_to_complex::make());
+    return c;
+}
+
+std::vector<basic_block_sptr> am_ssb(size_t n_out, const transmitter_params& p)
+{
+    // Upper sideband, suppressed carrier: the analytic signal of the audio.
+    // (The original multiplied the audio by a 0 Hz sine, i.e. by zero.)
+    auto c = audio_source(n_out, 3.4e3, 1.0f, p);
+    c.push_back(filter::hilbert_fc::make(401));
+    return c;
+}
+
+std::vector<basic_block_sptr> wbfm(size_t n_out, const transmitter_params& p)
+{
+    // Broadcast FM at the channel rate (the original modulated at 220.5 ksps
+    // and fed it to a 200 ksps channel): 75 us pre-emphasis, 75 kHz deviation.
+    auto c = audio_source(n_out, 15e3, 0.5f, p);
+    const double fs = p.sample_rate, tau = 75e-6, fh = 0.925 * fs / 2;
+    // Bilinear transform of H(s) = (1 + s tau) / (1 + s / (2 pi fh)).
+    const double a = tau, b = 1.0 / (2 * M_PI * fh), k = 2 * fs;
+    const double n0 = 1 + k * a, n1 = 1 - k * a, d0 = 1 + k * b, d1 = 1 - k * b;
+    c.push_back(filter::iir_filter_ffd::make({ n0 / d0, n1 / d0 }, { 1.0, d1 / d0 }, false));
+    c.push_back(analog::frequency_modulator_fc::make(float(2 * M_PI * 75e3 / fs)));
+    return c;
+}
+
+} // namespace
+
+const std::vector<std::string>& transmitter_classes()
+{
+    static const std::vector<std::string> c = { "8PSK", "AM-DSB", "AM-SSB", "BPSK",
+                                                "CPFSK", "GFSK",  "PAM4",   "QAM16",
+                                                "QAM64", "QPSK",  "WBFM" };
+    return c;
+}
+
+bool is_supported_class(const std::string& cls)
+{
+    for (const auto& c : transmitter_classes())
+        if (c == cls)
+            return true;
+    return false;
+}
+
+std::vector<basic_block_sptr>
+make_transmitter(const std::string& cls, size_t n_out, const transmitter_params& p)
+{
+    const auto& lin = linear_constellations();
+    if (auto it = lin.find(cls); it != lin.end())
+        return linear(it->second, n_out, p);
+    if (cls == "GFSK")
+        return gfsk(n_out, p);
+    if (cls == "CPFSK")
+        return cpfsk(n_out, p);
+    if (cls == "AM-DSB")
+        return am_dsb(n_out, p);
+    if (cls == "AM-SSB")
+        return am_ssb(n_out, p);
+    if (cls == "WBFM")
+        return wbfm(n_out, p);
+    throw input_error("the generator cannot make class '" + cls + "'");
+}
+
+} // namespace gen
+} // namespace amrcompress
+} // namespace gr
