@@ -16,7 +16,7 @@ namespace amrcompress {
 
 namespace {
 struct snr_acc {
-    double sig = 0, noise = 0, sum_db = 0, sum_db2 = 0;
+    double lin = 0, sum_db = 0, sum_db2 = 0;
     size_t frames = 0, mismatched = 0;
 };
 } // namespace
@@ -108,8 +108,11 @@ label_check_result check_generated_labels(const dataset_reader& ds,
                     }
                     if (diff > 1e-5 * std::max(peak, 1e-30))
                         a.mismatched++;
-                    a.sig += ps;
-                    a.noise += pn;
+                    // Per-frame normalisation scales s and n alike, so only
+                    // per-frame ratios are meaningful; noise power before
+                    // normalisation is constant, so their mean estimates
+                    // mean signal power / noise power.
+                    a.lin += ps / pn;
                     double db = 10 * std::log10(ps / pn);
                     a.sum_db += db;
                     a.sum_db2 += db * db;
@@ -117,8 +120,7 @@ label_check_result check_generated_labels(const dataset_reader& ds,
                 }
                 std::lock_guard<std::mutex> lk(m);
                 auto& t = acc[cfg.snrs_db[cell % n_snr]];
-                t.sig += a.sig;
-                t.noise += a.noise;
+                t.lin += a.lin;
                 t.sum_db += a.sum_db;
                 t.sum_db2 += a.sum_db2;
                 t.frames += a.frames;
@@ -148,7 +150,7 @@ label_check_result check_generated_labels(const dataset_reader& ds,
         snr_check_row row;
         row.snr_label = float(snr);
         row.frames = a.frames;
-        row.measured_snr_db = 10 * std::log10(a.sig / a.noise);
+        row.measured_snr_db = 10 * std::log10(a.lin / a.frames);
         double mean = a.sum_db / a.frames;
         row.frame_snr_std_db = std::sqrt(std::max(0.0, a.sum_db2 / a.frames - mean * mean));
         row.mismatched = a.mismatched;

@@ -19,7 +19,7 @@ class dataset_reader;
 struct AMRCOMPRESS_API snr_check_row {
     float snr_label = 0;
     size_t frames = 0;            //!< frames checked at this SNR
-    double measured_snr_db = 0;   //!< 10 log10(sum |s|^2 / sum |n|^2) over those frames
+    double measured_snr_db = 0;   //!< 10 log10(mean over frames of |s|^2 / |n|^2)
     double frame_snr_std_db = 0;  //!< spread of the per-frame SNR (fading)
     size_t mismatched = 0;        //!< frames whose regenerated version differs
 };
