@@ -128,15 +128,13 @@ void rml2016_pickle_to_dataset(const std::string& pickle_path,
     info.normalisation = "l1"; // as RML2016.10a was distributed (x / sum|x| per window)
     info.description = "Converted by amr convert from a pickle of {(mod, snr): float32 "
                        "[n, 2, L]}; frames keep their order within each (mod, snr).";
-    writer_options wo;
-    wo.overwrite = overwrite;
+    if (!overwrite && std::ifstream(out_path).good())
+        throw input_error(out_path, "file exists (use --force to overwrite)");
     // Written under a temporary name so a failure leaves no half dataset.
     const std::string tmp = out_path + ".partial";
     {
-        writer_options t = wo;
+        writer_options t;
         t.overwrite = true;
-        if (!overwrite && std::ifstream(out_path).good())
-            throw input_error(out_path, "file exists (use --force to overwrite)");
         dataset_writer w(tmp, info, t);
         try {
             for (const auto& c : cells) {
