@@ -12,6 +12,7 @@ int cmd_gen(const std::vector<std::string>&);
 int cmd_info(const std::vector<std::string>&);
 int cmd_convert(const std::vector<std::string>&);
 int cmd_subset(const std::vector<std::string>&);
+int cmd_model(const std::vector<std::string>&);
 
 const std::vector<command>& commands()
 {
@@ -21,6 +22,7 @@ const std::vector<command>& commands()
         { "convert", "RML2016 pickle / SigMF <-> dataset", cmd_convert },
         { "subset", "select frames (index file, class, SNR, split) into a new file",
           cmd_subset },
+        { "model", "parameters, FLOPs and specs of the model architectures", cmd_model },
     };
     return c;
 }

@@ -1,0 +1,475 @@
+/*
+ * Copyright 2026 gr-amrcompress authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Each architecture's spec is turned into straight-line TorchScript source
+ * (methods `features` and `forward`) plus registered parameters and buffers,
+ * so the same module trains in C++ with autograd and loads in Python with
+ * torch.jit.load. FLOPs are counted while the code is generated, with thop's
+ * conventions (conv and linear multiply-accumulates at batch 1).
+ */
+#include "torch_model.h"
+#include "model_specs.h"
+#include <gnuradio/amrcompress/error.h>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+namespace gr {
+namespace amrcompress {
+namespace model {
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr const char* META_FILE = "amr_meta.json";
+
+[[noreturn]] void bad_spec(const std::string& what)
+{
+    throw input_error("model spec: " + what);
+}
+
+int get_int(const json& j, const char* key, int lo = 1)
+{
+    if (!j.contains(key) || !j[key].is_number_integer())
+        bad_spec(std::string("'") + key + "' must be an integer");
+    int v = j[key].get<int>();
+    if (v < lo)
+        bad_spec(std::string("'") + key + "' must be >= " + std::to_string(lo));
+    return v;
+}
+
+double get_double(const json& j, const char* key, double dflt)
+{
+    if (!j.contains(key))
+        return dflt;
+    if (!j[key].is_number())
+        bad_spec(std::string("'") + key + "' must be a number");
+    return j[key].get<double>();
+}
+
+std::vector<int> int_list(const json& j, const char* key)
+{
+    if (!j.contains(key) || !j[key].is_array())
+        bad_spec(std::string("'") + key + "' must be a list of integers");
+    std::vector<int> v;
+    for (const auto& x : j[key]) {
+        if (!x.is_number_integer() || x.get<int>() < 1)
+            bad_spec(std::string("'") + key + "' must hold positive integers");
+        v.push_back(x.get<int>());
+    }
+    return v;
+}
+
+// PyTorch's default initialisation: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for
+// weights (kaiming_uniform with a = sqrt(5)) and biases.
+torch::Tensor uniform(std::vector<int64_t> shape, double fan_in)
+{
+    double b = 1.0 / std::sqrt(fan_in);
+    return torch::empty(shape).uniform_(-b, b);
+}
+
+//! Emits TorchScript lines while registering parameters and counting FLOPs.
+class builder
+{
+public:
+    explicit builder(torch::jit::Module& m) : m(m) {}
+
+    std::ostringstream code; // body of features(self, x)
+    double flops = 0;
+
+    void param(const std::string& name, torch::Tensor t)
+    {
+        t.set_requires_grad(true);
+        m.register_parameter(name, t, false);
+    }
+
+    void line(const std::string& s) { code << "    " << s << "\n"; }
+
+    // x: [B, in, len] -> [B, out, len_out]
+    void conv1d(const std::string& n, int in, int out, int k, int pad, int& len)
+    {
+        param(n + "_w", uniform({ out, in, k }, double(in) * k));
+        param(n + "_b", uniform({ out }, double(in) * k));
+        len = len + 2 * pad - k + 1;
+        flops += double(out) * len * in * k;
+        line("x = torch.conv1d(x, self." + n + "_w, self." + n + "_b, [1], [" +
+             std::to_string(pad) + "])");
+    }
+
+    // x: [B, in, h, w]
+    void conv2d(const std::string& n,
+                const std::string& src,
+                const std::string& dst,
+                int in,
+                int out,
+                int kh,
+                int kw,
+                int ph,
+                int pw,
+                int stride,
+                bool bias,
+                int& h,
+                int& w)
+    {
+        param(n + "_w", uniform({ out, in, kh, kw }, double(in) * kh * kw));
+        std::string b = "None";
+        if (bias) {
+            param(n + "_b", uniform({ out }, double(in) * kh * kw));
+            b = "self." + n + "_b";
+        }
+        h = (h + 2 * ph - kh) / stride + 1;
+        w = (w + 2 * pw - kw) / stride + 1;
+        flops += double(out) * h * w * in * kh * kw;
+        line(dst + " = torch.conv2d(" + src + ", self." + n + "_w, " + b + ", [" +
+             std::to_string(stride) + ", " + std::to_string(stride) + "], [" +
+             std::to_string(ph) + ", " + std::to_string(pw) + "])");
+    }
+
+    // thop counts an affine BatchNorm as 4 operations per element.
+    void batch_norm(const std::string& n, const std::string& v, int ch, int h, int w)
+    {
+        flops += 4.0 * ch * h * w;
+        param(n + "_g", torch::ones({ ch }));
+        param(n + "_b", torch::zeros({ ch }));
+        m.register_buffer(n + "_rm", torch::zeros({ ch }));
+        m.register_buffer(n + "_rv", torch::ones({ ch }));
+        line(v + " = torch.batch_norm(" + v + ", self." + n + "_g, self." + n + "_b, self." +
+             n + "_rm, self." + n + "_rv, self.training, 0.1, 1e-05, False)");
+    }
+
+    void linear(const std::string& n, const std::string& v, int in, int out)
+    {
+        param(n + "_w", uniform({ out, in }, in));
+        param(n + "_b", uniform({ out }, in));
+        flops += double(in) * out;
+        line(v + " = torch.linear(" + v + ", self." + n + "_w, self." + n + "_b)");
+    }
+
+private:
+    torch::jit::Module& m;
+};
+
+// ---- architectures: each emits features(); returns the embedding size -----
+
+int build_cnn1d(builder& b, const json& s, size_t L)
+{
+    const int k = get_int(s, "kernel"), ek = get_int(s, "entry_kernel");
+    if (k % 2 == 0 || ek % 2 == 0)
+        bad_spec("cnn1d kernels must be odd (same-length convolutions)");
+    if (!s.contains("stacks") || !s["stacks"].is_array() || s["stacks"].empty())
+        bad_spec("cnn1d needs a non-empty 'stacks' list");
+    const size_t n_stacks = s["stacks"].size();
+    if (n_stacks >= 20 || L % (size_t(1) << n_stacks) != 0)
+        throw input_error("frame length " + std::to_string(L) + " does not fit cnn1d: " +
+                          std::to_string(n_stacks) +
+                          " max-pool stages need a multiple of " +
+                          std::to_string(size_t(1) << std::min<size_t>(n_stacks, 20)));
+    int in = 2, len = static_cast<int>(L);
+    for (size_t i = 0; i < n_stacks; i++) {
+        const json& st = s["stacks"][i];
+        const int ch = get_int(st, "channels");
+        const std::string p = "s" + std::to_string(i);
+        b.conv1d(p + "_entry", in, ch, ek, ek / 2, len); // linear entry conv
+        auto units = int_list(st, "units");
+        for (size_t u = 0; u < units.size(); u++) {
+            const std::string q = p + "_u" + std::to_string(u);
+            b.line("r = x");
+            b.conv1d(q + "_c1", ch, units[u], k, k / 2, len);
+            b.line("x = torch.relu(x)");
+            b.conv1d(q + "_c2", units[u], ch, k, k / 2, len);
+            b.line("x = torch.relu(x + r)");
+        }
+        b.line("x = torch.max_pool1d(x, [2], [2])");
+        len /= 2;
+        in = ch;
+    }
+    const int hidden = get_int(s, "hidden");
+    const double drop = get_double(s, "dropout", 0.0);
+    b.line("x = torch.flatten(x, 1)");
+    b.linear("fc1", "x", in * len, hidden);
+    b.line("x = torch.dropout(torch.relu(x), " + std::to_string(drop) + ", self.training)");
+    return hidden;
+}
+
+int build_resnet(builder& b, const json& s, size_t L)
+{
+    const int stem = get_int(s, "stem");
+    if (!s.contains("stages") || !s["stages"].is_array() || s["stages"].empty())
+        bad_spec("resnet needs a non-empty 'stages' list");
+    int h = 2, w = static_cast<int>(L);
+    b.line("x = x.unsqueeze(1)");
+    b.conv2d("stem", "x", "x", 1, stem, 3, 3, 1, 1, 1, false, h, w);
+    b.batch_norm("stem_bn", "x", stem, h, w);
+    b.line("x = torch.relu(x)");
+    int in = stem;
+    for (size_t si = 0; si < s["stages"].size(); si++) {
+        const json& st = s["stages"][si];
+        const int ch = get_int(st, "channels"), stride = get_int(st, "stride");
+        if (stride > 2)
+            bad_spec("resnet stage stride must be 1 or 2");
+        auto blocks = int_list(st, "blocks");
+        if (blocks.empty())
+            bad_spec("every resnet stage needs at least one block");
+        for (size_t bi = 0; bi < blocks.size(); bi++) {
+            const std::string p = "l" + std::to_string(si) + "_b" + std::to_string(bi);
+            const int st_b = bi == 0 ? stride : 1;
+            int h1 = h, w1 = w;
+            b.conv2d(p + "_c1", "x", "y", in, blocks[bi], 3, 3, 1, 1, st_b, false, h1, w1);
+            b.batch_norm(p + "_bn1", "y", blocks[bi], h1, w1);
+            b.line("y = torch.relu(y)");
+            int h2 = h1, w2 = w1;
+            b.conv2d(p + "_c2", "y", "y", blocks[bi], ch, 3, 3, 1, 1, 1, false, h2, w2);
+            b.batch_norm(p + "_bn2", "y", ch, h2, w2);
+            // Parameter-free shortcut (option A): subsample, then zero-pad or
+            // slice channels to the block's output width.
+            std::string sc = "x";
+            if (st_b != 1)
+                sc = "x[:, :, ::2, ::2]";
+            if (ch > in)
+                sc = "torch.constant_pad_nd(" + sc + ", [0, 0, 0, 0, 0, " +
+                     std::to_string(ch - in) + "], 0.0)";
+            else if (ch < in)
+                sc = sc + "[:, :" + std::to_string(ch) + "]";
+            b.line("x = torch.relu(y + " + sc + ")");
+            h = h2;
+            w = w2;
+            in = ch;
+        }
+    }
+    b.line("x = torch.mean(x, [2, 3])"); // global average pool
+    return in;
+}
+
+int build_cnn2d(builder& b, const json& s, size_t L)
+{
+    if (!s.contains("convs") || !s["convs"].is_array() || s["convs"].empty())
+        bad_spec("cnn2d needs a non-empty 'convs' list");
+    const double drop = get_double(s, "dropout", 0.0);
+    const std::string dropout =
+        "x = torch.dropout(torch.relu(x), " + std::to_string(drop) + ", self.training)";
+    int h = 2, w = static_cast<int>(L), in = 1;
+    b.line("x = x.unsqueeze(1)");
+    for (size_t i = 0; i < s["convs"].size(); i++) {
+        const json& c = s["convs"][i];
+        auto k = int_list(c, "kernel");
+        if (k.size() != 2)
+            bad_spec("cnn2d kernel must be [h, w]");
+        std::vector<int> pad = { 0, 0 };
+        if (c.contains("pad")) {
+            pad.clear();
+            for (const auto& p : c["pad"])
+                pad.push_back(p.get<int>());
+            if (pad.size() != 2 || pad[0] < 0 || pad[1] < 0)
+                bad_spec("cnn2d pad must be [h, w] >= 0");
+        }
+        const int ch = get_int(c, "channels");
+        if (h + 2 * pad[0] < k[0] || w + 2 * pad[1] < k[1])
+            throw input_error("frame length " + std::to_string(L) +
+                              " is too short for cnn2d's kernels");
+        b.conv2d("c" + std::to_string(i), "x", "x", in, ch, k[0], k[1], pad[0], pad[1], 1,
+                 true, h, w);
+        b.line(dropout);
+        in = ch;
+    }
+    const int hidden = get_int(s, "hidden");
+    b.line("x = torch.flatten(x, 1)");
+    b.linear("fc1", "x", in * h * w, hidden);
+    b.line(dropout);
+    return hidden;
+}
+
+int build_lstm(builder& b, torch::jit::Module& m, const json& s, size_t L)
+{
+    const int hidden = get_int(s, "hidden"), layers = get_int(s, "layers");
+    const std::string input = s.value("input", "ap");
+    if (input == "ap") // amplitude and phase/pi per sample
+        b.line("x = torch.stack([torch.sqrt(x[:, 0] * x[:, 0] + x[:, 1] * x[:, 1]), "
+               "torch.atan2(x[:, 1], x[:, 0]) / 3.141592653589793], 2)");
+    else if (input == "iq")
+        b.line("x = x.transpose(1, 2)");
+    else
+        bad_spec("lstm 'input' must be 'ap' or 'iq'");
+    std::string plist;
+    int in = 2;
+    for (int l = 0; l < layers; l++) {
+        const std::string p = "lstm" + std::to_string(l);
+        b.param(p + "_wih", uniform({ 4 * hidden, in }, hidden));
+        b.param(p + "_whh", uniform({ 4 * hidden, hidden }, hidden));
+        b.param(p + "_bih", uniform({ 4 * hidden }, hidden));
+        b.param(p + "_bhh", uniform({ 4 * hidden }, hidden));
+        for (auto t : { "_wih", "_whh", "_bih", "_bhh" })
+            plist += (plist.empty() ? "self." : ", self.") + p + t;
+        b.flops += double(L) * 4 * hidden * (in + hidden);
+        in = hidden;
+    }
+    (void)m;
+    b.line("h0 = torch.zeros([" + std::to_string(layers) + ", x.size(0), " +
+           std::to_string(hidden) + "], dtype=x.dtype, device=x.device)");
+    b.line("out, hn, cn = torch.lstm(x, [h0, h0], [" + plist + "], True, " +
+           std::to_string(layers) + ", 0.0, self.training, False, True)");
+    b.line("x = out[:, -1]");
+    return hidden;
+}
+
+void set_attributes(torch::jit::Module& m, const model_info& info)
+{
+    auto set = [&](const std::string& name, const c10::TypePtr& t, c10::IValue v) {
+        if (m.hasattr(name))
+            m.setattr(name, v);
+        else
+            m.register_attribute(name, t, v);
+    };
+    set("amr_format", c10::StringType::get(), std::string("gr-amrcompress model 1"));
+    set("arch", c10::StringType::get(), info.arch);
+    set("spec", c10::StringType::get(), info.spec);
+    set("classes", c10::ListType::ofStrings(), c10::List<std::string>(info.classes));
+    set("frame_length", c10::IntType::get(), int64_t(info.frame_length));
+    set("normalisation", c10::StringType::get(), info.normalisation);
+    set("input_layout", c10::StringType::get(), info.input_layout);
+}
+
+} // namespace
+
+built_model build(const json& spec,
+                  const std::vector<std::string>& classes,
+                  size_t frame_length,
+                  const std::string& normalisation)
+{
+    if (classes.size() < 2)
+        throw input_error("a classifier needs at least two classes");
+    if (frame_length < 8)
+        throw input_error("frame length " + std::to_string(frame_length) + " is too short");
+    if (!spec.is_object() || !spec.contains("arch") || !spec["arch"].is_string())
+        bad_spec("must be a JSON object with an 'arch'");
+    const std::string arch = spec["arch"];
+
+    built_model out{ torch::jit::Module("amr_" + arch), {} };
+    torch::jit::Module& m = out.module;
+    m.register_attribute("training", c10::BoolType::get(), true);
+    builder b(m);
+    int emb = 0;
+    try {
+        if (arch == "cnn1d")
+            emb = build_cnn1d(b, spec, frame_length);
+        else if (arch == "resnet")
+            emb = build_resnet(b, spec, frame_length);
+        else if (arch == "cnn2d")
+            emb = build_cnn2d(b, spec, frame_length);
+        else if (arch == "lstm")
+            emb = build_lstm(b, m, spec, frame_length);
+        else
+            bad_spec("unknown arch '" + arch + "' (cnn1d, resnet, cnn2d, lstm)");
+    } catch (const json::exception& e) {
+        bad_spec(e.what());
+    }
+    const int C = static_cast<int>(classes.size());
+    b.param("head_w", uniform({ C, emb }, emb));
+    b.param("head_b", uniform({ C }, emb));
+    b.flops += double(emb) * C;
+
+    std::string src = "def features(self, x):\n" + b.code.str() + "    return x\n" +
+                      "def forward(self, x):\n"
+                      "    return torch.linear(self.features(x), self.head_w, self.head_b)\n";
+    m.define(src);
+
+    model_info& info = out.info;
+    info.arch = arch;
+    info.spec = spec.dump();
+    info.classes = classes;
+    info.frame_length = frame_length;
+    info.normalisation = normalisation;
+    info.flops = b.flops;
+    info.embedding_dim = emb;
+    for (const auto& p : m.parameters())
+        info.params += p.numel();
+    set_attributes(m, info);
+    return out;
+}
+
+void save(torch::jit::Module& m, const model_info& info, const std::string& path)
+{
+    set_attributes(m, info);
+    torch::jit::ExtraFilesMap extra{ { META_FILE, info.to_json() } };
+    const std::string tmp = path + ".partial";
+    try {
+        m.save(tmp, extra);
+    } catch (const c10::Error& e) {
+        throw input_error(path, std::string("cannot save model: ") + e.what_without_backtrace());
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0)
+        throw input_error(path, "cannot move the saved model into place");
+}
+
+built_model load(const std::string& path)
+{
+    if (!std::ifstream(path).good())
+        throw input_error(path, "cannot open model file");
+    built_model out;
+    torch::jit::ExtraFilesMap extra{ { META_FILE, "" } };
+    try {
+        out.module = torch::jit::load(path, c10::kCPU, extra);
+    } catch (const c10::Error& e) {
+        throw input_error(path, std::string("not a TorchScript model file (") +
+                                    e.what_without_backtrace() + ")");
+    }
+    const std::string& meta = extra[META_FILE];
+    if (meta.empty())
+        throw input_error(path, "TorchScript file without gr-amrcompress metadata "
+                                "(amr_meta.json); see docs/models.md for the contract");
+    try {
+        auto j = json::parse(meta);
+        model_info& i = out.info;
+        i.arch = j.at("arch");
+        i.spec = j.at("spec").dump();
+        i.classes = j.at("classes").get<std::vector<std::string>>();
+        i.frame_length = j.at("frame_length");
+        i.normalisation = j.at("normalisation");
+        i.input_layout = j.value("input_layout", i.input_layout);
+        i.params = j.value("params", size_t(0));
+        i.flops = j.value("flops", 0.0);
+        i.embedding_dim = j.value("embedding_dim", size_t(0));
+    } catch (const json::exception& e) {
+        throw input_error(path, std::string("malformed model metadata: ") + e.what());
+    }
+    if (out.info.classes.size() < 2 || out.info.frame_length == 0)
+        throw input_error(path, "model metadata lacks classes or frame length");
+    return out;
+}
+
+void check_fits(const model_info& info,
+                const std::vector<std::string>& classes,
+                size_t frame_length,
+                const std::string& what)
+{
+    if (info.frame_length != frame_length)
+        throw input_error(what + ": the model takes frames of " +
+                          std::to_string(info.frame_length) + " samples, the data has " +
+                          std::to_string(frame_length));
+    if (info.classes != classes) {
+        auto list = [](const std::vector<std::string>& v) {
+            std::string s;
+            for (const auto& c : v)
+                s += (s.empty() ? "" : ",") + c;
+            return s;
+        };
+        throw input_error(what + ": the model's classes (" + list(info.classes) +
+                          ") differ from the data's (" + list(classes) + ")");
+    }
+}
+
+} // namespace model
+
+model_info describe_model(const std::string& spec_or_arch,
+                          const std::vector<std::string>& classes,
+                          size_t frame_length)
+{
+    torch::NoGradGuard ng;
+    return model::build(model::resolve_spec(spec_or_arch), classes, frame_length, "l1").info;
+}
+
+model_info read_model_info(const std::string& path) { return model::load(path).info; }
+
+} // namespace amrcompress
+} // namespace gr

@@ -1,0 +1,50 @@
+/*
+ * Copyright 2026 gr-amrcompress authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Models as TorchScript modules built from a JSON spec. Private: the only
+ * place (with the trainer and evaluator) that includes torch.
+ */
+#ifndef INCLUDED_AMRCOMPRESS_TORCH_MODEL_H
+#define INCLUDED_AMRCOMPRESS_TORCH_MODEL_H
+
+#include <gnuradio/amrcompress/model.h>
+#include <nlohmann/json.hpp>
+#include <torch/script.h>
+
+namespace gr {
+namespace amrcompress {
+namespace model {
+
+struct built_model {
+    torch::jit::Module module;
+    model_info info;
+};
+
+/*!
+ * Builds a freshly initialised model (PyTorch's default initialisation, drawn
+ * from torch's generator: seed it first for reproducible weights). Throws
+ * input_error when the spec is malformed or does not fit.
+ */
+built_model build(const nlohmann::json& spec,
+                  const std::vector<std::string>& classes,
+                  size_t frame_length,
+                  const std::string& normalisation);
+
+//! Saves with the metadata as module attributes and as extra file amr_meta.json.
+void save(torch::jit::Module& m, const model_info& info, const std::string& path);
+
+//! Loads a model file and its metadata; throws input_error for unusable files.
+built_model load(const std::string& path);
+
+//! Refuses (input_error) a model that does not fit data with these classes/length.
+void check_fits(const model_info& info,
+                const std::vector<std::string>& classes,
+                size_t frame_length,
+                const std::string& what);
+
+} // namespace model
+} // namespace amrcompress
+} // namespace gr
+
+#endif
