@@ -13,6 +13,8 @@ int cmd_info(const std::vector<std::string>&);
 int cmd_convert(const std::vector<std::string>&);
 int cmd_subset(const std::vector<std::string>&);
 int cmd_model(const std::vector<std::string>&);
+int cmd_train(const std::vector<std::string>&);
+int cmd_eval(const std::vector<std::string>&);
 
 const std::vector<command>& commands()
 {
@@ -23,6 +25,8 @@ const std::vector<command>& commands()
         { "subset", "select frames (index file, class, SNR, split) into a new file",
           cmd_subset },
         { "model", "parameters, FLOPs and specs of the model architectures", cmd_model },
+        { "train", "train a model, recording per-sample training dynamics", cmd_train },
+        { "eval", "accuracy, per-SNR accuracy and confusion matrix of a model", cmd_eval },
     };
     return c;
 }

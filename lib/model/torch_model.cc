@@ -348,7 +348,15 @@ built_model build(const json& spec,
     built_model out{ torch::jit::Module("amr_" + arch), {} };
     torch::jit::Module& m = out.module;
     m.register_attribute("training", c10::BoolType::get(), true);
+    // L1-normalised frames (sum |x| = 1, as RML2016.10a) have mean |x| = 1/L:
+    // next to PyTorch's default bias initialisation that scale starves the
+    // ReLUs and networks without BatchNorm never start learning (measured:
+    // CNN1D stays at chance in C++ and in eager PyTorch alike). The model
+    // therefore scales its input by a fixed gain, part of its contract.
+    const double gain = normalisation == "l1" ? double(frame_length) : 1.0;
+    m.register_buffer("input_gain", torch::tensor(gain, torch::kFloat32));
     builder b(m);
+    b.line("x = x * self.input_gain");
     int emb = 0;
     try {
         if (arch == "cnn1d")

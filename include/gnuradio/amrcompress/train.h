@@ -1,0 +1,92 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-amrcompress authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef INCLUDED_AMRCOMPRESS_TRAIN_H
+#define INCLUDED_AMRCOMPRESS_TRAIN_H
+
+#include <gnuradio/amrcompress/api.h>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace gr {
+namespace amrcompress {
+
+/*!
+ * \brief What to train on and how (defaults: the authors' recipe, REFERENCE §1).
+ *
+ * Data: the frames of `dataset` in the train part of the stratified
+ * per-(class, SNR) split (or those listed in `index_file`, e.g. a coreset,
+ * which must lie in the train part), within [snr_min, snr_max]. The test set
+ * is the split's test part within the same SNR range.
+ */
+struct AMRCOMPRESS_API train_config {
+    std::string dataset;
+    std::string index_file;
+    double train_fraction = 0.8;
+    float snr_min = -std::numeric_limits<float>::infinity();
+    float snr_max = std::numeric_limits<float>::infinity();
+    std::string model = "cnn1d"; //!< architecture, JSON spec, or a .pt model to fine-tune
+    int epochs = 30;
+    size_t batch_size = 128;
+    double lr = 1e-3;            //!< Adam
+    int lr_step = 10;            //!< StepLR step (epochs)
+    double lr_gamma = 0.8;       //!< StepLR factor
+    uint64_t seed = 1;
+    int threads = 1;             //!< intra-op threads (see docs/benchmarks.md)
+    std::string out_dir;         //!< model.pt, metrics.json, dynamics.h5, optimizer.pt
+    bool record_dynamics = true;
+};
+
+struct AMRCOMPRESS_API epoch_stats {
+    int epoch = 0; //!< 1-based
+    double lr = 0, train_loss = 0, train_acc = 0, test_loss = 0, test_acc = 0;
+    double seconds = 0;       //!< training pass only
+    double eval_seconds = 0;
+};
+
+struct AMRCOMPRESS_API train_result {
+    std::vector<epoch_stats> epochs;
+    std::map<float, double> test_acc_per_snr; //!< after the last epoch
+    size_t train_frames = 0, test_frames = 0, params = 0;
+    double flops = 0;
+    std::string model_path, metrics_path, dynamics_path;
+};
+
+using epoch_fn = std::function<void(const epoch_stats&, int epochs_total)>;
+using batch_fn = std::function<void(size_t done, size_t total)>;
+
+AMRCOMPRESS_API train_result train_model(const train_config& cfg,
+                                         const epoch_fn& on_epoch = nullptr,
+                                         const batch_fn& on_batch = nullptr);
+
+/*!
+ * \brief Model predictions on dataset frames.
+ * Refuses (input_error) a model whose frame length or classes do not fit.
+ */
+struct AMRCOMPRESS_API eval_result {
+    std::vector<std::string> classes;
+    std::vector<size_t> indices;      //!< dataset frames evaluated
+    std::vector<int32_t> labels, predictions;
+    std::vector<float> snr_db;
+    std::vector<float> logits;        //!< [n, C], when kept
+    size_t correct = 0;
+    double accuracy() const { return indices.empty() ? 0.0 : double(correct) / indices.size(); }
+};
+
+AMRCOMPRESS_API eval_result evaluate_model(const std::string& model_path,
+                                           const std::string& dataset_path,
+                                           const std::vector<size_t>& indices,
+                                           int threads = 1,
+                                           size_t batch_size = 512,
+                                           bool keep_logits = false);
+
+} // namespace amrcompress
+} // namespace gr
+
+#endif

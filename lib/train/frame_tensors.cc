@@ -1,0 +1,36 @@
+/*
+ * Copyright 2026 gr-amrcompress authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "frame_tensors.h"
+#include <torch/torch.h>
+
+namespace gr {
+namespace amrcompress {
+
+frame_tensors load_frames(const dataset_reader& ds, const std::vector<size_t>& indices)
+{
+    const int64_t n = indices.size(), L = ds.info().frame_length;
+    frame_tensors t;
+    t.x = torch::empty({ n, 2, L });
+    t.labels = torch::empty({ n }, torch::kInt64);
+    t.snr_db.reserve(n);
+    float* dst = t.x.data_ptr<float>();
+    int64_t* lab = t.labels.data_ptr<int64_t>();
+    ds.for_each_block(indices, 4096, [&](const frame_block& b, size_t first) {
+        for (size_t f = 0; f < b.size(); f++) {
+            const float* src = b.frame(f); // [L, 2] -> [2, L]
+            float* out = dst + (first + f) * 2 * L;
+            for (int64_t s = 0; s < L; s++) {
+                out[s] = src[2 * s];
+                out[L + s] = src[2 * s + 1];
+            }
+            lab[first + f] = b.labels[f];
+            t.snr_db.push_back(b.snr_db[f]);
+        }
+    });
+    return t;
+}
+
+} // namespace amrcompress
+} // namespace gr

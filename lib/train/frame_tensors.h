@@ -1,0 +1,29 @@
+/*
+ * Copyright 2026 gr-amrcompress authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Dataset frames as tensors in the model input contract. Private (torch).
+ */
+#ifndef INCLUDED_AMRCOMPRESS_FRAME_TENSORS_H
+#define INCLUDED_AMRCOMPRESS_FRAME_TENSORS_H
+
+#include <gnuradio/amrcompress/dataset_reader.h>
+#include <torch/types.h>
+#include <vector>
+
+namespace gr {
+namespace amrcompress {
+
+struct frame_tensors {
+    torch::Tensor x;      //!< float32 [N, 2, L]: row 0 = I, row 1 = Q
+    torch::Tensor labels; //!< int64 [N]
+    std::vector<float> snr_db;
+};
+
+//! Reads the frames (streamed from the file in blocks) into tensors.
+frame_tensors load_frames(const dataset_reader& ds, const std::vector<size_t>& indices);
+
+} // namespace amrcompress
+} // namespace gr
+
+#endif

@@ -1,0 +1,305 @@
+/*
+ * Copyright 2026 gr-amrcompress authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Training with LibTorch on TorchScript models, recording every sample's
+ * prediction and loss on every epoch (taken from the training pass itself, so
+ * recording costs an argmax and a per-sample loss the step computes anyway).
+ */
+#include "../model/model_specs.h"
+#include "../model/torch_model.h"
+#include "dynamics_record.h"
+#include "frame_tensors.h"
+#include <gnuradio/amrcompress/dataset_reader.h>
+#include <gnuradio/amrcompress/error.h>
+#include <gnuradio/amrcompress/selection.h>
+#include <gnuradio/amrcompress/train.h>
+#include <torch/torch.h>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <random>
+
+namespace gr {
+namespace amrcompress {
+
+namespace {
+
+using clock_t_ = std::chrono::steady_clock;
+using json = nlohmann::json;
+
+double since(clock_t_::time_point t)
+{
+    return std::chrono::duration<double>(clock_t_::now() - t).count();
+}
+
+bool is_model_file(const std::string& s)
+{
+    return s.size() > 3 && s.compare(s.size() - 3, 3, ".pt") == 0;
+}
+
+struct data_split {
+    std::vector<size_t> train, test;
+};
+
+data_split choose_frames(const dataset_reader& ds, const train_config& cfg)
+{
+    frame_filter f;
+    f.snr_min = cfg.snr_min;
+    f.snr_max = cfg.snr_max;
+    auto in_range = select_frames(ds, f);
+    auto parts = stratified_split(ds.labels(), ds.snr_db(), cfg.train_fraction, in_range);
+    data_split out;
+    out.test = parts.test;
+    if (cfg.index_file.empty()) {
+        out.train = parts.train;
+    } else {
+        out.train = read_index_file(cfg.index_file, ds.size());
+        std::vector<char> is_test(ds.size(), 0);
+        for (size_t i : parts.test)
+            is_test[i] = 1;
+        for (size_t i : out.train)
+            if (is_test[i])
+                throw input_error(cfg.index_file,
+                                  "frame " + std::to_string(i) +
+                                      " belongs to the test part of the split; an index "
+                                      "file for training must select from the train part");
+        // Keep only frames within the SNR range, in file order.
+        f.indices = out.train;
+        out.train = select_frames(ds, f);
+        std::sort(out.train.begin(), out.train.end());
+    }
+    if (out.train.empty())
+        throw input_error(ds.path(), "no training frames selected");
+    if (out.test.empty())
+        throw input_error(ds.path(), "no test frames (train fraction 1 or SNR range empty)");
+    return out;
+}
+
+struct test_eval {
+    double loss = 0, acc = 0;
+    std::vector<int64_t> pred;
+};
+
+test_eval evaluate(torch::jit::Module& m, const frame_tensors& t, size_t batch)
+{
+    torch::NoGradGuard ng;
+    m.eval();
+    test_eval r;
+    const int64_t n = t.x.size(0);
+    r.pred.resize(n);
+    double loss = 0;
+    int64_t correct = 0;
+    for (int64_t s = 0; s < n; s += batch) {
+        int64_t e = std::min<int64_t>(n, s + batch);
+        auto logits = m.forward({ t.x.slice(0, s, e) }).toTensor();
+        auto y = t.labels.slice(0, s, e);
+        loss += torch::nn::functional::cross_entropy(
+                    logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                    .item<double>();
+        auto p = logits.argmax(1);
+        correct += (p == y).sum().item<int64_t>();
+        std::memcpy(r.pred.data() + s, p.data_ptr<int64_t>(), (e - s) * sizeof(int64_t));
+    }
+    r.loss = loss / n;
+    r.acc = double(correct) / n;
+    return r;
+}
+
+std::map<float, double> accuracy_per_snr(const frame_tensors& t, const std::vector<int64_t>& pred)
+{
+    std::map<float, std::pair<size_t, size_t>> c;
+    auto lab = t.labels.accessor<int64_t, 1>();
+    for (size_t i = 0; i < pred.size(); i++) {
+        auto& e = c[t.snr_db[i]];
+        e.first += pred[i] == lab[i];
+        e.second++;
+    }
+    std::map<float, double> out;
+    for (auto& [snr, e] : c)
+        out[snr] = double(e.first) / e.second;
+    return out;
+}
+
+void write_metrics(const std::string& path,
+                   const train_config& cfg,
+                   const model_info& info,
+                   const train_result& r,
+                   double total_seconds)
+{
+    json epochs = json::array();
+    for (const auto& e : r.epochs)
+        epochs.push_back({ { "epoch", e.epoch },
+                           { "lr", e.lr },
+                           { "train_loss", e.train_loss },
+                           { "train_acc", e.train_acc },
+                           { "test_loss", e.test_loss },
+                           { "test_acc", e.test_acc },
+                           { "seconds", e.seconds },
+                           { "eval_seconds", e.eval_seconds } });
+    json per_snr = json::array();
+    for (const auto& [snr, a] : r.test_acc_per_snr)
+        per_snr.push_back({ { "snr_db", snr }, { "accuracy", a } });
+    json j = { { "dataset", cfg.dataset },
+               { "index_file", cfg.index_file },
+               { "snr_min", std::isfinite(cfg.snr_min) ? json(cfg.snr_min) : json(nullptr) },
+               { "snr_max", std::isfinite(cfg.snr_max) ? json(cfg.snr_max) : json(nullptr) },
+               { "train_fraction", cfg.train_fraction },
+               { "model", json::parse(info.to_json()) },
+               { "epochs_planned", cfg.epochs },
+               { "batch_size", cfg.batch_size },
+               { "optimizer", { { "name", "adam" }, { "lr", cfg.lr } } },
+               { "scheduler", { { "name", "steplr" }, { "step", cfg.lr_step }, { "gamma", cfg.lr_gamma } } },
+               { "seed", cfg.seed },
+               { "threads", cfg.threads },
+               { "train_frames", r.train_frames },
+               { "test_frames", r.test_frames },
+               { "epochs", epochs },
+               { "test_acc_per_snr", per_snr },
+               { "seconds", total_seconds },
+               { "model_path", r.model_path },
+               { "dynamics_path", r.dynamics_path } };
+    std::ofstream f(path + ".partial");
+    f << j.dump(2) << "\n";
+    f.close();
+    std::filesystem::rename(path + ".partial", path);
+}
+
+} // namespace
+
+train_result train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& on_batch)
+{
+    if (cfg.epochs < 1 || cfg.batch_size < 1 || !(cfg.lr > 0) || cfg.lr_step < 1 ||
+        !(cfg.lr_gamma > 0) || cfg.threads < 1)
+        throw input_error("training parameters must be positive (epochs, batch, lr, step, "
+                          "gamma, threads)");
+    if (cfg.out_dir.empty())
+        throw input_error("no output directory given");
+    const auto t_start = clock_t_::now();
+    at::set_num_threads(cfg.threads);
+    torch::manual_seed(cfg.seed);
+
+    dataset_reader ds(cfg.dataset);
+    auto frames = choose_frames(ds, cfg);
+
+    // The model: fresh from a spec, or a saved one to fine-tune; refused
+    // before any training when it does not fit the data.
+    model::built_model bm;
+    if (is_model_file(cfg.model)) {
+        bm = model::load(cfg.model);
+        model::check_fits(bm.info, ds.info().classes, ds.info().frame_length, cfg.model);
+    } else {
+        torch::NoGradGuard ng;
+        bm = model::build(model::resolve_spec(cfg.model), ds.info().classes,
+                          ds.info().frame_length, ds.info().normalisation);
+    }
+    torch::jit::Module& m = bm.module;
+
+    std::filesystem::create_directories(cfg.out_dir);
+    train_result r;
+    r.model_path = cfg.out_dir + "/model.pt";
+    r.metrics_path = cfg.out_dir + "/metrics.json";
+    r.params = bm.info.params;
+    r.flops = bm.info.flops;
+
+    auto train = load_frames(ds, frames.train);
+    auto test = load_frames(ds, frames.test);
+    r.train_frames = frames.train.size();
+    r.test_frames = frames.test.size();
+    const size_t n = frames.train.size();
+
+    std::unique_ptr<dynamics_record> rec;
+    if (cfg.record_dynamics) {
+        r.dynamics_path = cfg.out_dir + "/dynamics.h5";
+        std::vector<int32_t> labels(n);
+        const int64_t* lp = train.labels.data_ptr<int64_t>();
+        for (size_t i = 0; i < n; i++)
+            labels[i] = static_cast<int32_t>(lp[i]);
+        rec = std::make_unique<dynamics_record>(r.dynamics_path, cfg.dataset, ds.info().classes,
+                                                frames.train, labels, train.snr_db, cfg.epochs);
+    }
+
+    std::vector<torch::Tensor> params;
+    for (const auto& p : m.parameters())
+        params.push_back(p);
+    torch::optim::Adam opt(params, torch::optim::AdamOptions(cfg.lr));
+
+    std::vector<int64_t> order(n);
+    std::vector<uint8_t> pred_col(n);
+    std::vector<float> loss_col(n);
+    std::mt19937_64 shuffle_rng(cfg.seed);
+    const size_t batches = (n + cfg.batch_size - 1) / cfg.batch_size;
+
+    for (int ep = 0; ep < cfg.epochs; ep++) {
+        const double lr = cfg.lr * std::pow(cfg.lr_gamma, ep / cfg.lr_step); // StepLR
+        for (auto& g : opt.param_groups())
+            static_cast<torch::optim::AdamOptions&>(g.options()).lr(lr);
+        std::iota(order.begin(), order.end(), 0);
+        std::shuffle(order.begin(), order.end(), shuffle_rng);
+        auto order_t = torch::from_blob(order.data(), { int64_t(n) }, torch::kInt64);
+
+        m.train();
+        const auto t_ep = clock_t_::now();
+        double loss_sum = 0;
+        size_t correct = 0;
+        for (size_t b = 0; b < batches; b++) {
+            const int64_t s = b * cfg.batch_size, e = std::min<int64_t>(n, s + cfg.batch_size);
+            auto idx = order_t.slice(0, s, e);
+            auto x = train.x.index_select(0, idx);
+            auto y = train.labels.index_select(0, idx);
+            auto logits = m.forward({ x }).toTensor();
+            auto per_sample = torch::nn::functional::cross_entropy(
+                logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+            auto loss = per_sample.mean();
+            opt.zero_grad();
+            loss.backward();
+            opt.step();
+            // The dynamics record: prediction and loss of each sample in this step.
+            auto p = logits.detach().argmax(1);
+            auto ps = per_sample.detach();
+            const int64_t* pp = p.data_ptr<int64_t>();
+            const float* lp = ps.data_ptr<float>();
+            const int64_t* yp = y.data_ptr<int64_t>();
+            for (int64_t k = 0; k < e - s; k++) {
+                const int64_t row = order[s + k];
+                pred_col[row] = static_cast<uint8_t>(pp[k]);
+                loss_col[row] = lp[k];
+                correct += pp[k] == yp[k];
+                loss_sum += lp[k];
+            }
+            if (!std::isfinite(loss_sum))
+                throw std::runtime_error("training diverged (loss is not finite) in epoch " +
+                                         std::to_string(ep + 1));
+            if (on_batch)
+                on_batch(ep * batches + b + 1, cfg.epochs * batches);
+        }
+        epoch_stats st;
+        st.epoch = ep + 1;
+        st.lr = lr;
+        st.seconds = since(t_ep);
+        st.train_loss = loss_sum / n;
+        st.train_acc = double(correct) / n;
+        if (rec)
+            rec->write_epoch(ep, pred_col, loss_col);
+        const auto t_ev = clock_t_::now();
+        auto ev = evaluate(m, test, 1024);
+        st.eval_seconds = since(t_ev);
+        st.test_loss = ev.loss;
+        st.test_acc = ev.acc;
+        r.test_acc_per_snr = accuracy_per_snr(test, ev.pred);
+        r.epochs.push_back(st);
+        write_metrics(r.metrics_path, cfg, bm.info, r, since(t_start));
+        if (on_epoch)
+            on_epoch(st, cfg.epochs);
+    }
+    m.eval();
+    model::save(m, bm.info, r.model_path);
+    torch::save(opt, cfg.out_dir + "/optimizer.pt");
+    write_metrics(r.metrics_path, cfg, bm.info, r, since(t_start));
+    return r;
+}
+
+} // namespace amrcompress
+} // namespace gr
