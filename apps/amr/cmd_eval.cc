@@ -54,6 +54,7 @@ int cmd_eval(const std::vector<std::string>& args)
         ("snr-max", po::value(&snr_max), "highest SNR (dB)")
         ("threads,j", po::value(&threads)->default_value(1), "intra-op threads")
         ("batch-size,b", po::value(&batch)->default_value(512), "batch size")
+        ("save-logits", "also write logits.csv (one row of C logits per frame)")
         ("no-plots", "skip the PNG plots");
     po::positional_options_description pos;
     pos.add("model", 1).add("dataset", 1);
@@ -75,7 +76,7 @@ int cmd_eval(const std::vector<std::string>& args)
         if (idx.empty())
             throw input_error(dataset, "no frames selected for evaluation");
     }
-    auto r = evaluate_model(model, dataset, idx, threads, batch);
+    auto r = evaluate_model(model, dataset, idx, threads, batch, vm.count("save-logits") > 0);
 
     const size_t C = r.classes.size();
     std::vector<std::vector<size_t>> confusion(C, std::vector<size_t>(C, 0));
@@ -111,6 +112,15 @@ int cmd_eval(const std::vector<std::string>& args)
     for (size_t i = 0; i < r.indices.size(); i++)
         pred << r.indices[i] << "," << r.labels[i] << "," << r.predictions[i] << ","
              << r.snr_db[i] << "\n";
+    if (!r.logits.empty()) {
+        std::ofstream lg(out + "/logits.csv");
+        lg.precision(9);
+        for (size_t i = 0; i < r.indices.size(); i++) {
+            for (size_t c = 0; c < C; c++)
+                lg << (c ? "," : "") << r.logits[i * C + c];
+            lg << "\n";
+        }
+    }
     nlohmann::json j = { { "model", model },
                          { "dataset", dataset },
                          { "frames", r.indices.size() },

@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+#
+# Copyright 2026 gr-amrcompress authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""Models trained by `amr train` seen from Python: the TorchScript file loads
+with torch.jit.load, carries its metadata, and gives the C++ logits (1e-4) and
+`amr eval`'s predictions; the dynamics record opens in h5py and agrees with
+the reported accuracies."""
+
+import csv
+import json
+import os
+import subprocess
+import tempfile
+
+import h5py
+import numpy as np
+import torch
+from gnuradio import gr_unittest
+
+AMR = os.environ.get("AMR_TOOL", "amr")
+
+
+def amr(*args):
+    r = subprocess.run([AMR, *args], capture_output=True, text=True, timeout=900)
+    return r
+
+
+class qa_model(gr_unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.dir = cls.tmp.name
+        cls.data = os.path.join(cls.dir, "d.h5")
+        r = amr("gen", "-o", cls.data, "-n", "30", "--classes", "BPSK,QPSK,8PSK,GFSK,WBFM",
+                "--snr-min", "10", "--snr-max", "18", "--snr-step", "8")
+        assert r.returncode == 0, r.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def train_and_compare(self, arch, epochs=2):
+        out = os.path.join(self.dir, arch)
+        r = amr("train", self.data, "-o", out, "-m", arch, "-e", str(epochs), "-b", "32")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        ev = os.path.join(out, "eval")
+        r = amr("eval", os.path.join(out, "model.pt"), self.data, "-o", ev, "--save-logits",
+                "--no-plots")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+        extra = {"amr_meta.json": ""}
+        m = torch.jit.load(os.path.join(out, "model.pt"), _extra_files=extra)
+        m.eval()
+        meta = json.loads(extra["amr_meta.json"])
+        with h5py.File(self.data, "r") as f:
+            classes = [c.decode() if isinstance(c, bytes) else c for c in f.attrs["classes"]]
+            X = f["X"][:]
+        self.assertEqual(list(m.classes), classes)
+        self.assertEqual(meta["classes"], classes)
+        self.assertEqual(m.frame_length, 128)
+        self.assertEqual(meta["normalisation"], "l1")
+        self.assertIn("[B, 2, L]", m.input_layout)
+
+        rows = list(csv.DictReader(open(os.path.join(ev, "predictions.csv"))))
+        idx = np.array([int(r["index"]) for r in rows])
+        cpp_pred = np.array([int(r["prediction"]) for r in rows])
+        cpp_logits = np.loadtxt(os.path.join(ev, "logits.csv"), delimiter=",", ndmin=2)
+        x = torch.from_numpy(X[idx]).permute(0, 2, 1).contiguous()  # [B, L, 2] -> [B, 2, L]
+        with torch.no_grad():
+            logits = m(x).numpy()
+            feats = m.features(x).numpy()
+        self.assertEqual(logits.shape, (len(idx), len(classes)))
+        self.assertEqual(feats.shape[0], len(idx))
+        self.assertEqual(feats.shape[1], meta["embedding_dim"])
+        np.testing.assert_allclose(logits, cpp_logits, atol=1e-4, rtol=0)
+        np.testing.assert_array_equal(logits.argmax(1), cpp_pred)
+        return out, meta
+
+    def test_001_cnn1d_python_matches_cpp_and_dynamics(self):
+        out, meta = self.train_and_compare("cnn1d", epochs=3)
+        self.assertEqual(meta["params"], 99979 - 128 * 6 - 6)  # 5 classes instead of 11
+        metrics = json.load(open(os.path.join(out, "metrics.json")))
+        with h5py.File(os.path.join(out, "dynamics.h5"), "r") as f:
+            pred, loss, label = f["pred"][:], f["loss"][:], f["label"][:]
+            self.assertEqual(pred.shape, (metrics["train_frames"], 3))
+            self.assertEqual(loss.shape, pred.shape)
+            self.assertEqual(f.attrs["epochs_completed"], 3)
+            for e, ep in enumerate(metrics["epochs"]):
+                self.assertAlmostEqual((pred[:, e] == label).mean(), ep["train_acc"], places=12)
+                self.assertAlmostEqual(loss[:, e].mean(), ep["train_loss"], places=4)
+            # Rows are dataset frames from the train part of the split.
+            self.assertEqual(len(set(f["index"][:])), pred.shape[0])
+
+    def test_002_resnet56(self):
+        self.train_and_compare("resnet56", epochs=1)
+
+    def test_003_cnn2d_and_lstm(self):
+        self.train_and_compare("cnn2d", epochs=1)
+        self.train_and_compare("lstm", epochs=1)
+
+    def test_004_eval_outputs_and_plots(self):
+        out = os.path.join(self.dir, "cnn1d")
+        if not os.path.exists(os.path.join(out, "model.pt")):
+            self.train_and_compare("cnn1d", epochs=1)
+        ev = os.path.join(self.dir, "plots")
+        r = amr("eval", os.path.join(out, "model.pt"), self.data, "-o", ev, "--all")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        j = json.load(open(os.path.join(ev, "eval.json")))
+        self.assertEqual(j["frames"], 5 * 2 * 30)
+        cm = np.array(j["confusion"])
+        self.assertEqual(cm.sum(), j["frames"])
+        self.assertAlmostEqual(np.trace(cm) / cm.sum(), j["accuracy"])
+        for png in ("accuracy_vs_snr.png", "confusion.png"):
+            data = open(os.path.join(ev, png), "rb").read(8)
+            self.assertEqual(data, b"\x89PNG\r\n\x1a\n")
+
+    def test_005_bad_model_input(self):
+        junk = os.path.join(self.dir, "junk.pt")
+        open(junk, "wb").write(b"not a model")
+        r = amr("eval", junk, self.data, "-o", os.path.join(self.dir, "e"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("not a TorchScript model", r.stderr)
+        # A plain TorchScript model without our metadata is refused clearly.
+        plain = os.path.join(self.dir, "plain.pt")
+        torch.jit.script(torch.nn.Linear(4, 2)).save(plain)
+        r = amr("eval", plain, self.data, "-o", os.path.join(self.dir, "e"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("metadata", r.stderr)
+        r = amr("train", self.data, "-o", os.path.join(self.dir, "t"), "-m", "nosuchnet")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("unknown model architecture", r.stderr)
+
+
+if __name__ == "__main__":
+    gr_unittest.run(qa_model)
