@@ -36,7 +36,8 @@ int cmd_train(const std::vector<std::string>& args)
         ("lr-step", po::value(&c.lr_step)->default_value(10), "StepLR step (epochs)")
         ("lr-gamma", po::value(&c.lr_gamma)->default_value(0.8), "StepLR factor")
         ("seed", po::value(&c.seed)->default_value(1), "seed (runs reproduce exactly on one thread)")
-        ("threads,j", po::value(&c.threads)->default_value(1), "intra-op threads")
+        ("threads,j", po::value(&c.threads)->default_value(0),
+         "intra-op threads; 0 = measured choice: 2 for conv nets of >= 10 MFLOPs/frame, else 1")
         ("no-dynamics", "do not write the training-dynamics record");
     po::positional_options_description pos;
     pos.add("dataset", 1);

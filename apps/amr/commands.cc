@@ -15,6 +15,7 @@ int cmd_subset(const std::vector<std::string>&);
 int cmd_model(const std::vector<std::string>&);
 int cmd_train(const std::vector<std::string>&);
 int cmd_eval(const std::vector<std::string>&);
+int cmd_bench(const std::vector<std::string>&);
 
 const std::vector<command>& commands()
 {
@@ -27,6 +28,7 @@ const std::vector<command>& commands()
         { "model", "parameters, FLOPs and specs of the model architectures", cmd_model },
         { "train", "train a model, recording per-sample training dynamics", cmd_train },
         { "eval", "accuracy, per-SNR accuracy and confusion matrix of a model", cmd_eval },
+        { "bench", "benchmarks (train: C++ vs Python PyTorch)", cmd_bench },
     };
     return c;
 }

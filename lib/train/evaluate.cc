@@ -4,6 +4,7 @@
  */
 #include "../model/torch_model.h"
 #include "frame_tensors.h"
+#include "torch_runtime.h"
 #include <gnuradio/amrcompress/dataset_reader.h>
 #include <gnuradio/amrcompress/error.h>
 #include <gnuradio/amrcompress/train.h>
@@ -20,7 +21,7 @@ eval_result evaluate_model(const std::string& model_path,
                            size_t batch_size,
                            bool keep_logits)
 {
-    at::set_num_threads(std::max(1, threads));
+    configure_torch_runtime(threads);
     auto bm = model::load(model_path);
     dataset_reader ds(dataset_path);
     model::check_fits(bm.info, ds.info().classes, ds.info().frame_length, model_path);

@@ -10,6 +10,8 @@
 #include "../model/torch_model.h"
 #include "dynamics_record.h"
 #include "frame_tensors.h"
+#include "torch_runtime.h"
+#include "train_step.h"
 #include <gnuradio/amrcompress/dataset_reader.h>
 #include <gnuradio/amrcompress/error.h>
 #include <gnuradio/amrcompress/selection.h>
@@ -153,7 +155,7 @@ void write_metrics(const std::string& path,
                { "optimizer", { { "name", "adam" }, { "lr", cfg.lr } } },
                { "scheduler", { { "name", "steplr" }, { "step", cfg.lr_step }, { "gamma", cfg.lr_gamma } } },
                { "seed", cfg.seed },
-               { "threads", cfg.threads },
+               { "threads", cfg.threads > 0 ? cfg.threads : auto_threads(info.arch, info.flops) },
                { "train_frames", r.train_frames },
                { "test_frames", r.test_frames },
                { "epochs", epochs },
@@ -172,13 +174,13 @@ void write_metrics(const std::string& path,
 train_result train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& on_batch)
 {
     if (cfg.epochs < 1 || cfg.batch_size < 1 || !(cfg.lr > 0) || cfg.lr_step < 1 ||
-        !(cfg.lr_gamma > 0) || cfg.threads < 1)
+        !(cfg.lr_gamma > 0) || cfg.threads < 0)
         throw input_error("training parameters must be positive (epochs, batch, lr, step, "
                           "gamma, threads)");
     if (cfg.out_dir.empty())
         throw input_error("no output directory given");
     const auto t_start = clock_t_::now();
-    at::set_num_threads(cfg.threads);
+    configure_torch_runtime(1);
     torch::manual_seed(cfg.seed);
 
     dataset_reader ds(cfg.dataset);
@@ -196,6 +198,8 @@ train_result train_model(const train_config& cfg, const epoch_fn& on_epoch, cons
                           ds.info().frame_length, ds.info().normalisation);
     }
     torch::jit::Module& m = bm.module;
+    const int threads = cfg.threads > 0 ? cfg.threads : auto_threads(bm.info.arch, bm.info.flops);
+    configure_torch_runtime(threads);
 
     std::filesystem::create_directories(cfg.out_dir);
     train_result r;
@@ -249,25 +253,23 @@ train_result train_model(const train_config& cfg, const epoch_fn& on_epoch, cons
             auto idx = order_t.slice(0, s, e);
             auto x = train.x.index_select(0, idx);
             auto y = train.labels.index_select(0, idx);
-            auto logits = m.forward({ x }).toTensor();
-            auto per_sample = torch::nn::functional::cross_entropy(
-                logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
-            auto loss = per_sample.mean();
-            opt.zero_grad();
-            loss.backward();
-            opt.step();
-            // The dynamics record: prediction and loss of each sample in this step.
-            auto p = logits.detach().argmax(1);
-            auto ps = per_sample.detach();
-            const int64_t* pp = p.data_ptr<int64_t>();
-            const float* lp = ps.data_ptr<float>();
-            const int64_t* yp = y.data_ptr<int64_t>();
-            for (int64_t k = 0; k < e - s; k++) {
-                const int64_t row = order[s + k];
-                pred_col[row] = static_cast<uint8_t>(pp[k]);
-                loss_col[row] = lp[k];
-                correct += pp[k] == yp[k];
-                loss_sum += lp[k];
+            auto out = train_step(m, opt, x, y);
+            auto p = out.logits.argmax(1);
+            if (rec) {
+                // The dynamics record: prediction and loss of each sample in this step.
+                const int64_t* pp = p.data_ptr<int64_t>();
+                const float* lp = out.per_sample.data_ptr<float>();
+                const int64_t* yp = y.data_ptr<int64_t>();
+                for (int64_t k = 0; k < e - s; k++) {
+                    const int64_t row = order[s + k];
+                    pred_col[row] = static_cast<uint8_t>(pp[k]);
+                    loss_col[row] = lp[k];
+                    correct += pp[k] == yp[k];
+                    loss_sum += lp[k];
+                }
+            } else {
+                correct += (p == y).sum().item<int64_t>();
+                loss_sum += out.per_sample.sum().item<double>();
             }
             if (!std::isfinite(loss_sum))
                 throw std::runtime_error("training diverged (loss is not finite) in epoch " +

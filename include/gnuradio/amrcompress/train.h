@@ -38,7 +38,7 @@ struct AMRCOMPRESS_API train_config {
     int lr_step = 10;            //!< StepLR step (epochs)
     double lr_gamma = 0.8;       //!< StepLR factor
     uint64_t seed = 1;
-    int threads = 1;             //!< intra-op threads (see docs/benchmarks.md)
+    int threads = 0;             //!< intra-op threads; 0 = by model size (docs/benchmarks.md)
     std::string out_dir;         //!< model.pt, metrics.json, dynamics.h5, optimizer.pt
     bool record_dynamics = true;
 };
@@ -85,6 +85,21 @@ AMRCOMPRESS_API eval_result evaluate_model(const std::string& model_path,
                                            int threads = 1,
                                            size_t batch_size = 512,
                                            bool keep_logits = false);
+
+/*!
+ * \brief Training throughput (samples/s) of a model on random frames, measured
+ * the way benchmarks/train_reference.py measures eager PyTorch: Adam, cross
+ * entropy, `warmup` untimed steps, then timed steps until at least
+ * `min_steps` ran and `min_seconds` passed.
+ */
+AMRCOMPRESS_API double measure_train_throughput(const std::string& model,
+                                                size_t classes,
+                                                size_t frame_length,
+                                                size_t batch_size,
+                                                int min_steps,
+                                                double min_seconds,
+                                                int warmup,
+                                                int threads);
 
 } // namespace amrcompress
 } // namespace gr

@@ -1,0 +1,67 @@
+/*
+ * Copyright 2026 gr-amrcompress authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "../model/model_specs.h"
+#include "../model/torch_model.h"
+#include "torch_runtime.h"
+#include "train_step.h"
+#include <gnuradio/amrcompress/dataset.h>
+#include <gnuradio/amrcompress/train.h>
+#include <torch/torch.h>
+#include <chrono>
+
+namespace gr {
+namespace amrcompress {
+
+double measure_train_throughput(const std::string& model,
+                                size_t classes,
+                                size_t frame_length,
+                                size_t batch_size,
+                                int min_steps,
+                                double min_seconds,
+                                int warmup,
+                                int threads)
+{
+    configure_torch_runtime(threads);
+    torch::manual_seed(0);
+    std::vector<std::string> names;
+    for (size_t c = 0; c < classes; c++)
+        names.push_back("c" + std::to_string(c));
+    model::built_model bm;
+    {
+        torch::NoGradGuard ng;
+        bm = model::build(model::resolve_spec(model), names, frame_length, "l1");
+    }
+    auto& m = bm.module;
+    m.train();
+    std::vector<torch::Tensor> params;
+    for (const auto& p : m.parameters())
+        params.push_back(p);
+    torch::optim::Adam opt(params, torch::optim::AdamOptions(1e-3));
+    const int64_t B = batch_size, L = frame_length;
+    // Batches drawn like the trainer draws them: shuffled rows of a pool.
+    const int64_t pool = 16 * B;
+    auto xs = torch::randn({ pool, 2, L }) / (1.25 * L);
+    auto ys = torch::randint(0, int64_t(classes), { pool }, torch::kInt64);
+    int64_t k = 0;
+    auto step = [&] {
+        auto idx = torch::randperm(pool, torch::kInt64).slice(0, 0, B);
+        (void)k;
+        train_step(m, opt, xs.index_select(0, idx), ys.index_select(0, idx));
+    };
+    for (int i = 0; i < warmup; i++)
+        step();
+    auto t = std::chrono::steady_clock::now();
+    int steps = 0;
+    double dt = 0;
+    while (steps < min_steps || dt < min_seconds) {
+        step();
+        steps++;
+        dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+    }
+    return steps * double(B) / dt;
+}
+
+} // namespace amrcompress
+} // namespace gr
