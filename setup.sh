@@ -64,8 +64,13 @@ sudo_if_needed cmake --install "$build" >/dev/null
 sudo_if_needed ldconfig
 out=${AMR_OUT:-$here/amr-out}
 mkdir -p "$out"
-echo "== main job: a synthetic RML2016.10a-style dataset (11 classes x 20 SNRs x 100 frames)"
+echo "== main job 1/4: a synthetic RML2016.10a-style dataset (11 classes x 20 SNRs x 100 frames)"
 amr gen -o "$out/dataset.h5" -n 100 --force --json "$out/dataset.json"
+echo "== main job 2/4: checking it (counts, NaN scan, regenerated labels and measured SNR)"
 amr info "$out/dataset.h5" --json "$out/info.json"
+echo "== main job 3/4: training CNN1D on it for 10 epochs, recording per-sample dynamics"
+amr train "$out/dataset.h5" -o "$out/cnn1d" -m cnn1d -e 10
+echo "== main job 4/4: evaluating it on the test split (JSON, CSV, plots)"
+amr eval "$out/cnn1d/model.pt" "$out/dataset.h5" -o "$out/cnn1d/eval"
 /usr/bin/python3 -c "from gnuradio import amrcompress; ds = amrcompress.dataset_reader('$out/dataset.h5'); print('python: from gnuradio import amrcompress ->', len(ds), 'frames')"
-echo "== results in $out (dataset.h5, dataset.json, info.json)"
+echo "== results in $out: dataset.h5, info.json, cnn1d/{model.pt,metrics.json,dynamics.h5}, cnn1d/eval/{eval.json,*.csv,*.png}"

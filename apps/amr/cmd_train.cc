@@ -5,7 +5,6 @@
 #include "cli.h"
 #include <gnuradio/amrcompress/train.h>
 #include <unistd.h>
-#include <chrono>
 #include <cstdio>
 #include <iostream>
 
@@ -46,18 +45,8 @@ int cmd_train(const std::vector<std::string>& args)
         return 0;
     c.record_dynamics = !vm.count("no-dynamics");
 
-    auto t0 = std::chrono::steady_clock::now();
-    bool tty = isatty(fileno(stderr));
-    auto on_batch = [&, last = std::chrono::steady_clock::now()](size_t done, size_t total) mutable {
-        auto now = std::chrono::steady_clock::now();
-        if (done < total && now - last < std::chrono::milliseconds(tty ? 300 : 10000))
-            return;
-        last = now;
-        double el = std::chrono::duration<double>(now - t0).count();
-        std::fprintf(stderr, "%samr train: batch %zu/%zu (%.0f%%) elapsed %.0fs ETA %.0fs%s",
-                     tty ? "\r" : "", done, total, 100.0 * done / total, el,
-                     el * (total - done) / done, tty ? "   " : "\n");
-    };
+    progress on_batch("amr train: batches");
+    const bool tty = isatty(fileno(stderr));
     auto on_epoch = [&](const epoch_stats& s, int total) {
         std::fprintf(stderr,
                      "%sepoch %d/%d  lr %.2e  train loss %.4f acc %.4f  test loss %.4f acc "
@@ -65,7 +54,7 @@ int cmd_train(const std::vector<std::string>& args)
                      tty ? "\r" : "", s.epoch, total, s.lr, s.train_loss, s.train_acc,
                      s.test_loss, s.test_acc, s.seconds, s.eval_seconds);
     };
-    auto r = train_model(c, on_epoch, on_batch);
+    auto r = train_model(c, on_epoch, std::ref(on_batch));
     std::printf("amr train: %s, %zu params, %.2f MFLOPs/frame; %zu train / %zu test frames\n",
                 c.model.c_str(), r.params, r.flops / 1e6, r.train_frames, r.test_frames);
     std::printf("  final test accuracy %.4f; per SNR:", r.epochs.back().test_acc);
