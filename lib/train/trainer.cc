@@ -280,11 +280,11 @@ train_result train_model(const train_config& cfg, const epoch_fn& on_epoch, cons
         epoch_stats st;
         st.epoch = ep + 1;
         st.lr = lr;
+        if (rec) // inside the timed part: it is part of the recording overhead
+            rec->write_epoch(ep, pred_col, loss_col);
         st.seconds = since(t_ep);
         st.train_loss = loss_sum / n;
         st.train_acc = double(correct) / n;
-        if (rec)
-            rec->write_epoch(ep, pred_col, loss_col);
         const auto t_ev = clock_t_::now();
         auto ev = evaluate(m, test, 1024);
         st.eval_seconds = since(t_ev);
