@@ -10,6 +10,17 @@
 
 namespace amr {
 
+namespace {
+std::string& current()
+{
+    static std::string c;
+    return c;
+}
+} // namespace
+
+const std::string& current_command() { return current(); }
+void set_current_command(const std::string& name) { current() = name; }
+
 bool parse(const std::string& cmd,
            const std::string& usage,
            const std::vector<std::string>& args,

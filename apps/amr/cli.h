@@ -25,6 +25,10 @@ struct command {
 
 const std::vector<command>& commands();
 
+//! The subcommand being run (set by main before dispatch).
+const std::string& current_command();
+void set_current_command(const std::string& name);
+
 /*!
  * Parses args against opts (+ positionals); prints help and returns false when
  * --help was given. Throws po::error on bad usage.

@@ -2,7 +2,8 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The registry of subcommands: adding one is a file and a line here.
+ * The registry of subcommands: adding one is a file and a line here (or in
+ * commands_ml.cc, plus a forwarding line here, for commands that need LibTorch).
  */
 #include "cli.h"
 
@@ -12,10 +13,7 @@ int cmd_gen(const std::vector<std::string>&);
 int cmd_info(const std::vector<std::string>&);
 int cmd_convert(const std::vector<std::string>&);
 int cmd_subset(const std::vector<std::string>&);
-int cmd_model(const std::vector<std::string>&);
-int cmd_train(const std::vector<std::string>&);
-int cmd_eval(const std::vector<std::string>&);
-int cmd_bench(const std::vector<std::string>&);
+int forward_to_ml(const std::vector<std::string>&);
 
 const std::vector<command>& commands()
 {
@@ -25,10 +23,11 @@ const std::vector<command>& commands()
         { "convert", "RML2016 pickle / SigMF <-> dataset", cmd_convert },
         { "subset", "select frames (index file, class, SNR, split) into a new file",
           cmd_subset },
-        { "model", "parameters, FLOPs and specs of the model architectures", cmd_model },
-        { "train", "train a model, recording per-sample training dynamics", cmd_train },
-        { "eval", "accuracy, per-SNR accuracy and confusion matrix of a model", cmd_eval },
-        { "bench", "benchmarks (train: C++ vs Python PyTorch)", cmd_bench },
+        // Model commands run in amr-ml (LibTorch), see forward_to_ml().
+        { "model", "parameters, FLOPs and specs of the model architectures", forward_to_ml },
+        { "train", "train a model, recording per-sample training dynamics", forward_to_ml },
+        { "eval", "accuracy, per-SNR accuracy and confusion matrix of a model", forward_to_ml },
+        { "bench", "benchmarks (train: C++ vs Python PyTorch)", forward_to_ml },
     };
     return c;
 }

@@ -34,6 +34,7 @@ int main(int argc, char** argv)
     for (const auto& c : amr::commands()) {
         if (name != c.name)
             continue;
+        amr::set_current_command(name);
         try {
             return c.run(args);
         } catch (const amr::po::error& e) {

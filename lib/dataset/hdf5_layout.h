@@ -2,11 +2,13 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Names and small helpers shared by the HDF5 reader and writer. Private.
+ * Names and small helpers shared by the HDF5 readers and writers of both
+ * libraries (exported for gnuradio-amrcompress-ml, not installed). Private.
  */
 #ifndef INCLUDED_AMRCOMPRESS_HDF5_LAYOUT_H
 #define INCLUDED_AMRCOMPRESS_HDF5_LAYOUT_H
 
+#include <gnuradio/amrcompress/api.h>
 #include <H5Cpp.h>
 #include <mutex>
 #include <string>
@@ -36,22 +38,22 @@ constexpr const char* A_GENERATOR = "generator";
 constexpr const char* A_DESCRIPTION = "description";
 constexpr const char* FORMAT_VERSION = "gr-amrcompress dataset 1";
 
-void write_string_attr(H5::H5Object& obj, const char* name, const std::string& value);
-void write_string_list_attr(H5::H5Object& obj,
+AMRCOMPRESS_API void write_string_attr(H5::H5Object& obj, const char* name, const std::string& value);
+AMRCOMPRESS_API void write_string_list_attr(H5::H5Object& obj,
                             const char* name,
                             const std::vector<std::string>& values);
-void write_double_attr(H5::H5Object& obj, const char* name, double value);
+AMRCOMPRESS_API void write_double_attr(H5::H5Object& obj, const char* name, double value);
 
-bool has_attr(const H5::H5Object& obj, const char* name);
-std::string read_string_attr(const H5::H5Object& obj, const char* name);
-std::vector<std::string> read_string_list_attr(const H5::H5Object& obj, const char* name);
-double read_double_attr(const H5::H5Object& obj, const char* name);
+AMRCOMPRESS_API bool has_attr(const H5::H5Object& obj, const char* name);
+AMRCOMPRESS_API std::string read_string_attr(const H5::H5Object& obj, const char* name);
+AMRCOMPRESS_API std::vector<std::string> read_string_list_attr(const H5::H5Object& obj, const char* name);
+AMRCOMPRESS_API double read_double_attr(const H5::H5Object& obj, const char* name);
 
 //! Turns off HDF5's own error printing; our exceptions carry the message.
-void silence_library_errors();
+AMRCOMPRESS_API void silence_library_errors();
 
 //! Debian's serial HDF5 is not thread-safe: every call into it holds this lock.
-std::recursive_mutex& library_mutex();
+AMRCOMPRESS_API std::recursive_mutex& library_mutex();
 
 } // namespace h5
 } // namespace amrcompress
