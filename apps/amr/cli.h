@@ -25,6 +25,13 @@ struct command {
 
 const std::vector<command>& commands();
 
+struct command_description {
+    const char* name;
+    const char* summary;
+};
+//! The subcommands that need LibTorch and run in amr-ml.
+const std::vector<command_description>& ml_command_descriptions();
+
 //! The subcommand being run (set by main before dispatch).
 const std::string& current_command();
 void set_current_command(const std::string& name);

@@ -5,6 +5,7 @@
  * The subcommands that need LibTorch, run by amr-ml (amr forwards to it).
  */
 #include "cli.h"
+#include <map>
 
 namespace amr {
 
@@ -15,12 +16,18 @@ int cmd_bench(const std::vector<std::string>&);
 
 const std::vector<command>& commands()
 {
-    static const std::vector<command> c = {
-        { "model", "parameters, FLOPs and specs of the model architectures", cmd_model },
-        { "train", "train a model, recording per-sample training dynamics", cmd_train },
-        { "eval", "accuracy, per-SNR accuracy and confusion matrix of a model", cmd_eval },
-        { "bench", "benchmarks (train: C++ vs Python PyTorch)", cmd_bench },
-    };
+    static const std::vector<command> c = [] {
+        const std::map<std::string, int (*)(const std::vector<std::string>&)> run = {
+            { "model", cmd_model },
+            { "train", cmd_train },
+            { "eval", cmd_eval },
+            { "bench", cmd_bench }
+        };
+        std::vector<command> c;
+        for (const auto& d : ml_command_descriptions())
+            c.push_back({ d.name, d.summary, run.at(d.name) });
+        return c;
+    }();
     return c;
 }
 
