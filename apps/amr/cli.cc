@@ -5,6 +5,7 @@
 #include "cli.h"
 #include <unistd.h>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 
@@ -56,9 +57,30 @@ void progress::operator()(size_t done, size_t total)
     last = now;
     double eta = done ? el * (total - done) / done : 0;
     char buf[256];
-    std::snprintf(buf, sizeof buf, "%s: %zu/%zu (%.0f%%) elapsed %.1fs ETA %.1fs",
-                  what.c_str(), done, total, total ? 100.0 * done / total : 100.0, el, eta);
+    std::snprintf(buf,
+                  sizeof buf,
+                  "%s: %zu/%zu (%.0f%%) elapsed %.1fs ETA %.1fs",
+                  what.c_str(),
+                  done,
+                  total,
+                  total ? 100.0 * done / total : 100.0,
+                  el,
+                  eta);
     std::cerr << (tty ? "\r" : "") << buf << (tty && !final ? "" : "\n") << std::flush;
+}
+
+std::string self_path()
+{
+    std::error_code ec;
+    auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? "amr" : p.string();
+}
+
+std::string sibling_tool(const std::string& name)
+{
+    auto p = std::filesystem::path(self_path()).parent_path() / name;
+    std::error_code ec;
+    return std::filesystem::exists(p, ec) ? p.string() : name;
 }
 
 std::vector<std::string> split_list(const std::string& s)

@@ -47,7 +47,8 @@ bool parse(const std::string& cmd,
            const po::positional_options_description& pos,
            po::variables_map& vm);
 
-//! Progress on stderr: rewritten in place on a terminal, a line every few seconds otherwise.
+//! Progress on stderr: rewritten in place on a terminal, a line every few seconds
+//! otherwise.
 class progress
 {
 public:
@@ -59,6 +60,11 @@ private:
     std::chrono::steady_clock::time_point start, last;
     bool tty;
 };
+
+//! This executable's path (for re-running itself), or "amr" if unknown.
+std::string self_path();
+//! The path of `name` beside this executable if it is there, else `name` (PATH lookup).
+std::string sibling_tool(const std::string& name);
 
 //! "a,b,c" -> {a, b, c}
 std::vector<std::string> split_list(const std::string& s);

@@ -23,13 +23,6 @@ namespace amr {
 
 namespace {
 
-std::string self_path()
-{
-    std::error_code ec;
-    auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
-    return ec ? "amr" : p.string();
-}
-
 // Runs a command and returns the last line of its standard output.
 std::string run(const std::string& cmd)
 {

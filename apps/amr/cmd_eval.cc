@@ -17,20 +17,6 @@
 
 namespace amr {
 
-namespace {
-// amr-plot sits beside amr (build tree and install), else on PATH.
-std::string plot_tool()
-{
-    std::error_code ec;
-    auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        auto p = self.parent_path() / "amr-plot";
-        if (std::filesystem::exists(p))
-            return p.string();
-    }
-    return "amr-plot";
-}
-} // namespace
 
 int cmd_eval(const std::vector<std::string>& args)
 {
@@ -43,19 +29,20 @@ int cmd_eval(const std::vector<std::string>& args)
     po::options_description o(
         "Evaluate a model: accuracy overall, per SNR and the confusion matrix, as JSON "
         "and CSV, plus PNG plots (accuracy vs SNR, confusion matrix)");
-    o.add_options()
-        ("model", po::value(&model)->required(), "model.pt")
-        ("dataset", po::value(&dataset)->required(), "dataset (HDF5)")
-        ("out,o", po::value(&out)->required(), "output directory")
-        ("index", po::value(&index), "evaluate the frames in this index file")
-        ("all", "evaluate every frame (default: the test part of the split)")
-        ("train-fraction", po::value(&train_fraction)->default_value(0.8), "split used for the test part")
-        ("snr-min", po::value(&snr_min), "lowest SNR (dB)")
-        ("snr-max", po::value(&snr_max), "highest SNR (dB)")
-        ("threads,j", po::value(&threads)->default_value(1), "intra-op threads")
-        ("batch-size,b", po::value(&batch)->default_value(512), "batch size")
-        ("save-logits", "also write logits.csv (one row of C logits per frame)")
-        ("no-plots", "skip the PNG plots");
+    o.add_options()("model", po::value(&model)->required(), "model.pt")(
+        "dataset", po::value(&dataset)->required(), "dataset (HDF5)")(
+        "out,o", po::value(&out)->required(), "output directory")(
+        "index", po::value(&index), "evaluate the frames in this index file")(
+        "all", "evaluate every frame (default: the test part of the split)")(
+        "train-fraction",
+        po::value(&train_fraction)->default_value(0.8),
+        "split used for the test part")(
+        "snr-min", po::value(&snr_min), "lowest SNR (dB)")(
+        "snr-max", po::value(&snr_max), "highest SNR (dB)")(
+        "threads,j", po::value(&threads)->default_value(1), "intra-op threads")(
+        "batch-size,b", po::value(&batch)->default_value(512), "batch size")(
+        "save-logits", "also write logits.csv (one row of C logits per frame)")(
+        "no-plots", "skip the PNG plots");
     po::positional_options_description pos;
     pos.add("model", 1).add("dataset", 1);
     po::variables_map vm;
@@ -76,7 +63,8 @@ int cmd_eval(const std::vector<std::string>& args)
         if (idx.empty())
             throw input_error(dataset, "no frames selected for evaluation");
     }
-    auto r = evaluate_model(model, dataset, idx, threads, batch, vm.count("save-logits") > 0);
+    auto r =
+        evaluate_model(model, dataset, idx, threads, batch, vm.count("save-logits") > 0);
 
     const size_t C = r.classes.size();
     std::vector<std::vector<size_t>> confusion(C, std::vector<size_t>(C, 0));
@@ -93,7 +81,8 @@ int cmd_eval(const std::vector<std::string>& args)
     csv << "snr_db,frames,correct,accuracy\n";
     for (const auto& [snr, e] : per_snr) {
         double a = double(e.first) / e.second;
-        snr_rows.push_back({ { "snr_db", snr }, { "frames", e.second }, { "accuracy", a } });
+        snr_rows.push_back(
+            { { "snr_db", snr }, { "frames", e.second }, { "accuracy", a } });
         csv << snr << "," << e.second << "," << e.first << "," << a << "\n";
     }
     std::ofstream cm(out + "/confusion.csv");
@@ -130,16 +119,22 @@ int cmd_eval(const std::vector<std::string>& args)
                          { "confusion", confusion } };
     write_json(j, out + "/eval.json");
 
-    std::printf("amr eval: %zu frames, accuracy %.4f\n  per SNR:", r.indices.size(), r.accuracy());
+    std::printf("amr eval: %zu frames, accuracy %.4f\n  per SNR:",
+                r.indices.size(),
+                r.accuracy());
     for (const auto& row : snr_rows)
-        std::printf(" %g:%.3f", row["snr_db"].get<double>(), row["accuracy"].get<double>());
-    std::printf("\n  %s/eval.json, accuracy_per_snr.csv, confusion.csv, predictions.csv\n",
-                out.c_str());
+        std::printf(
+            " %g:%.3f", row["snr_db"].get<double>(), row["accuracy"].get<double>());
+    std::printf(
+        "\n  %s/eval.json, accuracy_per_snr.csv, confusion.csv, predictions.csv\n",
+        out.c_str());
     std::fflush(stdout);
     if (!vm.count("no-plots")) {
-        std::string cmd = "'" + plot_tool() + "' '" + out + "/eval.json' '" + out + "'";
+        std::string cmd =
+            "'" + sibling_tool("amr-plot") + "' '" + out + "/eval.json' '" + out + "'";
         if (std::system(cmd.c_str()) != 0) {
-            std::cerr << "amr eval: plotting failed (" << cmd << "); the JSON/CSV are complete\n";
+            std::cerr << "amr eval: plotting failed (" << cmd
+                      << "); the JSON/CSV are complete\n";
             return 1;
         }
     }

@@ -9,18 +9,13 @@
 #include <unistd.h>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <iostream>
 
 namespace amr {
 
 int forward_to_ml(const std::vector<std::string>& args)
 {
-    std::string tool = "amr-ml";
-    std::error_code ec;
-    auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec && std::filesystem::exists(self.parent_path() / "amr-ml"))
-        tool = (self.parent_path() / "amr-ml").string();
+    const std::string tool = sibling_tool("amr-ml");
     std::vector<std::string> argv_s = { tool, current_command() };
     argv_s.insert(argv_s.end(), args.begin(), args.end());
     std::vector<char*> argv;

@@ -280,7 +280,7 @@ int build_cnn2d(builder& b, const json& s, size_t L)
     return hidden;
 }
 
-int build_lstm(builder& b, torch::jit::Module& m, const json& s, size_t L)
+int build_lstm(builder& b, const json& s, size_t L)
 {
     const int hidden = get_int(s, "hidden"), layers = get_int(s, "layers");
     const std::string input = s.value("input", "ap");
@@ -304,7 +304,6 @@ int build_lstm(builder& b, torch::jit::Module& m, const json& s, size_t L)
         b.flops += double(L) * 4 * hidden * (in + hidden);
         in = hidden;
     }
-    (void)m;
     b.line("h0 = torch.zeros([" + std::to_string(layers) + ", x.size(0), " +
            std::to_string(hidden) + "], dtype=x.dtype, device=x.device)");
     b.line("out, hn, cn = torch.lstm(x, [h0, h0], [" + plist + "], True, " +
@@ -366,7 +365,7 @@ built_model build(const json& spec,
         else if (arch == "cnn2d")
             emb = build_cnn2d(b, spec, frame_length);
         else if (arch == "lstm")
-            emb = build_lstm(b, m, spec, frame_length);
+            emb = build_lstm(b, spec, frame_length);
         else
             bad_spec("unknown arch '" + arch + "' (cnn1d, resnet, cnn2d, lstm)");
     } catch (const json::exception& e) {

@@ -2,8 +2,8 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "dynamics_record.h"
 #include "../dataset/hdf5_layout.h"
+#include "dynamics_record.h"
 #include <gnuradio/amrcompress/error.h>
 #include <algorithm>
 
@@ -15,7 +15,6 @@ struct dynamics_record::impl {
     H5::H5File file;
     H5::DataSet pred, loss, acc;
     size_t n = 0;
-    int epochs = 0;
 };
 
 dynamics_record::dynamics_record(const std::string& path,
@@ -28,10 +27,10 @@ dynamics_record::dynamics_record(const std::string& path,
     : d(std::make_unique<impl>())
 {
     if (classes.size() > 255)
-        throw input_error(path, "the dynamics record stores labels as uint8 (<= 255 classes)");
+        throw input_error(path,
+                          "the dynamics record stores labels as uint8 (<= 255 classes)");
     d->path = path;
     d->n = indices.size();
-    d->epochs = epochs;
     h5::silence_library_errors();
     std::lock_guard<std::recursive_mutex> lock(h5::library_mutex());
     try {
@@ -51,19 +50,21 @@ dynamics_record::dynamics_record(const std::string& path,
             .write(labels.data(), H5::PredType::NATIVE_INT32);
         d->file.createDataSet("snr_db", H5::PredType::IEEE_F32LE, H5::DataSpace(1, &n1))
             .write(snr_db.data(), H5::PredType::NATIVE_FLOAT);
-        d->acc = d->file.createDataSet("train_accuracy", H5::PredType::IEEE_F64LE,
-                                       H5::DataSpace(1, &t1));
+        d->acc = d->file.createDataSet(
+            "train_accuracy", H5::PredType::IEEE_F64LE, H5::DataSpace(1, &t1));
         h5::write_string_attr(d->file, "amr_format", "gr-amrcompress dynamics 1");
         h5::write_string_attr(d->file, "dataset", dataset_path);
         h5::write_string_list_attr(d->file, "classes", classes);
         h5::write_string_attr(
-            d->file, "prediction_timing",
+            d->file,
+            "prediction_timing",
             "during the training pass: the logits of the forward pass of the step that "
             "trained on the sample (train mode, before that step's update)");
         h5::write_double_attr(d->file, "epochs_completed", 0);
         d->file.flush(H5F_SCOPE_GLOBAL);
     } catch (const H5::Exception& e) {
-        throw input_error(path, "cannot create the dynamics record (" + e.getDetailMsg() + ")");
+        throw input_error(path,
+                          "cannot create the dynamics record (" + e.getDetailMsg() + ")");
     }
 }
 
@@ -75,7 +76,8 @@ dynamics_record::~dynamics_record()
 
 void dynamics_record::write_epoch(int epoch,
                                   const std::vector<uint8_t>& pred,
-                                  const std::vector<float>& loss)
+                                  const std::vector<float>& loss,
+                                  double train_accuracy)
 {
     std::lock_guard<std::recursive_mutex> lock(h5::library_mutex());
     try {
@@ -87,24 +89,17 @@ void dynamics_record::write_epoch(int epoch,
         H5::DataSpace fl = d->loss.getSpace();
         fl.selectHyperslab(H5S_SELECT_SET, cnt, off);
         d->loss.write(loss.data(), H5::PredType::NATIVE_FLOAT, ms, fl);
-        // The epoch's train accuracy, from the same predictions.
-        H5::DataSet lab = d->file.openDataSet("label");
-        std::vector<int32_t> labels(d->n);
-        lab.read(labels.data(), H5::PredType::NATIVE_INT32);
-        size_t correct = 0;
-        for (size_t i = 0; i < d->n; i++)
-            correct += pred[i] == labels[i];
-        double a = d->n ? double(correct) / d->n : 0.0;
         hsize_t one = 1, eo = epoch;
         H5::DataSpace fa = d->acc.getSpace();
         fa.selectHyperslab(H5S_SELECT_SET, &one, &eo);
         H5::DataSpace ma(1, &one);
-        d->acc.write(&a, H5::PredType::NATIVE_DOUBLE, ma, fa);
+        d->acc.write(&train_accuracy, H5::PredType::NATIVE_DOUBLE, ma, fa);
         h5::write_double_attr(d->file, "epochs_completed", epoch + 1);
         d->file.flush(H5F_SCOPE_GLOBAL);
     } catch (const H5::Exception& e) {
-        throw input_error(d->path, "writing epoch " + std::to_string(epoch + 1) +
-                                       " failed (" + e.getDetailMsg() + ")");
+        throw input_error(d->path,
+                          "writing epoch " + std::to_string(epoch + 1) + " failed (" +
+                              e.getDetailMsg() + ")");
     }
 }
 

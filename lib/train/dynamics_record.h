@@ -29,8 +29,12 @@ public:
                     const std::vector<float>& snr_db,
                     int epochs);
     ~dynamics_record();
-    //! Row r of both columns belongs to indices[r].
-    void write_epoch(int epoch, const std::vector<uint8_t>& pred, const std::vector<float>& loss);
+    //! Row r of both columns belongs to indices[r]; train_accuracy is the
+    //! epoch's mean correctness of those predictions (the trainer has it).
+    void write_epoch(int epoch,
+                     const std::vector<uint8_t>& pred,
+                     const std::vector<float>& loss,
+                     double train_accuracy);
 
 private:
     struct impl;

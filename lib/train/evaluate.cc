@@ -32,36 +32,32 @@ eval_result evaluate_model(const std::string& model_path,
         r.indices.resize(ds.size());
         std::iota(r.indices.begin(), r.indices.end(), 0);
     }
-    torch::NoGradGuard ng;
-    bm.module.eval();
     const size_t C = r.classes.size();
     // Streamed in blocks: the dataset is never loaded whole.
     const size_t block = std::max<size_t>(batch_size, 1) * 8;
     for (size_t pos = 0; pos < r.indices.size(); pos += block) {
         std::vector<size_t> part(r.indices.begin() + pos,
-                                 r.indices.begin() + std::min(r.indices.size(), pos + block));
+                                 r.indices.begin() +
+                                     std::min(r.indices.size(), pos + block));
         auto t = load_frames(ds, part);
-        for (int64_t s = 0; s < t.x.size(0); s += batch_size) {
-            int64_t e = std::min<int64_t>(t.x.size(0), s + batch_size);
-            auto logits = bm.module.forward({ t.x.slice(0, s, e) }).toTensor().contiguous();
-            if (logits.dim() != 2 || size_t(logits.size(1)) != C)
-                throw input_error(model_path, "the model's output is not [B, " +
-                                                  std::to_string(C) + "] logits");
-            auto p = logits.argmax(1);
-            const int64_t* pp = p.data_ptr<int64_t>();
-            const int64_t* lp = t.labels.data_ptr<int64_t>() + s;
-            for (int64_t k = 0; k < e - s; k++) {
-                int32_t pred = static_cast<int32_t>(pp[k]);
-                int32_t lab = static_cast<int32_t>(lp[k]);
-                r.predictions.push_back(pred);
-                r.labels.push_back(lab);
-                r.snr_db.push_back(t.snr_db[s + k]);
-                r.correct += pred == lab;
-            }
-            if (keep_logits)
-                r.logits.insert(r.logits.end(), logits.data_ptr<float>(),
-                                logits.data_ptr<float>() + logits.numel());
+        auto logits = predict_logits(bm.module, t.x, batch_size);
+        if (logits.dim() != 2 || size_t(logits.size(1)) != C)
+            throw input_error(model_path,
+                              "the model's output is not [B, " + std::to_string(C) +
+                                  "] logits");
+        auto p = logits.argmax(1);
+        const int64_t* pp = p.data_ptr<int64_t>();
+        const int64_t* lp = t.labels.data_ptr<int64_t>();
+        for (size_t k = 0; k < part.size(); k++) {
+            r.predictions.push_back(static_cast<int32_t>(pp[k]));
+            r.labels.push_back(static_cast<int32_t>(lp[k]));
+            r.snr_db.push_back(t.snr_db[k]);
+            r.correct += pp[k] == lp[k];
         }
+        if (keep_logits)
+            r.logits.insert(r.logits.end(),
+                            logits.data_ptr<float>(),
+                            logits.data_ptr<float>() + logits.numel());
     }
     return r;
 }

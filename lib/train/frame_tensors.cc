@@ -8,6 +8,17 @@
 namespace gr {
 namespace amrcompress {
 
+torch::Tensor
+predict_logits(torch::jit::Module& m, const torch::Tensor& x, size_t batch_size)
+{
+    torch::NoGradGuard ng;
+    m.eval();
+    std::vector<torch::Tensor> parts;
+    for (int64_t s = 0; s < x.size(0); s += std::max<size_t>(batch_size, 1))
+        parts.push_back(m.forward({ x.slice(0, s, s + batch_size) }).toTensor());
+    return parts.empty() ? torch::empty({ 0 }) : torch::cat(parts).contiguous();
+}
+
 frame_tensors load_frames(const dataset_reader& ds, const std::vector<size_t>& indices)
 {
     const int64_t n = indices.size(), L = ds.info().frame_length;

@@ -8,6 +8,7 @@
 #define INCLUDED_AMRCOMPRESS_FRAME_TENSORS_H
 
 #include <gnuradio/amrcompress/dataset_reader.h>
+#include <torch/script.h>
 #include <torch/types.h>
 #include <vector>
 
@@ -19,6 +20,10 @@ struct frame_tensors {
     torch::Tensor labels; //!< int64 [N]
     std::vector<float> snr_db;
 };
+
+//! Logits of the model (eval mode, no grad) for x, run batch_size frames at a time.
+torch::Tensor
+predict_logits(torch::jit::Module& m, const torch::Tensor& x, size_t batch_size);
 
 //! Reads the frames (streamed from the file in blocks) into tensors.
 frame_tensors load_frames(const dataset_reader& ds, const std::vector<size_t>& indices);

@@ -4,8 +4,8 @@
  */
 #include "torch_runtime.h"
 #include <ATen/Parallel.h>
-#include <torch/csrc/jit/runtime/graph_executor.h>
 #include <malloc.h>
+#include <torch/csrc/jit/runtime/graph_executor.h>
 #include <algorithm>
 #include <cstdlib>
 #include <mutex>

@@ -44,10 +44,8 @@ double measure_train_throughput(const std::string& model,
     const int64_t pool = 16 * B;
     auto xs = torch::randn({ pool, 2, L }) / (1.25 * L);
     auto ys = torch::randint(0, int64_t(classes), { pool }, torch::kInt64);
-    int64_t k = 0;
     auto step = [&] {
         auto idx = torch::randperm(pool, torch::kInt64).slice(0, 0, B);
-        (void)k;
         train_step(m, opt, xs.index_select(0, idx), ys.index_select(0, idx));
     };
     for (int i = 0; i < warmup; i++)

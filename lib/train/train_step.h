@@ -8,8 +8,8 @@
 #ifndef INCLUDED_AMRCOMPRESS_TRAIN_STEP_H
 #define INCLUDED_AMRCOMPRESS_TRAIN_STEP_H
 
-#include <torch/torch.h>
 #include <torch/script.h>
+#include <torch/torch.h>
 
 namespace gr {
 namespace amrcompress {
@@ -26,7 +26,9 @@ inline step_output train_step(torch::jit::Module& m,
 {
     auto logits = m.forward({ x }).toTensor();
     auto per_sample = torch::nn::functional::cross_entropy(
-        logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+        logits,
+        y,
+        torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
     auto loss = per_sample.mean();
     opt.zero_grad();
     loss.backward();

@@ -64,10 +64,11 @@ data_split choose_frames(const dataset_reader& ds, const train_config& cfg)
             is_test[i] = 1;
         for (size_t i : out.train)
             if (is_test[i])
-                throw input_error(cfg.index_file,
-                                  "frame " + std::to_string(i) +
-                                      " belongs to the test part of the split; an index "
-                                      "file for training must select from the train part");
+                throw input_error(
+                    cfg.index_file,
+                    "frame " + std::to_string(i) +
+                        " belongs to the test part of the split; an index "
+                        "file for training must select from the train part");
         // Keep only frames within the SNR range, in file order.
         f.indices = out.train;
         out.train = select_frames(ds, f);
@@ -76,7 +77,8 @@ data_split choose_frames(const dataset_reader& ds, const train_config& cfg)
     if (out.train.empty())
         throw input_error(ds.path(), "no training frames selected");
     if (out.test.empty())
-        throw input_error(ds.path(), "no test frames (train fraction 1 or SNR range empty)");
+        throw input_error(ds.path(),
+                          "no test frames (train fraction 1 or SNR range empty)");
     return out;
 }
 
@@ -87,30 +89,18 @@ struct test_eval {
 
 test_eval evaluate(torch::jit::Module& m, const frame_tensors& t, size_t batch)
 {
-    torch::NoGradGuard ng;
-    m.eval();
+    auto logits = predict_logits(m, t.x, batch);
     test_eval r;
     const int64_t n = t.x.size(0);
-    r.pred.resize(n);
-    double loss = 0;
-    int64_t correct = 0;
-    for (int64_t s = 0; s < n; s += batch) {
-        int64_t e = std::min<int64_t>(n, s + batch);
-        auto logits = m.forward({ t.x.slice(0, s, e) }).toTensor();
-        auto y = t.labels.slice(0, s, e);
-        loss += torch::nn::functional::cross_entropy(
-                    logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                    .item<double>();
-        auto p = logits.argmax(1);
-        correct += (p == y).sum().item<int64_t>();
-        std::memcpy(r.pred.data() + s, p.data_ptr<int64_t>(), (e - s) * sizeof(int64_t));
-    }
-    r.loss = loss / n;
-    r.acc = double(correct) / n;
+    r.loss = torch::nn::functional::cross_entropy(logits, t.labels).item<double>();
+    auto p = logits.argmax(1);
+    r.acc = double((p == t.labels).sum().item<int64_t>()) / n;
+    r.pred.assign(p.data_ptr<int64_t>(), p.data_ptr<int64_t>() + n);
     return r;
 }
 
-std::map<float, double> accuracy_per_snr(const frame_tensors& t, const std::vector<int64_t>& pred)
+std::map<float, double> accuracy_per_snr(const frame_tensors& t,
+                                         const std::vector<int64_t>& pred)
 {
     std::map<float, std::pair<size_t, size_t>> c;
     auto lab = t.labels.accessor<int64_t, 1>();
@@ -144,25 +134,29 @@ void write_metrics(const std::string& path,
     json per_snr = json::array();
     for (const auto& [snr, a] : r.test_acc_per_snr)
         per_snr.push_back({ { "snr_db", snr }, { "accuracy", a } });
-    json j = { { "dataset", cfg.dataset },
-               { "index_file", cfg.index_file },
-               { "snr_min", std::isfinite(cfg.snr_min) ? json(cfg.snr_min) : json(nullptr) },
-               { "snr_max", std::isfinite(cfg.snr_max) ? json(cfg.snr_max) : json(nullptr) },
-               { "train_fraction", cfg.train_fraction },
-               { "model", json::parse(info.to_json()) },
-               { "epochs_planned", cfg.epochs },
-               { "batch_size", cfg.batch_size },
-               { "optimizer", { { "name", "adam" }, { "lr", cfg.lr } } },
-               { "scheduler", { { "name", "steplr" }, { "step", cfg.lr_step }, { "gamma", cfg.lr_gamma } } },
-               { "seed", cfg.seed },
-               { "threads", cfg.threads > 0 ? cfg.threads : auto_threads(info.arch, info.flops) },
-               { "train_frames", r.train_frames },
-               { "test_frames", r.test_frames },
-               { "epochs", epochs },
-               { "test_acc_per_snr", per_snr },
-               { "seconds", total_seconds },
-               { "model_path", r.model_path },
-               { "dynamics_path", r.dynamics_path } };
+    json j = {
+        { "dataset", cfg.dataset },
+        { "index_file", cfg.index_file },
+        { "snr_min", std::isfinite(cfg.snr_min) ? json(cfg.snr_min) : json(nullptr) },
+        { "snr_max", std::isfinite(cfg.snr_max) ? json(cfg.snr_max) : json(nullptr) },
+        { "train_fraction", cfg.train_fraction },
+        { "model", json::parse(info.to_json()) },
+        { "epochs_planned", cfg.epochs },
+        { "batch_size", cfg.batch_size },
+        { "optimizer", { { "name", "adam" }, { "lr", cfg.lr } } },
+        { "scheduler",
+          { { "name", "steplr" }, { "step", cfg.lr_step }, { "gamma", cfg.lr_gamma } } },
+        { "seed", cfg.seed },
+        { "threads",
+          cfg.threads > 0 ? cfg.threads : auto_threads(info.arch, info.flops) },
+        { "train_frames", r.train_frames },
+        { "test_frames", r.test_frames },
+        { "epochs", epochs },
+        { "test_acc_per_snr", per_snr },
+        { "seconds", total_seconds },
+        { "model_path", r.model_path },
+        { "dynamics_path", r.dynamics_path }
+    };
     std::ofstream f(path + ".partial");
     f << j.dump(2) << "\n";
     f.close();
@@ -171,12 +165,14 @@ void write_metrics(const std::string& path,
 
 } // namespace
 
-train_result train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& on_batch)
+train_result
+train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& on_batch)
 {
     if (cfg.epochs < 1 || cfg.batch_size < 1 || !(cfg.lr > 0) || cfg.lr_step < 1 ||
         !(cfg.lr_gamma > 0) || cfg.threads < 0)
-        throw input_error("training parameters must be positive (epochs, batch, lr, step, "
-                          "gamma, threads)");
+        throw input_error(
+            "training parameters must be positive (epochs, batch, lr, step, "
+            "gamma, threads)");
     if (cfg.out_dir.empty())
         throw input_error("no output directory given");
     const auto t_start = clock_t_::now();
@@ -194,11 +190,14 @@ train_result train_model(const train_config& cfg, const epoch_fn& on_epoch, cons
         model::check_fits(bm.info, ds.info().classes, ds.info().frame_length, cfg.model);
     } else {
         torch::NoGradGuard ng;
-        bm = model::build(model::resolve_spec(cfg.model), ds.info().classes,
-                          ds.info().frame_length, ds.info().normalisation);
+        bm = model::build(model::resolve_spec(cfg.model),
+                          ds.info().classes,
+                          ds.info().frame_length,
+                          ds.info().normalisation);
     }
     torch::jit::Module& m = bm.module;
-    const int threads = cfg.threads > 0 ? cfg.threads : auto_threads(bm.info.arch, bm.info.flops);
+    const int threads =
+        cfg.threads > 0 ? cfg.threads : auto_threads(bm.info.arch, bm.info.flops);
     configure_torch_runtime(threads);
 
     std::filesystem::create_directories(cfg.out_dir);
@@ -221,8 +220,13 @@ train_result train_model(const train_config& cfg, const epoch_fn& on_epoch, cons
         const int64_t* lp = train.labels.data_ptr<int64_t>();
         for (size_t i = 0; i < n; i++)
             labels[i] = static_cast<int32_t>(lp[i]);
-        rec = std::make_unique<dynamics_record>(r.dynamics_path, cfg.dataset, ds.info().classes,
-                                                frames.train, labels, train.snr_db, cfg.epochs);
+        rec = std::make_unique<dynamics_record>(r.dynamics_path,
+                                                cfg.dataset,
+                                                ds.info().classes,
+                                                frames.train,
+                                                labels,
+                                                train.snr_db,
+                                                cfg.epochs);
     }
 
     std::vector<torch::Tensor> params;
@@ -249,7 +253,8 @@ train_result train_model(const train_config& cfg, const epoch_fn& on_epoch, cons
         double loss_sum = 0;
         size_t correct = 0;
         for (size_t b = 0; b < batches; b++) {
-            const int64_t s = b * cfg.batch_size, e = std::min<int64_t>(n, s + cfg.batch_size);
+            const int64_t s = b * cfg.batch_size,
+                          e = std::min<int64_t>(n, s + cfg.batch_size);
             auto idx = order_t.slice(0, s, e);
             auto x = train.x.index_select(0, idx);
             auto y = train.labels.index_select(0, idx);
@@ -272,19 +277,20 @@ train_result train_model(const train_config& cfg, const epoch_fn& on_epoch, cons
                 loss_sum += out.per_sample.sum().item<double>();
             }
             if (!std::isfinite(loss_sum))
-                throw std::runtime_error("training diverged (loss is not finite) in epoch " +
-                                         std::to_string(ep + 1));
+                throw std::runtime_error(
+                    "training diverged (loss is not finite) in epoch " +
+                    std::to_string(ep + 1));
             if (on_batch)
                 on_batch(ep * batches + b + 1, cfg.epochs * batches);
         }
         epoch_stats st;
         st.epoch = ep + 1;
         st.lr = lr;
-        if (rec) // inside the timed part: it is part of the recording overhead
-            rec->write_epoch(ep, pred_col, loss_col);
-        st.seconds = since(t_ep);
         st.train_loss = loss_sum / n;
         st.train_acc = double(correct) / n;
+        if (rec) // inside the timed part: it is part of the recording overhead
+            rec->write_epoch(ep, pred_col, loss_col, st.train_acc);
+        st.seconds = since(t_ep);
         const auto t_ev = clock_t_::now();
         auto ev = evaluate(m, test, 1024);
         st.eval_seconds = since(t_ev);
