@@ -139,12 +139,17 @@ int bench_train(const std::vector<std::string>& args)
 
 } // namespace
 
+int bench_coreset(const std::vector<std::string>& args);
+int bench_select(const std::vector<std::string>& args);
+
 int cmd_bench(const std::vector<std::string>& args)
 {
     if (args.empty() || args[0] == "--help" || args[0] == "-h") {
         std::cout << "usage: amr bench <what> [options]\n\n"
                      "  train       C++ trainer vs eager Python PyTorch, samples/s\n"
-                     "  train-one   one C++ measurement (used by 'train')\n";
+                     "  train-one   one C++ measurement (used by 'train')\n"
+                     "  coreset     the FoQuS protocol: accuracy of every method and rate\n"
+                     "  select      selection time of every method\n";
         return args.empty() ? 2 : 0;
     }
     std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -152,7 +157,12 @@ int cmd_bench(const std::vector<std::string>& args)
         return bench_train(rest);
     if (args[0] == "train-one")
         return bench_train_one(rest);
-    throw gr::amrcompress::input_error("unknown benchmark '" + args[0] + "' (train)");
+    if (args[0] == "coreset")
+        return bench_coreset(rest);
+    if (args[0] == "select")
+        return bench_select(rest);
+    throw gr::amrcompress::input_error("unknown benchmark '" + args[0] +
+                                       "' (train, coreset, select)");
 }
 
 } // namespace amr

@@ -35,7 +35,7 @@ int cmd_eval(const std::vector<std::string>& args)
         "index", po::value(&index), "evaluate the frames in this index file")(
         "all", "evaluate every frame (default: the test part of the split)")(
         "train-fraction",
-        po::value(&train_fraction)->default_value(0.8),
+        po::value(&train_fraction)->default_value(0.8, "0.8"),
         "split used for the test part")(
         "snr-min", po::value(&snr_min), "lowest SNR (dB)")(
         "snr-max", po::value(&snr_max), "highest SNR (dB)")(

@@ -28,7 +28,7 @@ int cmd_subset(const std::vector<std::string>& args)
         ("snr-max", po::value(&snr_max)->default_value(1e9f, "inf"), "highest SNR kept (dB)")
         ("split", po::value(&split), "keep only the 'train' or 'test' part of the stratified "
                                       "per-(class, SNR) split")
-        ("train-fraction", po::value(&train_fraction)->default_value(0.8),
+        ("train-fraction", po::value(&train_fraction)->default_value(0.8, "0.8"),
          "train share of each (class, SNR) group")
         ("write-index", po::value(&index_out), "write the selected indices to this file")
         ("force,f", "overwrite the output");

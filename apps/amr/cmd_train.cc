@@ -27,16 +27,18 @@ int cmd_train(const std::vector<std::string>& args)
                                              "coreset), which must be in the train split")
         ("snr-min", po::value(&c.snr_min), "lowest SNR used (dB); the papers' high-SNR setting is 10")
         ("snr-max", po::value(&c.snr_max), "highest SNR used (dB)")
-        ("train-fraction", po::value(&c.train_fraction)->default_value(0.8),
+        ("train-fraction", po::value(&c.train_fraction)->default_value(0.8, "0.8"),
          "train share of each (class, SNR) group; the rest is the test set")
         ("epochs,e", po::value(&c.epochs)->default_value(30), "epochs")
         ("batch-size,b", po::value(&c.batch_size)->default_value(128), "batch size")
         ("lr", po::value(&c.lr)->default_value(1e-3), "Adam learning rate")
         ("lr-step", po::value(&c.lr_step)->default_value(10), "StepLR step (epochs)")
-        ("lr-gamma", po::value(&c.lr_gamma)->default_value(0.8), "StepLR factor")
+        ("lr-gamma", po::value(&c.lr_gamma)->default_value(0.8, "0.8"), "StepLR factor")
         ("seed", po::value(&c.seed)->default_value(1), "seed (runs reproduce exactly on one thread)")
         ("threads,j", po::value(&c.threads)->default_value(0),
          "intra-op threads; 0 = measured choice: 2 for conv nets of >= 10 MFLOPs/frame, else 1")
+        ("eval-every", po::value(&c.eval_every)->default_value(1),
+         "evaluate on the test set every N epochs (0: after the last only)")
         ("no-dynamics", "do not write the training-dynamics record");
     po::positional_options_description pos;
     pos.add("dataset", 1);

@@ -12,6 +12,7 @@ namespace amr {
 int cmd_model(const std::vector<std::string>&);
 int cmd_train(const std::vector<std::string>&);
 int cmd_eval(const std::vector<std::string>&);
+int cmd_select(const std::vector<std::string>&);
 int cmd_bench(const std::vector<std::string>&);
 
 const std::vector<command>& commands()
@@ -21,6 +22,7 @@ const std::vector<command>& commands()
             { "model", cmd_model },
             { "train", cmd_train },
             { "eval", cmd_eval },
+            { "select", cmd_select },
             { "bench", cmd_bench }
         };
         std::vector<command> c;

@@ -15,7 +15,8 @@ const std::vector<command_description>& ml_command_descriptions()
         { "model", "parameters, FLOPs and specs of the model architectures" },
         { "train", "train a model, recording per-sample training dynamics" },
         { "eval", "accuracy, per-SNR accuracy and confusion matrix of a model" },
-        { "bench", "benchmarks (train: C++ vs Python PyTorch)" },
+        { "select", "coreset selection: FoQuS and ten baselines, class-balanced" },
+        { "bench", "benchmarks (train: C++ vs Python; coreset: the FoQuS protocol; select: speed)" },
     };
     return d;
 }

@@ -466,6 +466,13 @@ void check_fits(const model_info& info,
     }
 }
 
+built_model load_fitting(const std::string& path, const dataset_info& data)
+{
+    auto bm = load(path);
+    check_fits(bm.info, data.classes, data.frame_length, path);
+    return bm;
+}
+
 } // namespace model
 
 model_info describe_model(const std::string& spec_or_arch,

@@ -8,6 +8,7 @@
 #ifndef INCLUDED_AMRCOMPRESS_TORCH_MODEL_H
 #define INCLUDED_AMRCOMPRESS_TORCH_MODEL_H
 
+#include <gnuradio/amrcompress/dataset.h>
 #include <gnuradio/amrcompress/model.h>
 #include <nlohmann/json.hpp>
 #include <torch/script.h>
@@ -42,6 +43,9 @@ void check_fits(const model_info& info,
                 const std::vector<std::string>& classes,
                 size_t frame_length,
                 const std::string& what);
+
+//! load() followed by check_fits() against the dataset's classes and frame length.
+built_model load_fitting(const std::string& path, const dataset_info& data);
 
 } // namespace model
 } // namespace amrcompress

@@ -22,9 +22,8 @@ eval_result evaluate_model(const std::string& model_path,
                            bool keep_logits)
 {
     configure_torch_runtime(threads);
-    auto bm = model::load(model_path);
     dataset_reader ds(dataset_path);
-    model::check_fits(bm.info, ds.info().classes, ds.info().frame_length, model_path);
+    auto bm = model::load_fitting(model_path, ds.info());
     eval_result r;
     r.classes = ds.info().classes;
     r.indices = indices;
@@ -33,13 +32,8 @@ eval_result evaluate_model(const std::string& model_path,
         std::iota(r.indices.begin(), r.indices.end(), 0);
     }
     const size_t C = r.classes.size();
-    // Streamed in blocks: the dataset is never loaded whole.
-    const size_t block = std::max<size_t>(batch_size, 1) * 8;
-    for (size_t pos = 0; pos < r.indices.size(); pos += block) {
-        std::vector<size_t> part(r.indices.begin() + pos,
-                                 r.indices.begin() +
-                                     std::min(r.indices.size(), pos + block));
-        auto t = load_frames(ds, part);
+    for_each_tensor_block(ds, r.indices, std::max<size_t>(batch_size, 1) * 8,
+                          [&](const frame_tensors& t, size_t) {
         auto logits = predict_logits(bm.module, t.x, batch_size);
         if (logits.dim() != 2 || size_t(logits.size(1)) != C)
             throw input_error(model_path,
@@ -48,7 +42,7 @@ eval_result evaluate_model(const std::string& model_path,
         auto p = logits.argmax(1);
         const int64_t* pp = p.data_ptr<int64_t>();
         const int64_t* lp = t.labels.data_ptr<int64_t>();
-        for (size_t k = 0; k < part.size(); k++) {
+        for (size_t k = 0; k < t.snr_db.size(); k++) {
             r.predictions.push_back(static_cast<int32_t>(pp[k]));
             r.labels.push_back(static_cast<int32_t>(lp[k]));
             r.snr_db.push_back(t.snr_db[k]);
@@ -58,7 +52,7 @@ eval_result evaluate_model(const std::string& model_path,
             r.logits.insert(r.logits.end(),
                             logits.data_ptr<float>(),
                             logits.data_ptr<float>() + logits.numel());
-    }
+    });
     return r;
 }
 

@@ -43,5 +43,18 @@ frame_tensors load_frames(const dataset_reader& ds, const std::vector<size_t>& i
     return t;
 }
 
+void for_each_tensor_block(const dataset_reader& ds,
+                           const std::vector<size_t>& indices,
+                           size_t block,
+                           const std::function<void(const frame_tensors&, size_t)>& fn)
+{
+    block = std::max<size_t>(block, 1);
+    for (size_t pos = 0; pos < indices.size(); pos += block) {
+        std::vector<size_t> part(indices.begin() + pos,
+                                 indices.begin() + std::min(indices.size(), pos + block));
+        fn(load_frames(ds, part), pos);
+    }
+}
+
 } // namespace amrcompress
 } // namespace gr

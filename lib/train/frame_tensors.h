@@ -10,6 +10,7 @@
 #include <gnuradio/amrcompress/dataset_reader.h>
 #include <torch/script.h>
 #include <torch/types.h>
+#include <functional>
 #include <vector>
 
 namespace gr {
@@ -27,6 +28,13 @@ predict_logits(torch::jit::Module& m, const torch::Tensor& x, size_t batch_size)
 
 //! Reads the frames (streamed from the file in blocks) into tensors.
 frame_tensors load_frames(const dataset_reader& ds, const std::vector<size_t>& indices);
+
+//! Streams the frames as tensors, `block` frames at a time (the dataset is
+//! never loaded whole): fn(tensors, position of their first frame in indices).
+void for_each_tensor_block(const dataset_reader& ds,
+                           const std::vector<size_t>& indices,
+                           size_t block,
+                           const std::function<void(const frame_tensors&, size_t)>& fn);
 
 } // namespace amrcompress
 } // namespace gr

@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <numeric>
 #include <random>
@@ -169,7 +170,7 @@ train_result
 train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& on_batch)
 {
     if (cfg.epochs < 1 || cfg.batch_size < 1 || !(cfg.lr > 0) || cfg.lr_step < 1 ||
-        !(cfg.lr_gamma > 0) || cfg.threads < 0)
+        !(cfg.lr_gamma > 0) || cfg.threads < 0 || cfg.eval_every < 0)
         throw input_error(
             "training parameters must be positive (epochs, batch, lr, step, "
             "gamma, threads)");
@@ -186,8 +187,7 @@ train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& o
     // before any training when it does not fit the data.
     model::built_model bm;
     if (is_model_file(cfg.model)) {
-        bm = model::load(cfg.model);
-        model::check_fits(bm.info, ds.info().classes, ds.info().frame_length, cfg.model);
+        bm = model::load_fitting(cfg.model, ds.info());
     } else {
         torch::NoGradGuard ng;
         bm = model::build(model::resolve_spec(cfg.model),
@@ -291,12 +291,17 @@ train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& o
         if (rec) // inside the timed part: it is part of the recording overhead
             rec->write_epoch(ep, pred_col, loss_col, st.train_acc);
         st.seconds = since(t_ep);
-        const auto t_ev = clock_t_::now();
-        auto ev = evaluate(m, test, 1024);
-        st.eval_seconds = since(t_ev);
-        st.test_loss = ev.loss;
-        st.test_acc = ev.acc;
-        r.test_acc_per_snr = accuracy_per_snr(test, ev.pred);
+        const bool last = ep + 1 == cfg.epochs;
+        if (last || (cfg.eval_every > 0 && (ep + 1) % cfg.eval_every == 0)) {
+            const auto t_ev = clock_t_::now();
+            auto ev = evaluate(m, test, 1024);
+            st.eval_seconds = since(t_ev);
+            st.test_loss = ev.loss;
+            st.test_acc = ev.acc;
+            r.test_acc_per_snr = accuracy_per_snr(test, ev.pred);
+        } else { // not measured this epoch (null in metrics.json)
+            st.test_loss = st.test_acc = std::numeric_limits<double>::quiet_NaN();
+        }
         r.epochs.push_back(st);
         write_metrics(r.metrics_path, cfg, bm.info, r, since(t_start));
         if (on_epoch)

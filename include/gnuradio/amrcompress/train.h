@@ -41,6 +41,7 @@ struct AMRCOMPRESS_API train_config {
     int threads = 0;             //!< intra-op threads; 0 = by model size (docs/benchmarks.md)
     std::string out_dir;         //!< model.pt, metrics.json, dynamics.h5, optimizer.pt
     bool record_dynamics = true;
+    int eval_every = 1;          //!< test-set evaluation every N epochs (0: last only)
 };
 
 struct AMRCOMPRESS_API epoch_stats {

@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+#
+# Copyright 2026 gr-amrcompress authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""`amr select` seen from outside: FoQuS scores recomputed here with numpy
+from the dynamics record (paper Eqs. 3-8) equal the ones amr select used; the
+index file is class-balanced with round(rate * n_class) frames per class and
+trains with `amr train --index`; bad input exits non-zero with a message."""
+
+import csv
+import json
+import os
+import subprocess
+import tempfile
+
+import h5py
+import numpy as np
+from gnuradio import gr_unittest
+
+AMR = os.environ.get("AMR_TOOL", "amr")
+METHODS = ["foqus", "uniform", "cal", "cd", "forgetting", "grand", "herding", "kcenter",
+           "leastconf", "entropy", "margin"]
+
+
+def amr(*args):
+    return subprocess.run([AMR, *args], capture_output=True, text=True, timeout=900)
+
+
+def read_index(path):
+    with open(path) as f:
+        return [int(l) for l in f if l.strip() and not l.startswith("#")]
+
+
+class qa_select(gr_unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.dir = cls.tmp.name
+        cls.data = os.path.join(cls.dir, "d.h5")
+        r = amr("gen", "-o", cls.data, "-n", "40", "--classes", "BPSK,QPSK,8PSK,GFSK,WBFM",
+                "--snr-min", "10", "--snr-max", "18", "--snr-step", "4")
+        assert r.returncode == 0, r.stderr
+        cls.run_dir = os.path.join(cls.dir, "run")
+        r = amr("train", cls.data, "-o", cls.run_dir, "-e", "4", "-b", "32", "--eval-every", "0")
+        assert r.returncode == 0, r.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_foqus_scores_recomputed_independently(self):
+        scores = os.path.join(self.dir, "scores.csv")
+        r = amr("select", self.data, "--run", self.run_dir, "--rate", "0.1", "-o",
+                os.path.join(self.dir, "f.idx"), "--scores", scores)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(os.path.join(self.run_dir, "dynamics.h5"), "r") as f:
+            T = int(f.attrs["epochs_completed"])
+            pred = f["pred"][:, :T].astype(np.int64)
+            loss = f["loss"][:, :T].astype(np.float64)
+            label = f["label"][:].astype(np.int64)
+            index = f["index"][:]
+        c = pred == label[:, None]                                   # Eq. 3
+        forget = np.sum(c[:, :-1] & ~c[:, 1:], axis=1)              # Eq. 4
+        persist = np.sum(~c[:, :-1] & ~c[:, 1:], axis=1)            # Eq. 5
+        quality = c.sum(axis=1) / T - 0.1 * loss.sum(axis=1) / T    # Eqs. 6-7
+        total = forget / (T - 1) + persist / (T - 1) + quality      # Eq. 8
+        with open(scores) as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual(len(rows), len(index))
+        got = {int(r["index"]): r for r in rows}
+        for i, k in enumerate(index):
+            self.assertAlmostEqual(float(got[k]["forget"]), forget[i] / (T - 1), places=6)
+            self.assertAlmostEqual(float(got[k]["persist"]), persist[i] / (T - 1), places=6)
+            self.assertAlmostEqual(float(got[k]["quality"]), quality[i], places=5)
+            self.assertAlmostEqual(float(got[k]["foqus"]), total[i], places=5)
+
+    def test_every_method_is_class_balanced_and_trainable(self):
+        with h5py.File(os.path.join(self.run_dir, "dynamics.h5"), "r") as f:
+            cand = set(f["index"][:].tolist())
+            cand_labels = f["label"][:]
+        n_class = np.bincount(cand_labels)
+        with h5py.File(self.data, "r") as f:
+            labels = np.argmax(f["Y"][:], axis=1)
+        for m in METHODS:
+            for rate in ("0.05", "0.3"):
+                out = os.path.join(self.dir, f"{m}_{rate}.idx")
+                js = os.path.join(self.dir, f"{m}_{rate}.json")
+                r = amr("select", self.data, "--run", self.run_dir, "--method", m, "--rate",
+                        rate, "-o", out, "--json", js)
+                self.assertEqual(r.returncode, 0, m + ": " + r.stderr)
+                idx = read_index(out)
+                self.assertEqual(len(idx), len(set(idx)), m)
+                self.assertTrue(set(idx) <= cand, m)
+                want = np.floor(float(rate) * n_class + 0.5).astype(int)
+                self.assertEqual(np.bincount(labels[idx], minlength=len(want)).tolist(),
+                                 want.tolist(), m)
+                with open(js) as f:
+                    self.assertEqual(json.load(f)["selected"], int(want.sum()))
+        # amr train accepts the coreset.
+        r = amr("train", self.data, "-o", os.path.join(self.dir, "core"), "-e", "1",
+                "--index", os.path.join(self.dir, "foqus_0.3.idx"), "--no-dynamics")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(self.dir, "core", "metrics.json")) as f:
+            self.assertEqual(json.load(f)["train_frames"], len(read_index(
+                os.path.join(self.dir, "foqus_0.3.idx"))))
+
+    def test_seeded_selection_reproduces(self):
+        a, b = (os.path.join(self.dir, f"seed{k}.idx") for k in "ab")
+        for p in (a, b):
+            r = amr("select", self.data, "--run", self.run_dir, "--method", "kcenter",
+                    "--rate", "0.2", "--seed", "7", "-o", p)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(read_index(a), read_index(b))
+
+    def test_bad_input(self):
+        out = os.path.join(self.dir, "bad.idx")
+        for rate in ("0", "1.5", "-1", "nan"):
+            r = amr("select", self.data, "--run", self.run_dir, "--rate", rate, "-o", out)
+            self.assertNotEqual(r.returncode, 0, rate)
+            self.assertIn("rate", r.stderr)
+        # A record from another dataset.
+        other = os.path.join(self.dir, "other.h5")
+        r = amr("gen", "-o", other, "-n", "10", "--classes", "BPSK,QPSK",
+                "--snr-min", "10", "--snr-max", "10")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = amr("select", other, "--run", self.run_dir, "--rate", "0.1", "-o", out)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("does not belong", r.stderr)
+        # Model-based method without a model; FoQuS without a record.
+        r = amr("select", self.data, "--method", "kcenter", "--rate", "0.1", "-o", out)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("model", r.stderr)
+        r = amr("select", self.data, "--method", "foqus", "--rate", "0.1", "-o", out)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("dynamics", r.stderr)
+        # A corrupt record.
+        bad = os.path.join(self.dir, "cut.h5")
+        with open(os.path.join(self.run_dir, "dynamics.h5"), "rb") as f:
+            data = f.read()
+        with open(bad, "wb") as f:
+            f.write(data[: len(data) // 3])
+        r = amr("select", self.data, "--dynamics", bad, "--rate", "0.1", "-o", out)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("cut.h5", r.stderr)
+
+
+if __name__ == "__main__":
+    gr_unittest.run(qa_select)
