@@ -7,6 +7,7 @@
 #include <gnuradio/amrcompress/error.h>
 #include <gnuradio/amrcompress/model_outputs.h>
 #include <gnuradio/amrcompress/selection.h>
+#include <algorithm>
 #include <chrono>
 
 namespace amr {
