@@ -119,14 +119,6 @@ coreset_options options_for(const variant& v, double rate, uint64_t seed)
     return o;
 }
 
-std::vector<double> parse_numbers(const std::string& s)
-{
-    std::vector<double> v;
-    for (const auto& x : split_list(s))
-        v.push_back(std::stod(x));
-    return v;
-}
-
 void apply_profile(settings& s, const po::variables_map& vm)
 {
     const bool full = s.profile == "full";
@@ -246,7 +238,7 @@ int bench_coreset(const std::vector<std::string>& args)
     if (!parse("bench coreset", "-o OUT [options]", args, o, {}, vm))
         return 0;
     s.models = split_list(models);
-    s.methods = methods.empty() ? std::vector<std::string>{} : split_list(methods);
+    s.methods = split_list(methods);
     if (s.methods.empty())
         for (const auto& m : coreset_methods())
             s.methods.push_back(m.name);
@@ -259,20 +251,10 @@ int bench_coreset(const std::vector<std::string>& args)
                 throw input_error("--cross takes selector:trainer pairs, got '" + p + "'");
             s.cross.push_back({ p.substr(0, c), p.substr(c + 1) });
         }
-    s.rates = parse_numbers(rates);
-    s.tier_rates = parse_numbers(tier_rates);
-    for (const auto& m : split_list(tier_mixes)) {
-        std::vector<double> mix;
-        for (size_t a = 0, b; a <= m.size(); a = b + 1) {
-            b = m.find('/', a);
-            if (b == std::string::npos)
-                b = m.size();
-            mix.push_back(std::stod(m.substr(a, b - a)));
-        }
-        if (mix.size() != 3)
-            throw input_error("--tier-mixes: each mix is a/b/c, got '" + m + "'");
-        s.tier_mixes.push_back(mix);
-    }
+    s.rates = parse_numbers(rates, "--rates");
+    s.tier_rates = parse_numbers(tier_rates, "--tier-rates");
+    for (const auto& m : split_list(tier_mixes))
+        s.tier_mixes.push_back(parse_numbers(m, "--tier-mixes", 3, '/'));
     s.tables = split_list(tables);
     if (!epochs.empty())
         for (const char* m : { "cnn1d", "lstm", "resnet56", "cnn2d" })

@@ -39,8 +39,7 @@ int bench_select(const std::vector<std::string>& args)
     po::variables_map vm;
     if (!parse("bench select", "DATASET --dynamics F --model M [options]", args, o, pos, vm))
         return 0;
-    std::vector<std::string> names =
-        methods.empty() ? std::vector<std::string>{} : split_list(methods);
+    std::vector<std::string> names = split_list(methods);
     if (names.empty())
         for (const auto& m : coreset_methods())
             names.push_back(m.name);

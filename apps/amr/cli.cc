@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "cli.h"
+#include <gnuradio/amrcompress/error.h>
 #include <unistd.h>
 #include <cstdio>
 #include <filesystem>
@@ -83,14 +84,34 @@ std::string sibling_tool(const std::string& name)
     return std::filesystem::exists(p, ec) ? p.string() : name;
 }
 
-std::vector<std::string> split_list(const std::string& s)
+std::vector<std::string> split_list(const std::string& s, char sep)
 {
     std::vector<std::string> out;
     std::stringstream ss(s);
-    for (std::string item; std::getline(ss, item, ',');)
+    for (std::string item; std::getline(ss, item, sep);)
         if (!item.empty())
             out.push_back(item);
     return out;
+}
+
+std::vector<double>
+parse_numbers(const std::string& s, const std::string& what, size_t count, char sep)
+{
+    std::vector<double> v;
+    for (const auto& x : split_list(s, sep)) {
+        try {
+            size_t used = 0;
+            v.push_back(std::stod(x, &used));
+            if (used != x.size())
+                throw std::invalid_argument(x);
+        } catch (const std::exception&) {
+            throw gr::amrcompress::input_error(what + ": '" + x + "' is not a number");
+        }
+    }
+    if (count > 0 && v.size() != count)
+        throw gr::amrcompress::input_error(what + " needs " + std::to_string(count) + " '" +
+                                           std::string(1, sep) + "'-separated numbers");
+    return v;
 }
 
 } // namespace amr

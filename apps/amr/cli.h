@@ -66,8 +66,15 @@ std::string self_path();
 //! The path of `name` beside this executable if it is there, else `name` (PATH lookup).
 std::string sibling_tool(const std::string& name);
 
-//! "a,b,c" -> {a, b, c}
-std::vector<std::string> split_list(const std::string& s);
+//! "a,b,c" -> {a, b, c} (empty items dropped); `sep` for another separator.
+std::vector<std::string> split_list(const std::string& s, char sep = ',');
+
+/*!
+ * "0.1,0.2" -> {0.1, 0.2}. Throws input_error naming `what` for an item that
+ * is not a number and, when `count` > 0, for a list of another length.
+ */
+std::vector<double>
+parse_numbers(const std::string& s, const std::string& what, size_t count = 0, char sep = ',');
 
 } // namespace amr
 

@@ -23,25 +23,6 @@ using namespace gr::amrcompress;
 
 namespace {
 
-std::vector<double> numbers(const std::string& s, size_t n, const char* what)
-{
-    std::vector<double> v;
-    for (const auto& x : split_list(s)) {
-        try {
-            size_t used = 0;
-            v.push_back(std::stod(x, &used));
-            if (used != x.size())
-                throw std::invalid_argument(x);
-        } catch (const std::exception&) {
-            throw input_error(std::string(what) + ": '" + x + "' is not a number");
-        }
-    }
-    if (v.size() != n)
-        throw input_error(std::string(what) + " needs " + std::to_string(n) +
-                          " comma-separated numbers");
-    return v;
-}
-
 void write_scores(const std::string& path, const selection_pool& pool, double beta)
 {
     auto s = compute_foqus_scores(*pool.dynamics, beta);
@@ -58,14 +39,12 @@ void write_scores(const std::string& path, const selection_pool& pool, double be
         throw input_error(path, "cannot write the scores");
 }
 
-} // namespace
-
 void parse_foqus_options(const po::variables_map& vm, foqus_options& f)
 {
     if (vm.count("tiers"))
-        f.tier_bounds = numbers(vm["tiers"].as<std::string>(), 2, "--tiers");
+        f.tier_bounds = parse_numbers(vm["tiers"].as<std::string>(), "--tiers", 2);
     if (vm.count("tier-mix"))
-        f.tier_mix = numbers(vm["tier-mix"].as<std::string>(), 3, "--tier-mix");
+        f.tier_mix = parse_numbers(vm["tier-mix"].as<std::string>(), "--tier-mix", 3);
     if (vm.count("foqus-metrics")) {
         f.use_forget = f.use_persist = f.use_quality = false;
         for (const auto& m : split_list(vm["foqus-metrics"].as<std::string>())) {
@@ -97,6 +76,8 @@ po::options_description foqus_option_descriptions(double& beta)
          "subset of forget,persist,quality to add up (Table V ablation; default all)");
     return o;
 }
+
+} // namespace
 
 int cmd_select(const std::vector<std::string>& args)
 {
@@ -167,7 +148,7 @@ int cmd_select(const std::vector<std::string>& args)
     auto r = select_coreset(pool.inputs, opt);
     auto frames = selected_frames(pool, r);
 
-    dataset_reader ds(src.dataset);
+    const dataset_reader& ds = *pool.dataset;
     char comment[512];
     std::snprintf(comment, sizeof comment,
                   "amr select: method %s, rate %g, seed %llu%s; %zu of %zu candidates "

@@ -17,7 +17,8 @@ using namespace gr::amrcompress;
 selection_pool load_pool(const pool_source& src, const coreset_needs& need)
 {
     selection_pool p;
-    dataset_reader ds(src.dataset);
+    p.dataset = std::make_unique<dataset_reader>(src.dataset);
+    const dataset_reader& ds = *p.dataset;
     if (!src.dynamics.empty()) {
         p.dynamics = std::make_unique<training_dynamics>(read_dynamics(src.dynamics));
         check_dynamics_fit(*p.dynamics, ds);

@@ -9,6 +9,7 @@
 #define INCLUDED_AMR_SELECTION_POOL_H
 
 #include <gnuradio/amrcompress/coreset.h>
+#include <gnuradio/amrcompress/dataset_reader.h>
 #include <limits>
 #include <memory>
 #include <string>
@@ -28,6 +29,7 @@ struct pool_source {
 };
 
 struct selection_pool {
+    std::unique_ptr<gr::amrcompress::dataset_reader> dataset; //!< open, for later use
     std::vector<size_t> frames; //!< dataset frame of each candidate row
     std::unique_ptr<gr::amrcompress::training_dynamics> dynamics;
     gr::amrcompress::coreset_inputs inputs;
