@@ -14,6 +14,7 @@ int cmd_train(const std::vector<std::string>&);
 int cmd_eval(const std::vector<std::string>&);
 int cmd_select(const std::vector<std::string>&);
 int cmd_bench(const std::vector<std::string>&);
+int cmd_prune(const std::vector<std::string>&);
 
 const std::vector<command>& commands()
 {
@@ -23,6 +24,7 @@ const std::vector<command>& commands()
             { "train", cmd_train },
             { "eval", cmd_eval },
             { "select", cmd_select },
+            { "prune", cmd_prune },
             { "bench", cmd_bench }
         };
         std::vector<command> c;

@@ -16,6 +16,7 @@ const std::vector<command_description>& ml_command_descriptions()
         { "train", "train a model, recording per-sample training dynamics" },
         { "eval", "accuracy, per-SNR accuracy and confusion matrix of a model" },
         { "select", "coreset selection: FoQuS and ten baselines, class-balanced" },
+        { "prune", "model pruning: FCOS and nine baselines, with a report" },
         { "bench", "benchmarks (train: C++ vs Python; coreset: the FoQuS protocol; select: speed)" },
     };
     return d;

@@ -77,6 +77,8 @@ public:
     explicit builder(torch::jit::Module& m) : m(m) {}
 
     std::ostringstream code; // body of features(self, x)
+    std::ostringstream taps; // the same body, collecting each layer's output
+    std::vector<std::string> tap_names;
     double flops = 0;
 
     void param(const std::string& name, torch::Tensor t)
@@ -85,7 +87,19 @@ public:
         m.register_parameter(name, t, false);
     }
 
-    void line(const std::string& s) { code << "    " << s << "\n"; }
+    void line(const std::string& s)
+    {
+        code << "    " << s << "\n";
+        taps << "    " << s << "\n";
+    }
+
+    //! Marks the current `x` as the output of layer `name` (for linear probes
+    //! and feature-map statistics in pruning: the `taps` method).
+    void tap(const std::string& name, const std::string& var = "x")
+    {
+        taps << "    t.append(" << var << ")\n";
+        tap_names.push_back(name);
+    }
 
     // x: [B, in, len] -> [B, out, len_out]
     void conv1d(const std::string& n, int in, int out, int k, int pad, int& len)
@@ -172,14 +186,17 @@ int build_cnn1d(builder& b, const json& s, size_t L)
         const int ch = get_int(st, "channels");
         const std::string p = "s" + std::to_string(i);
         b.conv1d(p + "_entry", in, ch, ek, ek / 2, len); // linear entry conv
+        b.tap(p + "_entry");
         auto units = int_list(st, "units");
         for (size_t u = 0; u < units.size(); u++) {
             const std::string q = p + "_u" + std::to_string(u);
             b.line("r = x");
             b.conv1d(q + "_c1", ch, units[u], k, k / 2, len);
             b.line("x = torch.relu(x)");
+            b.tap(q + ".inner");
             b.conv1d(q + "_c2", units[u], ch, k, k / 2, len);
             b.line("x = torch.relu(x + r)");
+            b.tap(q);
         }
         b.line("x = torch.max_pool1d(x, [2], [2])");
         len /= 2;
@@ -203,6 +220,7 @@ int build_resnet(builder& b, const json& s, size_t L)
     b.conv2d("stem", "x", "x", 1, stem, 3, 3, 1, 1, 1, false, h, w);
     b.batch_norm("stem_bn", "x", stem, h, w);
     b.line("x = torch.relu(x)");
+    b.tap("stem");
     int in = stem;
     for (size_t si = 0; si < s["stages"].size(); si++) {
         const json& st = s["stages"][si];
@@ -219,6 +237,7 @@ int build_resnet(builder& b, const json& s, size_t L)
             b.conv2d(p + "_c1", "x", "y", in, blocks[bi], 3, 3, 1, 1, st_b, false, h1, w1);
             b.batch_norm(p + "_bn1", "y", blocks[bi], h1, w1);
             b.line("y = torch.relu(y)");
+            b.tap(p + ".inner", "y");
             int h2 = h1, w2 = w1;
             b.conv2d(p + "_c2", "y", "y", blocks[bi], ch, 3, 3, 1, 1, 1, false, h2, w2);
             b.batch_norm(p + "_bn2", "y", ch, h2, w2);
@@ -233,6 +252,7 @@ int build_resnet(builder& b, const json& s, size_t L)
             else if (ch < in)
                 sc = sc + "[:, :" + std::to_string(ch) + "]";
             b.line("x = torch.relu(y + " + sc + ")");
+            b.tap(p);
             h = h2;
             w = w2;
             in = ch;
@@ -378,7 +398,9 @@ built_model build(const json& spec,
 
     std::string src = "def features(self, x):\n" + b.code.str() + "    return x\n" +
                       "def forward(self, x):\n"
-                      "    return torch.linear(self.features(x), self.head_w, self.head_b)\n";
+                      "    return torch.linear(self.features(x), self.head_w, self.head_b)\n" +
+                      "def taps(self, x) -> List[Tensor]:\n" +
+                      "    t: List[Tensor] = []\n" + b.taps.str() + "    return t\n";
     m.define(src);
 
     model_info& info = out.info;
@@ -389,6 +411,7 @@ built_model build(const json& spec,
     info.normalisation = normalisation;
     info.flops = b.flops;
     info.embedding_dim = emb;
+    out.tap_names = b.tap_names;
     for (const auto& p : m.parameters())
         info.params += p.numel();
     set_attributes(m, info);

@@ -8,6 +8,7 @@
 #ifndef INCLUDED_AMRCOMPRESS_TORCH_MODEL_H
 #define INCLUDED_AMRCOMPRESS_TORCH_MODEL_H
 
+#include <gnuradio/amrcompress/api.h>
 #include <gnuradio/amrcompress/dataset.h>
 #include <gnuradio/amrcompress/model.h>
 #include <nlohmann/json.hpp>
@@ -20,6 +21,10 @@ namespace model {
 struct built_model {
     torch::jit::Module module;
     model_info info;
+    //! What `module.taps(x)` returns, in order: the output of every layer
+    //! (cnn1d: "s0_entry", "s0_u0", ...; resnet: "stem", "l0_b0", ...) and the
+    //! activation inside each residual unit ("s0_u0.inner"). Set by build().
+    std::vector<std::string> tap_names;
 };
 
 /*!
@@ -27,25 +32,25 @@ struct built_model {
  * from torch's generator: seed it first for reproducible weights). Throws
  * input_error when the spec is malformed or does not fit.
  */
-built_model build(const nlohmann::json& spec,
+AMRCOMPRESS_API built_model build(const nlohmann::json& spec,
                   const std::vector<std::string>& classes,
                   size_t frame_length,
                   const std::string& normalisation);
 
 //! Saves with the metadata as module attributes and as extra file amr_meta.json.
-void save(torch::jit::Module& m, const model_info& info, const std::string& path);
+AMRCOMPRESS_API void save(torch::jit::Module& m, const model_info& info, const std::string& path);
 
 //! Loads a model file and its metadata; throws input_error for unusable files.
-built_model load(const std::string& path);
+AMRCOMPRESS_API built_model load(const std::string& path);
 
 //! Refuses (input_error) a model that does not fit data with these classes/length.
-void check_fits(const model_info& info,
+AMRCOMPRESS_API void check_fits(const model_info& info,
                 const std::vector<std::string>& classes,
                 size_t frame_length,
                 const std::string& what);
 
 //! load() followed by check_fits() against the dataset's classes and frame length.
-built_model load_fitting(const std::string& path, const dataset_info& data);
+AMRCOMPRESS_API built_model load_fitting(const std::string& path, const dataset_info& data);
 
 } // namespace model
 } // namespace amrcompress

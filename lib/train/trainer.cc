@@ -9,6 +9,8 @@
 #include "../model/model_specs.h"
 #include "../model/torch_model.h"
 #include "dynamics_record.h"
+#include "data_split.h"
+#include "epoch_loop.h"
 #include "frame_tensors.h"
 #include "torch_runtime.h"
 #include "train_step.h"
@@ -41,63 +43,6 @@ double since(clock_t_::time_point t)
 bool is_model_file(const std::string& s)
 {
     return s.size() > 3 && s.compare(s.size() - 3, 3, ".pt") == 0;
-}
-
-struct data_split {
-    std::vector<size_t> train, test;
-};
-
-data_split choose_frames(const dataset_reader& ds, const train_config& cfg)
-{
-    frame_filter f;
-    f.snr_min = cfg.snr_min;
-    f.snr_max = cfg.snr_max;
-    auto in_range = select_frames(ds, f);
-    auto parts = stratified_split(ds.labels(), ds.snr_db(), cfg.train_fraction, in_range);
-    data_split out;
-    out.test = parts.test;
-    if (cfg.index_file.empty()) {
-        out.train = parts.train;
-    } else {
-        out.train = read_index_file(cfg.index_file, ds.size());
-        std::vector<char> is_test(ds.size(), 0);
-        for (size_t i : parts.test)
-            is_test[i] = 1;
-        for (size_t i : out.train)
-            if (is_test[i])
-                throw input_error(
-                    cfg.index_file,
-                    "frame " + std::to_string(i) +
-                        " belongs to the test part of the split; an index "
-                        "file for training must select from the train part");
-        // Keep only frames within the SNR range, in file order.
-        f.indices = out.train;
-        out.train = select_frames(ds, f);
-        std::sort(out.train.begin(), out.train.end());
-    }
-    if (out.train.empty())
-        throw input_error(ds.path(), "no training frames selected");
-    if (out.test.empty())
-        throw input_error(ds.path(),
-                          "no test frames (train fraction 1 or SNR range empty)");
-    return out;
-}
-
-struct test_eval {
-    double loss = 0, acc = 0;
-    std::vector<int64_t> pred;
-};
-
-test_eval evaluate(torch::jit::Module& m, const frame_tensors& t, size_t batch)
-{
-    auto logits = predict_logits(m, t.x, batch);
-    test_eval r;
-    const int64_t n = t.x.size(0);
-    r.loss = torch::nn::functional::cross_entropy(logits, t.labels).item<double>();
-    auto p = logits.argmax(1);
-    r.acc = double((p == t.labels).sum().item<int64_t>()) / n;
-    r.pred.assign(p.data_ptr<int64_t>(), p.data_ptr<int64_t>() + n);
-    return r;
 }
 
 std::map<float, double> accuracy_per_snr(const frame_tensors& t,
@@ -239,50 +184,25 @@ train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& o
     std::vector<float> loss_col(n);
     std::mt19937_64 shuffle_rng(cfg.seed);
     const size_t batches = (n + cfg.batch_size - 1) / cfg.batch_size;
+    sample_fn record;
+    if (rec) // the dynamics record: prediction and loss of each sample in its step
+        record = [&](int64_t row, int64_t pred, float loss) {
+            pred_col[row] = static_cast<uint8_t>(pred);
+            loss_col[row] = loss;
+        };
 
     for (int ep = 0; ep < cfg.epochs; ep++) {
-        const double lr = cfg.lr * std::pow(cfg.lr_gamma, ep / cfg.lr_step); // StepLR
-        for (auto& g : opt.param_groups())
-            static_cast<torch::optim::AdamOptions&>(g.options()).lr(lr);
+        const double lr = set_step_lr(opt, cfg.lr, ep, cfg.lr_step, cfg.lr_gamma);
         std::iota(order.begin(), order.end(), 0);
         std::shuffle(order.begin(), order.end(), shuffle_rng);
-        auto order_t = torch::from_blob(order.data(), { int64_t(n) }, torch::kInt64);
-
-        m.train();
         const auto t_ep = clock_t_::now();
-        double loss_sum = 0;
-        size_t correct = 0;
-        for (size_t b = 0; b < batches; b++) {
-            const int64_t s = b * cfg.batch_size,
-                          e = std::min<int64_t>(n, s + cfg.batch_size);
-            auto idx = order_t.slice(0, s, e);
-            auto x = train.x.index_select(0, idx);
-            auto y = train.labels.index_select(0, idx);
-            auto out = train_step(m, opt, x, y);
-            auto p = out.logits.argmax(1);
-            if (rec) {
-                // The dynamics record: prediction and loss of each sample in this step.
-                const int64_t* pp = p.data_ptr<int64_t>();
-                const float* lp = out.per_sample.data_ptr<float>();
-                const int64_t* yp = y.data_ptr<int64_t>();
-                for (int64_t k = 0; k < e - s; k++) {
-                    const int64_t row = order[s + k];
-                    pred_col[row] = static_cast<uint8_t>(pp[k]);
-                    loss_col[row] = lp[k];
-                    correct += pp[k] == yp[k];
-                    loss_sum += lp[k];
-                }
-            } else {
-                correct += (p == y).sum().item<int64_t>();
-                loss_sum += out.per_sample.sum().item<double>();
-            }
-            if (!std::isfinite(loss_sum))
-                throw std::runtime_error(
-                    "training diverged (loss is not finite) in epoch " +
-                    std::to_string(ep + 1));
+        size_t b = 0;
+        auto tot = run_train_epoch(m, opt, train, order, cfg.batch_size, ep, record, [&] {
             if (on_batch)
-                on_batch(ep * batches + b + 1, cfg.epochs * batches);
-        }
+                on_batch(ep * batches + (++b), cfg.epochs * batches);
+        });
+        const double loss_sum = tot.loss_sum;
+        const size_t correct = tot.correct;
         epoch_stats st;
         st.epoch = ep + 1;
         st.lr = lr;
@@ -294,7 +214,7 @@ train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& o
         const bool last = ep + 1 == cfg.epochs;
         if (last || (cfg.eval_every > 0 && (ep + 1) % cfg.eval_every == 0)) {
             const auto t_ev = clock_t_::now();
-            auto ev = evaluate(m, test, 1024);
+            auto ev = evaluate_tensors(m, test, 1024);
             st.eval_seconds = since(t_ev);
             st.test_loss = ev.loss;
             st.test_acc = ev.acc;

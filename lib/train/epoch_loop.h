@@ -1,0 +1,53 @@
+/*
+ * Copyright 2026 gr-amrcompress authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One training epoch over in-memory frames, shared by `amr train` and the
+ * fine-tuning inside pruning. Private (torch).
+ */
+#ifndef INCLUDED_AMRCOMPRESS_EPOCH_LOOP_H
+#define INCLUDED_AMRCOMPRESS_EPOCH_LOOP_H
+
+#include "frame_tensors.h"
+#include <torch/torch.h>
+#include <functional>
+#include <vector>
+
+namespace gr {
+namespace amrcompress {
+
+struct epoch_totals {
+    double loss_sum = 0;
+    size_t correct = 0;
+};
+
+//! Per-sample outcome of a step: row of the sample in the training tensors.
+using sample_fn = std::function<void(int64_t row, int64_t prediction, float loss)>;
+
+/*!
+ * Trains m (train mode) on the rows of `train` in `order`, batch by batch.
+ * Throws std::runtime_error when the loss stops being finite.
+ */
+epoch_totals run_train_epoch(torch::jit::Module& m,
+                             torch::optim::Optimizer& opt,
+                             const frame_tensors& train,
+                             const std::vector<int64_t>& order,
+                             size_t batch_size,
+                             int epoch,
+                             const sample_fn& on_sample = nullptr,
+                             const std::function<void()>& on_batch = nullptr);
+
+//! StepLR: lr * gamma^(epoch / step), set on every parameter group of an Adam.
+double set_step_lr(torch::optim::Adam& opt, double lr, int epoch, int step, double gamma);
+
+//! Accuracy and mean cross-entropy of m (eval mode) on the frames.
+struct test_eval {
+    double loss = 0, acc = 0;
+    std::vector<int64_t> pred;
+};
+test_eval evaluate_tensors(torch::jit::Module& m, const frame_tensors& t, size_t batch);
+
+} // namespace amrcompress
+} // namespace gr
+
+#endif

@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+#
+# Copyright 2026 gr-amrcompress authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""`amr prune` seen from outside: the exported model loads in PyTorch with its
+metadata, its size is what the report says, its accuracy is what `amr eval`
+measures; channel fusion at epsilon = 1 is the identity; FCOS halves the
+channels at epsilon = 0.5 and removes only removable layers; the baselines
+reach the requested compression; bad input exits non-zero with a message."""
+
+import json
+import os
+import subprocess
+import tempfile
+
+import torch
+from gnuradio import gr_unittest
+
+AMR = os.environ.get("AMR_TOOL", "amr")
+FAST = ["--diagnosis-epochs", "1", "-e", "1", "--probe-epochs", "1", "-b", "32"]
+
+
+def amr(*args):
+    return subprocess.run([AMR, *args], capture_output=True, text=True, timeout=900)
+
+
+def param_count(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+class qa_prune(gr_unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.dir = cls.tmp.name
+        cls.data = os.path.join(cls.dir, "d.h5")
+        r = amr("gen", "-o", cls.data, "-n", "40", "--classes", "BPSK,QPSK,8PSK,GFSK,WBFM",
+                "--snr-min", "10", "--snr-max", "18", "--snr-step", "4")
+        assert r.returncode == 0, r.stderr
+        cls.models = {}
+        for arch, epochs in (("cnn1d", "4"), ("resnet56", "1")):
+            out = os.path.join(cls.dir, arch)
+            r = amr("train", cls.data, "-o", out, "-m", arch, "-e", epochs, "-b", "32",
+                    "--eval-every", "0", "--no-dynamics")
+            assert r.returncode == 0, r.stderr
+            cls.models[arch] = os.path.join(out, "model.pt")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def prune(self, name, *args, arch="cnn1d"):
+        out = os.path.join(self.dir, name)
+        r = amr("prune", self.data, "-m", self.models[arch], "-o", out, *args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(out, "report.json")) as f:
+            return out, json.load(f)
+
+    def test_fcos_exports_a_consistent_model_and_report(self):
+        out, rep = self.prune("fcos", "--channel-keep", "0.5", "--beta", "0.05", *FAST)
+        model = torch.jit.load(os.path.join(out, "model.pt"))
+        # Metadata inside the file, as for any amr model.
+        self.assertEqual(list(model.classes), ["BPSK", "QPSK", "8PSK", "GFSK", "WBFM"])
+        self.assertEqual(model.frame_length, 128)
+        meta = json.loads(model.spec)
+        self.assertEqual(meta, rep["after"]["spec"])
+        # Every space went from 32 channels to floor(32 * 0.5) = 16.
+        for s in rep["before"]["structure"]["channels"]:
+            self.assertEqual(s["channels"], 32)
+        for s in rep["after"]["structure"]["channels"]:
+            self.assertEqual(s["channels"], 16)
+        # The report's sizes are the file's real ones.
+        self.assertEqual(rep["after"]["params"], param_count(model))
+        self.assertEqual(rep["before"]["params"], param_count(torch.jit.load(self.models["cnn1d"])))
+        self.assertLess(rep["after"]["flops"], 0.3 * rep["before"]["flops"])
+        self.assertAlmostEqual(rep["reduction"]["params"],
+                               1 - rep["after"]["params"] / rep["before"]["params"])
+        # LaCD: one probe per layer; only removable layers removed, and they are gone.
+        probes = rep["probes"]
+        self.assertEqual([p["layer"] for p in probes], rep["before"]["structure"]["layers"])
+        removed = [p["layer"] for p in probes if p["removed"]]
+        self.assertEqual(removed, rep["removed_layers"])
+        for p in probes:
+            if p["removed"]:
+                self.assertTrue(p["removable"])
+        self.assertEqual(len(rep["after"]["structure"]["layers"]),
+                         len(probes) - len(removed))
+        # amr eval on the exported file measures the report's accuracy.
+        ev = os.path.join(self.dir, "fcos_eval")
+        r = amr("eval", os.path.join(out, "model.pt"), self.data, "-o", ev, "--no-plots")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(ev, "eval.json")) as f:
+            self.assertAlmostEqual(json.load(f)["accuracy"], rep["after"]["test_acc"], places=6)
+        with open(os.path.join(out, "report.md")) as f:
+            self.assertIn("| parameters | %d | %d |" % (rep["before"]["params"],
+                                                        rep["after"]["params"]), f.read())
+
+    def test_channel_fusion_at_epsilon_one_is_the_identity(self):
+        out, rep = self.prune("keep1", "--channel-keep", "1", "--stop-after", "channel-fusion")
+        self.assertEqual(rep["stopped_after"], "channel-fusion")
+        self.assertNotIn("fine_tuning", rep)
+        a = torch.jit.load(self.models["cnn1d"]).eval()
+        b = torch.jit.load(os.path.join(out, "model.pt")).eval()
+        x = torch.randn(8, 2, 128) / 128
+        with torch.no_grad():
+            self.assertTrue(torch.allclose(a(x), b(x), atol=1e-5))
+
+    def test_resnet_fcos_fuses_block_inner_channels(self):
+        out, rep = self.prune("r56", "--channel-keep", "0.25", "--stop-after", "channel-fusion",
+                              arch="resnet56")
+        widths = {s["space"]: s["channels"] for s in rep["after"]["structure"]["channels"]}
+        self.assertEqual(widths["l0_b0"], 4)    # 16 * 0.25
+        self.assertEqual(widths["l2_b8"], 16)   # 64 * 0.25
+        m = torch.jit.load(os.path.join(out, "model.pt")).eval()
+        self.assertEqual(rep["after"]["params"], param_count(m))
+        with torch.no_grad():
+            self.assertEqual(tuple(m(torch.randn(3, 2, 128) / 128).shape), (3, 5))
+
+    def test_baselines_reach_the_requested_compression(self):
+        for method, arch in (("l1norm", "cnn1d"), ("rfp", "cnn1d"), ("bnp", "resnet56"),
+                             ("lcp", "cnn1d"), ("random", "cnn1d"), ("sr-init", "cnn1d"),
+                             ("psr", "cnn1d")):
+            out, rep = self.prune(method, "--method", method, "--target-params", "0.4",
+                                  *FAST, arch=arch)
+            self.assertGreaterEqual(rep["reduction"]["params"], 0.4, method)
+            self.assertLess(rep["reduction"]["params"], 0.9, method)
+            m = torch.jit.load(os.path.join(out, "model.pt"))
+            self.assertEqual(rep["after"]["params"], param_count(m), method)
+            if rep["kind"] == "layer":
+                self.assertGreater(len(rep["removed_layers"]), 0, method)
+
+    def test_soft_methods_zero_channels_and_report_params_only(self):
+        for method in ("sfp", "fpgm"):
+            out, rep = self.prune(method, "--method", method, "--channel-keep", "0.5", *FAST)
+            self.assertTrue(rep["soft"])
+            self.assertIsNone(rep["reduction"]["flops"])
+            self.assertEqual(rep["after"]["flops"], rep["before"]["flops"])
+            m = torch.jit.load(os.path.join(out, "model.pt"))
+            self.assertEqual(param_count(m), rep["before"]["params"])  # same structure
+            # Half of each unit's inner filters are exactly zero.
+            w = dict(m.named_parameters())["s0_u0_c1_w"]
+            zero_rows = int((w.abs().sum(dim=(1, 2)) == 0).sum())
+            self.assertEqual(zero_rows, 16, method)
+            self.assertGreater(rep["reduction"]["params"], 0.5)
+
+    def test_bad_input_is_refused(self):
+        out = os.path.join(self.dir, "bad")
+        cases = [
+            (["--method", "magic"], "unknown pruning method"),
+            (["--method", "bnp"], "BatchNorm"),
+            (["--method", "random"], "--layers"),
+            (["--channel-keep", "0"], "channel-keep"),
+            (["--distance", "manhattan", "--stop-after", "channel-fusion"], "distance"),
+            (["--stop-after", "everything", "--diagnosis-epochs", "0"], "stop-after"),
+        ]
+        for args, message in cases:
+            r = amr("prune", self.data, "-m", self.models["cnn1d"], "-o", out, *args)
+            self.assertNotEqual(r.returncode, 0, args)
+            self.assertIn(message, r.stderr, args)
+        junk = os.path.join(self.dir, "junk.pt")
+        with open(junk, "wb") as f:
+            f.write(b"PK\x03\x04 not a model")
+        for model in (junk, os.path.join(self.dir, "missing.pt")):
+            r = amr("prune", self.data, "-m", model, "-o", out)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn(os.path.basename(model), r.stderr)
+        lstm = os.path.join(self.dir, "lstm")
+        r = amr("train", self.data, "-o", lstm, "-m", "lstm", "-e", "1", "--no-dynamics")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = amr("prune", self.data, "-m", os.path.join(lstm, "model.pt"), "-o", out)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("cnn1d and resnet", r.stderr)
+
+
+if __name__ == "__main__":
+    gr_unittest.run(qa_prune)
