@@ -10,6 +10,7 @@
  * selections and runs in the output directory are reused.
  */
 #include "bench_coreset_tables.h"
+#include "bench_util.h"
 #include "cli.h"
 #include "job_pool.h"
 #include "selection_pool.h"
@@ -62,13 +63,6 @@ std::string label_of(const std::string& method)
 {
     auto it = method_labels.find(method);
     return it == method_labels.end() ? method : it->second;
-}
-
-std::string fmt(double v)
-{
-    char b[32];
-    std::snprintf(b, sizeof b, "%g", v);
-    return b;
 }
 
 // Everything a selection variant changes, with a file-name-safe key.
@@ -153,28 +147,6 @@ void apply_profile(settings& s, const po::variables_map& vm)
         s.epochs.emplace(m, full ? 50 : 8);
         s.pre_epochs.emplace(m, full ? 50 : 10);
     }
-}
-
-bool run_complete(const std::string& dir)
-{
-    std::ifstream f(dir + "/metrics.json");
-    if (!f)
-        return false;
-    try {
-        json j = json::parse(f);
-        return j["epochs"].size() == j["epochs_planned"].get<size_t>() &&
-               fs::exists(dir + "/model.pt");
-    } catch (const std::exception&) {
-        return false;
-    }
-}
-
-double final_accuracy(const std::string& dir)
-{
-    std::ifstream f(dir + "/metrics.json");
-    json j = json::parse(f);
-    const auto& e = j["epochs"].back()["test_acc"];
-    return e.is_number() ? e.get<double>() : NAN;
 }
 
 std::string rate_key(double r)
@@ -277,18 +249,8 @@ int bench_coreset(const std::vector<std::string>& args)
     // 1. Data.
     if (s.dataset.empty()) {
         s.dataset = s.out + "/data.h5";
-        if (!fs::exists(s.dataset)) {
-            generator_config g;
-            g.snrs_db.clear();
-            for (int snr = std::max(-20, int(std::ceil(s.snr_min))); snr <= 18; snr += 2)
-                g.snrs_db.push_back(snr);
-            g.frames_per_cell = s.frames_per_cell;
-            g.seed = s.gen_seed;
-            std::fprintf(stderr, "amr bench coreset: generating %s\n", s.dataset.c_str());
-            progress p("amr bench coreset: generating");
-            generate_dataset(g, s.dataset + ".partial", true, std::ref(p));
-            fs::rename(s.dataset + ".partial", s.dataset);
-        }
+        ensure_generated_dataset(s.dataset, s.frames_per_cell, s.snr_min, s.gen_seed,
+                                 "amr bench coreset");
     }
 
     // 2. The runs the tables need.

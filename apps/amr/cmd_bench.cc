@@ -141,6 +141,7 @@ int bench_train(const std::vector<std::string>& args)
 
 int bench_coreset(const std::vector<std::string>& args);
 int bench_select(const std::vector<std::string>& args);
+int bench_prune(const std::vector<std::string>& args);
 
 int cmd_bench(const std::vector<std::string>& args)
 {
@@ -149,7 +150,8 @@ int cmd_bench(const std::vector<std::string>& args)
                      "  train       C++ trainer vs eager Python PyTorch, samples/s\n"
                      "  train-one   one C++ measurement (used by 'train')\n"
                      "  coreset     the FoQuS protocol: accuracy of every method and rate\n"
-                     "  select      selection time of every method\n";
+                     "  select      selection time of every method\n"
+                     "  prune       the FCOS protocol: accuracy, FLOPs, params, frames/s\n";
         return args.empty() ? 2 : 0;
     }
     std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -161,8 +163,10 @@ int cmd_bench(const std::vector<std::string>& args)
         return bench_coreset(rest);
     if (args[0] == "select")
         return bench_select(rest);
+    if (args[0] == "prune")
+        return bench_prune(rest);
     throw gr::amrcompress::input_error("unknown benchmark '" + args[0] +
-                                       "' (train, coreset, select)");
+                                       "' (train, coreset, select, prune)");
 }
 
 } // namespace amr

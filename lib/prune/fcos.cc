@@ -132,10 +132,7 @@ public:
 
         net_state tuned = s.finetune(fused, cfg.diagnosis_epochs, "fine-tuning before LaCD");
         const auto g = tuned.graph();
-        std::vector<std::string> taps;
-        for (const auto& l : g.layers)
-            taps.push_back(l.name);
-        auto acc = s.probe_accuracies(tuned, taps);
+        auto acc = s.probe_accuracies(tuned, g.layer_names());
         auto collapsed = collapsed_layers(g, acc, cfg.beta);
         auto removal = remove_layers(tuned.spec, g, collapsed);
         nlohmann::json probes = nlohmann::json::array();

@@ -26,10 +26,7 @@ public:
     pruned run(prune_session& s, const net_state& original) override
     {
         const auto g = original.graph();
-        std::vector<std::string> taps;
-        for (const auto& l : g.layers)
-            taps.push_back(l.name);
-        auto acc = s.probe_accuracies(original, taps);
+        auto acc = s.probe_accuracies(original, g.layer_names());
         std::vector<size_t> layers;
         std::vector<double> gain;
         nlohmann::json probes = nlohmann::json::array();

@@ -67,19 +67,15 @@ net_state apply_layer_removal(const net_state& net, const layer_removal& r)
     net_state out;
     out.spec = r.spec;
     out.info = net.info;
-    auto has_prefix = [](const std::string& name, const std::string& layer) {
-        return name.size() > layer.size() && name.compare(0, layer.size(), layer) == 0 &&
-               name[layer.size()] == '_';
-    };
     for (const auto& [name, t] : net.tensors) {
         bool dropped = false;
         for (const auto& gone : r.removed)
-            dropped = dropped || has_prefix(name, gone);
+            dropped = dropped || belongs_to_layer(name, gone);
         if (dropped)
             continue;
         std::string renamed = name;
         for (const auto& [from, to] : r.renames)
-            if (has_prefix(name, from)) {
+            if (belongs_to_layer(name, from)) {
                 renamed = to + name.substr(from.size());
                 break;
             }

@@ -121,6 +121,20 @@ std::vector<size_t> prunable_graph::removable() const
     return out;
 }
 
+std::vector<std::string> prunable_graph::layer_names() const
+{
+    std::vector<std::string> out;
+    for (const auto& l : layers)
+        out.push_back(l.name);
+    return out;
+}
+
+bool belongs_to_layer(const std::string& tensor, const std::string& layer)
+{
+    return tensor.size() > layer.size() && tensor.compare(0, layer.size(), layer) == 0 &&
+           tensor[layer.size()] == '_';
+}
+
 prunable_graph describe_prunable(const json& spec, size_t frame_length)
 {
     const std::string arch = spec.value("arch", "");

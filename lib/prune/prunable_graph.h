@@ -62,7 +62,11 @@ struct AMRCOMPRESS_API prunable_graph {
     std::vector<layer_entry> layers;
     const channel_space& space(const std::string& name) const;
     std::vector<size_t> removable() const; //!< indices into layers
+    std::vector<std::string> layer_names() const; //!< also the names of their taps
 };
+
+//! Whether a tensor name ("s0_u1_c2_w") belongs to a layer ("s0_u1").
+AMRCOMPRESS_API bool belongs_to_layer(const std::string& tensor, const std::string& layer);
 
 /*!
  * Describes a cnn1d or resnet spec (throws input_error for other architectures,

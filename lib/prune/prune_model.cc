@@ -88,7 +88,7 @@ std::string markdown(const json& r)
       << "| | before | after | reduction |\n|---|---:|---:|---:|\n"
       << "| parameters | " << b["params"].get<size_t>() << " | " << a["params"].get<size_t>()
       << " | " << pct(r["reduction"]["params"].get<double>()) << " |\n"
-      << "| FLOPs (MAC) | " << b["flops"].get<double>() << " | "
+      << "| FLOPs (MAC) | " << size_t(b["flops"].get<double>()) << " | "
       << (r["soft"].get<bool>() ? std::string("unchanged (soft)")
                                 : std::to_string(size_t(a["flops"].get<double>())))
       << " | "

@@ -91,8 +91,7 @@ std::vector<double> synflow(const net_state& net, const prunable_graph& g)
     std::vector<double> score(g.layers.size(), 0.0);
     for (const auto& p : m.named_parameters(false))
         for (size_t i = 0; i < g.layers.size(); i++) {
-            const std::string prefix = g.layers[i].name + "_";
-            if (p.name.compare(0, prefix.size(), prefix) == 0 && p.value.grad().defined())
+            if (belongs_to_layer(p.name, g.layers[i].name) && p.value.grad().defined())
                 score[i] += (p.value * p.value.grad()).abs().sum().item<double>();
         }
     return score;
@@ -110,10 +109,7 @@ public:
     pruned run(prune_session& s, const net_state& original) override
     {
         const auto g = original.graph();
-        std::vector<std::string> taps;
-        for (const auto& l : g.layers)
-            taps.push_back(l.name);
-        auto sim = cka_matrix(s.feature_maps(original, taps, FRAMES));
+        auto sim = cka_matrix(s.feature_maps(original, g.layer_names(), FRAMES));
         const size_t segments = std::max<size_t>(2, g.layers.size() / 3);
         auto seg = segment_of(sim, std::min(segments, g.layers.size()));
         auto flow = synflow(original, g);

@@ -41,10 +41,9 @@ public:
         std::vector<double> drop;
         nlohmann::json scores = nlohmann::json::array();
         for (size_t k = 0; k < layers.size(); k++) {
-            const std::string prefix = g.layers[layers[k]].name + "_";
             net_state trial = original;
             for (auto& [name, t] : trial.tensors)
-                if (name.compare(0, prefix.size(), prefix) == 0)
+                if (belongs_to_layer(name, g.layers[layers[k]].name))
                     t = fresh.tensors.at(name);
             drop.push_back(base - s.accuracy(trial, s.probe_val));
             scores.push_back({ { "layer", g.layers[layers[k]].name }, { "accuracy_drop", drop.back() } });

@@ -61,5 +61,31 @@ double measure_train_throughput(const std::string& model,
     return steps * double(B) / dt;
 }
 
+double measure_inference_throughput(const std::string& model_path,
+                                    size_t batch_size,
+                                    double min_seconds,
+                                    int threads)
+{
+    configure_torch_runtime(threads);
+    auto bm = model::load(model_path);
+    auto& m = bm.module;
+    m.eval();
+    torch::NoGradGuard ng;
+    torch::manual_seed(0);
+    const int64_t B = std::max<size_t>(batch_size, 1), L = bm.info.frame_length;
+    auto x = torch::randn({ B, 2, L }) / (1.25 * L);
+    for (int i = 0; i < 3; i++) // warm-up: allocations, TorchScript profiling runs
+        m.forward({ x });
+    auto t = std::chrono::steady_clock::now();
+    int runs = 0;
+    double dt = 0;
+    while (runs < 3 || dt < min_seconds) {
+        m.forward({ x });
+        runs++;
+        dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+    }
+    return runs * double(B) / dt;
+}
+
 } // namespace amrcompress
 } // namespace gr

@@ -102,6 +102,16 @@ AMRCOMPRESS_API double measure_train_throughput(const std::string& model,
                                                 int warmup,
                                                 int threads);
 
+/*!
+ * \brief Inference throughput (frames/s) of a saved model: batches of random
+ * frames through forward() in eval mode without autograd, after a warm-up,
+ * for at least `min_seconds`. Throws input_error for unusable model files.
+ */
+AMRCOMPRESS_API double measure_inference_throughput(const std::string& model_path,
+                                                    size_t batch_size,
+                                                    double min_seconds,
+                                                    int threads);
+
 } // namespace amrcompress
 } // namespace gr
 

@@ -1,0 +1,36 @@
+/*
+ * Copyright 2026 gr-amrcompress authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Pieces the resumable accuracy benchmarks (coreset, prune) share.
+ */
+#ifndef INCLUDED_AMR_BENCH_UTIL_H
+#define INCLUDED_AMR_BENCH_UTIL_H
+
+#include <string>
+
+namespace amr {
+
+//! %g formatting.
+std::string fmt(double v);
+
+//! An `amr train` run in dir finished all its planned epochs and saved its model.
+bool run_complete(const std::string& dir);
+
+//! Test accuracy after the last epoch of the run in dir (NaN if not measured).
+double final_accuracy(const std::string& dir);
+
+/*!
+ * Generates an RML2016.10a-style dataset at `path` (SNRs from snr_min to 18 dB
+ * in 2 dB steps, all 11 classes) unless it exists; written aside and renamed,
+ * so an interrupted run never leaves a half file behind.
+ */
+void ensure_generated_dataset(const std::string& path,
+                              size_t frames_per_cell,
+                              float snr_min,
+                              uint64_t seed,
+                              const std::string& who);
+
+} // namespace amr
+
+#endif
