@@ -11,6 +11,7 @@ namespace py = pybind11;
 
 void bind_dataset(py::module& m);
 void bind_generator(py::module& m);
+void bind_blocks(py::module& m);
 
 // import_array() returns NULL on newer Pythons; wrapping it keeps the macro happy.
 void* init_numpy()
@@ -25,4 +26,5 @@ PYBIND11_MODULE(amrcompress_python, m)
     py::module::import("gnuradio.gr");
     bind_dataset(m);
     bind_generator(m);
+    bind_blocks(m);
 }

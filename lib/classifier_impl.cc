@@ -1,0 +1,304 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-amrcompress authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "classifier_impl.h"
+#include <gnuradio/amrcompress/error.h>
+#include <gnuradio/io_signature.h>
+#include <nlohmann/json.hpp>
+#include <cmath>
+
+namespace gr {
+namespace amrcompress {
+
+namespace {
+
+const pmt::pmt_t PORT_OUT = pmt::mp("classification");
+const pmt::pmt_t PORT_MODEL = pmt::mp("model");
+const pmt::pmt_t TAG_CLASS = pmt::mp("amr_class");
+const pmt::pmt_t TAG_EOS = pmt::mp("amr_eos");
+const pmt::pmt_t TAG_RX_TIME = pmt::mp("rx_time");
+const pmt::pmt_t TAG_RX_RATE = pmt::mp("rx_rate");
+
+size_t model_classes(const std::string& path)
+{
+    return read_model_info(path).classes.size();
+}
+
+gr::io_signature::sptr outputs(bool passthrough, bool probabilities, size_t classes)
+{
+    std::vector<int> sizes;
+    if (passthrough)
+        sizes.push_back(sizeof(gr_complex));
+    if (probabilities)
+        sizes.push_back(int(classes * sizeof(float)));
+    return sizes.empty() ? gr::io_signature::make(0, 0, 0)
+                         : gr::io_signature::makev(int(sizes.size()), int(sizes.size()), sizes);
+}
+
+} // namespace
+
+classifier::sptr classifier::make(const std::string& model_path,
+                                  int hop,
+                                  int batch_size,
+                                  int threads,
+                                  int queue_frames,
+                                  bool backpressure,
+                                  bool passthrough,
+                                  bool probabilities,
+                                  double sample_rate,
+                                  int frame_length)
+{
+    return gnuradio::make_block_sptr<classifier_impl>(model_path, hop, batch_size, threads,
+                                                      queue_frames, backpressure, passthrough,
+                                                      probabilities, sample_rate, frame_length);
+}
+
+classifier_impl::classifier_impl(const std::string& model_path,
+                                 int hop,
+                                 int batch_size,
+                                 int threads,
+                                 int queue_frames,
+                                 bool backpressure,
+                                 bool passthrough,
+                                 bool probabilities,
+                                 double sample_rate,
+                                 int frame_length)
+    : gr::block("classifier",
+                gr::io_signature::make(1, 1, sizeof(gr_complex)),
+                outputs(passthrough, probabilities, model_classes(model_path))),
+      d_backpressure(backpressure),
+      d_passthrough(passthrough),
+      d_probabilities(probabilities),
+      d_sample_rate(sample_rate)
+{
+    if (hop < 0 || batch_size < 1 || threads < 1 || queue_frames < batch_size || frame_length < 0)
+        throw input_error("classifier: hop >= 0, batch size >= 1, threads >= 1 and a queue of "
+                          "at least one batch are needed");
+    engine_options opt;
+    opt.batch_size = batch_size;
+    opt.threads = threads;
+    opt.queue_frames = queue_frames;
+    d_engine = std::make_unique<inference_engine>(
+        model_path, size_t(frame_length), opt,
+        [this](std::vector<frame_result>& r) { on_results(r); });
+    const auto info = d_engine->info();
+    d_L = info.frame_length;
+    d_hop = hop > 0 ? size_t(hop) : d_L;
+    d_classes = info.classes.size();
+    d_labels = info.classes;
+    d_norm = std::make_unique<frame_normaliser>(d_L, info.normalisation);
+    d_frame.resize(2 * d_L);
+    int port = 0;
+    if (passthrough)
+        d_pass_port = port++;
+    if (probabilities)
+        d_prob_port = port++;
+    set_tag_propagation_policy(TPP_DONT); // pass-through tags are copied by hand
+    message_port_register_out(PORT_OUT);
+    message_port_register_in(PORT_MODEL);
+    set_msg_handler(PORT_MODEL, [this](const pmt::pmt_t& msg) { handle_model_msg(msg); });
+}
+
+classifier_impl::~classifier_impl() = default;
+
+void classifier_impl::set_model(const std::string& model_path)
+{
+    if (d_probabilities && model_classes(model_path) != d_classes)
+        throw input_error(model_path, "the probability output is " + std::to_string(d_classes) +
+                                          " wide; this model has another class count");
+    d_engine->swap_model(model_path);
+    std::lock_guard<std::mutex> lk(d_time_mtx);
+    d_labels = d_engine->info().classes;
+    d_logger->info("now classifying with {}", model_path);
+}
+
+void classifier_impl::handle_model_msg(const pmt::pmt_t& msg)
+{
+    pmt::pmt_t path = msg;
+    if (pmt::is_dict(msg))
+        path = pmt::dict_ref(msg, pmt::mp("path"), pmt::PMT_NIL);
+    if (!pmt::is_symbol(path)) {
+        d_logger->error("model port: expected a file name (symbol or dict with 'path')");
+        return;
+    }
+    try {
+        set_model(pmt::symbol_to_string(path));
+    } catch (const std::exception& e) {
+        d_logger->error("model not swapped, keeping the current one: {}", e.what());
+    }
+}
+
+std::string classifier_impl::stats() const
+{
+    auto s = d_engine->stats();
+    return nlohmann::json{ { "pushed", s.pushed },
+                           { "classified", s.classified },
+                           { "dropped", s.dropped },
+                           { "batches", s.batches },
+                           { "swaps", s.swaps },
+                           { "queue_high_water", s.queue_high_water },
+                           { "busy_seconds", s.busy_seconds },
+                           { "bad_frames", d_bad_frames } }
+        .dump();
+}
+
+pmt::pmt_t classifier_impl::to_pmt(const frame_result& r) const
+{
+    pmt::pmt_t d = pmt::make_dict();
+    d = pmt::dict_add(d, pmt::mp("offset"), pmt::from_uint64(r.offset));
+    d = pmt::dict_add(d, pmt::mp("class"), pmt::from_long(r.label));
+    std::lock_guard<std::mutex> lk(d_time_mtx);
+    const std::string label = size_t(r.label) < d_labels.size() ? d_labels[r.label] : "";
+    d = pmt::dict_add(d, pmt::mp("label"), pmt::intern(label));
+    d = pmt::dict_add(d, pmt::mp("confidence"), pmt::from_double(r.confidence));
+    d = pmt::dict_add(d, pmt::mp("probs"), pmt::init_f32vector(r.probs.size(), r.probs));
+    d = pmt::dict_add(d, pmt::mp("latency"), pmt::from_double(r.latency_s));
+    d = pmt::dict_add(d, pmt::mp("model"), pmt::from_uint64(r.model_generation));
+    if (d_have_time && d_sample_rate > 0 && r.offset >= d_time_offset) {
+        const double dt = double(r.offset - d_time_offset) / d_sample_rate + d_time_frac;
+        const double whole = std::floor(dt);
+        d = pmt::dict_add(d, TAG_RX_TIME,
+                          pmt::make_tuple(pmt::from_uint64(d_time_secs + uint64_t(whole)),
+                                          pmt::from_double(dt - whole)));
+    }
+    return d;
+}
+
+void classifier_impl::on_results(std::vector<frame_result>& results)
+{
+    for (const auto& r : results)
+        message_port_pub(PORT_OUT, to_pmt(r));
+    std::lock_guard<std::mutex> lk(d_out_mtx);
+    if (d_passthrough)
+        d_pending_tags.insert(d_pending_tags.end(), results.begin(), results.end());
+    if (d_probabilities)
+        d_pending_probs.insert(d_pending_probs.end(), results.begin(), results.end());
+}
+
+void classifier_impl::note_time_tags(uint64_t from, uint64_t to)
+{
+    std::vector<gr::tag_t> tags;
+    get_tags_in_range(tags, 0, from, to, TAG_RX_RATE);
+    std::lock_guard<std::mutex> lk(d_time_mtx);
+    for (const auto& t : tags)
+        if (pmt::is_real(t.value))
+            d_sample_rate = pmt::to_double(t.value);
+    get_tags_in_range(tags, 0, from, to, TAG_RX_TIME);
+    for (const auto& t : tags)
+        if (pmt::is_tuple(t.value) && pmt::length(t.value) == 2) {
+            d_have_time = true;
+            d_time_offset = t.offset;
+            d_time_secs = pmt::to_uint64(pmt::tuple_ref(t.value, 0));
+            d_time_frac = pmt::to_double(pmt::tuple_ref(t.value, 1));
+        }
+}
+
+bool classifier_impl::stop()
+{
+    d_engine->flush(); // publish what is still queued
+    return true;
+}
+
+void classifier_impl::forecast(int noutput_items, gr_vector_int& ninput_items_required)
+{
+    // Pass-through: one input per output; probability vectors: a hop per vector.
+    ninput_items_required[0] = d_passthrough ? noutput_items : 1;
+}
+
+int classifier_impl::general_work(int noutput_items,
+                                  gr_vector_int& ninput_items,
+                                  gr_vector_const_void_star& input_items,
+                                  gr_vector_void_star& output_items)
+{
+    const auto* in = static_cast<const gr_complex*>(input_items[0]);
+    int n = ninput_items[0];
+    if (d_passthrough)
+        n = std::min(n, noutput_items);
+    const uint64_t first = nitems_read(0);
+    note_time_tags(first, first + n);
+    std::vector<gr::tag_t> eos;
+    get_tags_in_range(eos, 0, first, first + n, TAG_EOS);
+
+    // Frame the samples not seen before (the tail of a finished stream can
+    // be offered again while results are still being written out).
+    if (first + n > d_seen) {
+        const uint64_t from = std::max(first, d_seen);
+        d_hist.insert(d_hist.end(), in + (from - first), in + n);
+        d_seen = first + n;
+    }
+    while (d_next + d_L <= d_seen) {
+        const size_t pos = d_next - d_hist_start;
+        if (!(*d_norm)(d_hist.data() + pos, d_frame.data())) {
+            d_bad_frames++;
+        } else if (!d_engine->push(d_next, d_frame.data(), d_backpressure)) {
+            const uint64_t dropped = d_engine->stats().dropped;
+            if (dropped >= 2 * d_last_drop_log) { // log at 1, 2, 4, 8, ... drops
+                d_logger->warn("inference cannot keep up: {} frames dropped so far "
+                               "(queue {} frames); see stats()",
+                               dropped, d_engine->stats().queue_high_water);
+                d_last_drop_log = std::max<uint64_t>(dropped, 1);
+            }
+        }
+        d_next += d_hop;
+    }
+    const uint64_t keep_from = std::min(d_next, d_seen);
+    if (keep_from > d_hist_start) {
+        d_hist.erase(d_hist.begin(), d_hist.begin() + (keep_from - d_hist_start));
+        d_hist_start = keep_from;
+    }
+    const bool at_end = !eos.empty();
+    if (at_end)
+        d_engine->flush(); // the replay ended: every frame is classified and published
+
+    // Stream outputs.
+    std::deque<frame_result> tags_ready, probs_ready;
+    {
+        std::lock_guard<std::mutex> lk(d_out_mtx);
+        tags_ready.swap(d_pending_tags);
+        probs_ready.swap(d_pending_probs);
+    }
+    if (d_passthrough) {
+        auto* out = static_cast<gr_complex*>(output_items[d_pass_port]);
+        std::copy(in, in + n, out);
+        std::vector<gr::tag_t> tags;
+        get_tags_in_range(tags, 0, std::max(first, d_tags_copied), first + n);
+        for (const auto& t : tags) // one output per input: same offsets
+            add_item_tag(d_pass_port, t);
+        d_tags_copied = std::max(d_tags_copied, first + n);
+        const uint64_t out0 = nitems_written(d_pass_port);
+        for (const auto& r : tags_ready) // at the frame's start, or the first sample still to come
+            add_item_tag(d_pass_port, std::max(r.offset, out0), TAG_CLASS, to_pmt(r));
+    }
+    if (d_probabilities) {
+        auto* out = static_cast<float*>(output_items[d_prob_port]);
+        size_t k = 0;
+        while (!probs_ready.empty() && k < size_t(noutput_items)) {
+            const auto& r = probs_ready.front();
+            if (r.probs.size() == d_classes)
+                std::copy(r.probs.begin(), r.probs.end(), out + k++ * d_classes);
+            probs_ready.pop_front();
+        }
+        if (!probs_ready.empty()) { // no room this time: keep them, in order
+            std::lock_guard<std::mutex> lk(d_out_mtx);
+            d_pending_probs.insert(d_pending_probs.begin(), probs_ready.begin(), probs_ready.end());
+        }
+        produce(d_prob_port, int(k));
+    }
+    // At the end of a replay, hold back the last sample while results still
+    // wait for room in the stream outputs, so that the scheduler calls again.
+    int consumed = n;
+    if (at_end && n > 0) {
+        std::lock_guard<std::mutex> lk(d_out_mtx);
+        if (!d_pending_probs.empty() || !d_pending_tags.empty())
+            consumed = n - 1;
+    }
+    if (d_passthrough)
+        produce(d_pass_port, consumed);
+    consume(0, consumed);
+    return WORK_CALLED_PRODUCE;
+}
+
+} // namespace amrcompress
+} // namespace gr

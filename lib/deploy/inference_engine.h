@@ -1,0 +1,90 @@
+/*
+ * Copyright 2026 gr-amrcompress authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Batched TorchScript inference on its own thread, fed through a bounded
+ * queue: the classifier block's engine, usable without a flowgraph. The
+ * header is torch-free so that block code compiles fast. Private.
+ */
+#ifndef INCLUDED_AMRCOMPRESS_INFERENCE_ENGINE_H
+#define INCLUDED_AMRCOMPRESS_INFERENCE_ENGINE_H
+
+#include <gnuradio/amrcompress/api.h>
+#include <gnuradio/amrcompress/model.h>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gr {
+namespace amrcompress {
+
+struct AMRCOMPRESS_API engine_options {
+    size_t batch_size = 32;
+    int threads = 1;           //!< LibTorch intra-op threads of the engine thread
+    size_t queue_frames = 512; //!< frames waiting for inference, at most
+    double max_wait_ms = 20;   //!< a partial batch runs once its first frame waited this long
+};
+
+struct AMRCOMPRESS_API frame_result {
+    uint64_t offset = 0;    //!< stream offset of the frame's first sample
+    int32_t label = 0;
+    float confidence = 0;
+    std::vector<float> probs;
+    double latency_s = 0;   //!< from push() to the end of its batch
+    uint64_t model_generation = 0; //!< 0 for the first model, +1 per swap
+};
+
+struct AMRCOMPRESS_API engine_stats {
+    uint64_t pushed = 0, classified = 0, dropped = 0, batches = 0, swaps = 0;
+    size_t queue_high_water = 0;
+    double busy_seconds = 0; //!< time spent in forward()
+};
+
+class AMRCOMPRESS_API inference_engine
+{
+public:
+    using result_fn = std::function<void(std::vector<frame_result>&)>;
+
+    /*!
+     * Loads the model and checks it against the input contract (float32
+     * [B, 2, L] in, [B, C] logits out, C = its class count) with a trial
+     * batch; throws input_error for a file that is not such a model, or whose
+     * frame length differs from `frame_length` (0: take the model's). Results
+     * are delivered on the engine thread, one call per batch.
+     */
+    inference_engine(const std::string& model_path,
+                     size_t frame_length,
+                     const engine_options& opt,
+                     result_fn on_results);
+    ~inference_engine(); //!< stops the thread; frames still queued are dropped
+
+    model_info info() const;      //!< the model in use
+    size_t frame_length() const;  //!< fixed for the engine's life
+
+    /*!
+     * Queues one frame, [2 * L] floats (L of I, then L of Q), normalised.
+     * When the queue is full: with `wait`, waits for room (backpressure);
+     * without, drops the frame, counts it and returns false.
+     */
+    bool push(uint64_t offset, const float* frame, bool wait = false);
+    //! Returns once every frame queued so far has been classified and delivered.
+    void flush();
+    /*!
+     * Loads another model and uses it from the next batch on. Throws
+     * input_error, keeping the current model, when the new one does not fit
+     * (frame length, contract); a different class list is allowed.
+     */
+    void swap_model(const std::string& model_path);
+    engine_stats stats() const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> d;
+};
+
+} // namespace amrcompress
+} // namespace gr
+
+#endif

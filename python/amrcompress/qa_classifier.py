@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+#
+# Copyright 2026 gr-amrcompress authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""The classifier and dataset_source blocks in flowgraphs: a replayed test set
+gives exactly `amr eval`'s predictions; overload drops and counts frames
+without stalling the source; a model swaps in through the `model` port (an
+unfit one is refused and the old one stays); unfit models are refused at
+construction; the pass-through and probability outputs carry the results."""
+
+import csv
+import json
+import os
+import subprocess
+import tempfile
+import time
+
+import numpy as np
+import pmt
+import torch
+from gnuradio import blocks, gr, gr_unittest
+from gnuradio import amrcompress
+
+AMR = os.environ.get("AMR_TOOL", "amr")
+CLASSES = ["BPSK", "QPSK", "8PSK", "GFSK", "WBFM"]
+
+
+def amr(*args):
+    r = subprocess.run([AMR, *args], capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr
+    return r
+
+
+def field(msg, key):
+    return pmt.to_python(pmt.dict_ref(msg, pmt.intern(key), pmt.PMT_NIL))
+
+
+def messages(sink):
+    return [sink.get_message(i) for i in range(sink.num_messages())]
+
+
+class qa_classifier(gr_unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        d = cls.dir = cls.tmp.name
+        cls.data = os.path.join(d, "d.h5")
+        amr("gen", "-o", cls.data, "-n", "40", "--classes", ",".join(CLASSES),
+            "--snr-min", "0", "--snr-max", "18", "--snr-step", "6")
+        cls.test_idx = os.path.join(d, "test.idx")
+        amr("subset", cls.data, "--split", "test", "-o", os.path.join(d, "test.h5"),
+            "--write-index", cls.test_idx)
+        cls.models = {}
+        for name, arch, seed in (("a", "cnn1d", "1"), ("b", "cnn1d", "2"), ("r", "resnet56", "1")):
+            out = os.path.join(d, name)
+            amr("train", cls.data, "-o", out, "-m", arch, "-e", "2", "-b", "32", "--seed", seed,
+                "--eval-every", "0", "--no-dynamics")
+            cls.models[name] = os.path.join(out, "model.pt")
+        cls.eval = {}
+        for name in ("a", "b"):
+            out = os.path.join(d, "eval_" + name)
+            amr("eval", cls.models[name], cls.data, "-o", out, "--no-plots", "--all")
+            with open(os.path.join(out, "predictions.csv")) as f:
+                cls.eval[name] = {int(r["index"]): int(r["prediction"]) for r in csv.DictReader(f)}
+        with open(cls.test_idx) as f:
+            cls.test_frames = [int(l) for l in f if l.strip() and not l.startswith("#")]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_replay_reproduces_amr_eval(self):
+        tb = gr.top_block()
+        src = amrcompress.dataset_source(self.data, self.test_idx)
+        clf = amrcompress.classifier(self.models["a"], batch_size=16, backpressure=True)
+        sink = blocks.message_debug()
+        tb.connect(src, clf)
+        tb.msg_connect(clf, "classification", sink, "store")
+        tb.run()
+        msgs = messages(sink)
+        self.assertEqual(len(msgs), len(self.test_frames))
+        L = clf.frame_length()
+        self.assertEqual(L, 128)
+        self.assertEqual(list(clf.classes()), CLASSES)
+        offsets = [field(m, "offset") for m in msgs]
+        self.assertEqual(offsets, [k * L for k in range(len(msgs))])  # in order, one per frame
+        got = [field(m, "class") for m in msgs]
+        want = [self.eval["a"][i] for i in self.test_frames]
+        self.assertEqual(got, want)
+        for m in msgs[:20]:
+            self.assertEqual(field(m, "label"), CLASSES[field(m, "class")])
+            probs = np.array(field(m, "probs"))
+            self.assertAlmostEqual(float(probs.sum()), 1.0, places=5)
+            self.assertAlmostEqual(field(m, "confidence"), float(probs.max()), places=6)
+            self.assertEqual(field(m, "model"), 0)
+        self.assertEqual(clf.frames_dropped(), 0)
+
+    def test_overload_drops_and_counts_without_stalling(self):
+        tb = gr.top_block()
+        src = amrcompress.dataset_source(self.data)
+        clf = amrcompress.classifier(self.models["r"], batch_size=1, queue_frames=2)
+        sink = blocks.message_debug()
+        tb.connect(src, clf)
+        tb.msg_connect(clf, "classification", sink, "store")
+        t0 = time.time()
+        tb.run()
+        stats = json.loads(clf.stats())
+        n = src.frames()
+        self.assertGreater(stats["dropped"], 0)
+        self.assertEqual(stats["dropped"] + stats["pushed"], n)
+        self.assertEqual(stats["classified"], stats["pushed"])
+        self.assertEqual(sink.num_messages(), stats["classified"])
+        self.assertLessEqual(stats["queue_high_water"], 2)
+        self.assertEqual(src.frames_sent(), n)  # the source ran to its end
+        # Classifying everything would take n / (frames/s of ResNet56 at batch 1).
+        self.assertLess(time.time() - t0, 60)
+
+    def test_model_swap_through_the_port(self):
+        tb = gr.top_block()
+        src = amrcompress.dataset_source(self.data, self.test_idx, repeat=True, sample_rate=64000)
+        clf = amrcompress.classifier(self.models["a"], batch_size=8)
+        sink = blocks.message_debug()
+        tb.connect(src, clf)
+        tb.msg_connect(clf, "classification", sink, "store")
+        tb.start()
+
+        def wait_for(count):
+            deadline = time.time() + 60
+            while clf.frames_classified() < count and time.time() < deadline:
+                time.sleep(0.05)
+
+        wait_for(20)
+        port = pmt.intern("model")
+        # An unfit model (a resnet is fine; junk is not) is refused; the old one stays.
+        junk = os.path.join(self.dir, "junk.pt")
+        with open(junk, "wb") as f:
+            f.write(b"not a model")
+        clf.to_basic_block()._post(port, pmt.intern(junk))
+        clf.to_basic_block()._post(port, pmt.intern(self.models["b"]))
+        start = clf.frames_classified()
+        wait_for(start + 60)
+        tb.stop()
+        tb.wait()
+        msgs = messages(sink)
+        gens = [field(m, "model") for m in msgs]
+        self.assertEqual(gens[0], 0)
+        self.assertEqual(gens[-1], 1)  # only the fitting model was swapped in
+        self.assertEqual(gens, sorted(gens))
+        L = clf.frame_length()
+        n = len(self.test_frames)
+        for m in msgs:
+            frame = self.test_frames[(field(m, "offset") // L) % n]
+            model = "a" if field(m, "model") == 0 else "b"
+            self.assertEqual(field(m, "class"), self.eval[model][frame])
+        self.assertEqual(json.loads(clf.stats())["swaps"], 1)
+
+    def test_unfit_models_are_refused_at_construction(self):
+        with self.assertRaisesRegex(amrcompress.InputError, "frames of 128 samples"):
+            amrcompress.classifier(self.models["a"], frame_length=256)
+        junk = os.path.join(self.dir, "junk2.pt")
+        with open(junk, "wb") as f:
+            f.write(b"PK\x03\x04garbage")
+        with self.assertRaisesRegex(amrcompress.InputError, "junk2.pt"):
+            amrcompress.classifier(junk)
+        with self.assertRaisesRegex(amrcompress.InputError, "cannot open"):
+            amrcompress.classifier(os.path.join(self.dir, "missing.pt"))
+
+        class Sums(torch.nn.Module):  # metadata right, output [B, 2] instead of [B, 5]
+            def forward(self, x):
+                return x.sum(dim=2)
+        bad = os.path.join(self.dir, "bad_contract.pt")
+        meta = {"arch": "sums", "spec": {}, "classes": CLASSES, "frame_length": 128,
+                "normalisation": "l1"}
+        torch.jit.save(torch.jit.script(Sums()), bad,
+                       _extra_files={"amr_meta.json": json.dumps(meta)})
+        with self.assertRaisesRegex(amrcompress.InputError, r"does not return \[B, 5\] logits"):
+            amrcompress.classifier(bad)
+        with self.assertRaisesRegex(amrcompress.InputError, "nothing to replay"):
+            empty = os.path.join(self.dir, "empty.idx")
+            open(empty, "w").close()
+            amrcompress.dataset_source(self.data, empty)
+
+    def test_passthrough_tags_and_probability_vectors(self):
+        tb = gr.top_block()
+        src = amrcompress.dataset_source(self.data, self.test_idx)
+        clf = amrcompress.classifier(self.models["a"], batch_size=16, backpressure=True,
+                                     passthrough=True, probabilities=True)
+        samples = blocks.vector_sink_c()
+        probs = blocks.vector_sink_f(len(CLASSES))
+        tb.connect(src, clf)
+        tb.connect((clf, 0), samples)
+        tb.connect((clf, 1), probs)
+        tb.run()
+        n = len(self.test_frames)
+        self.assertEqual(len(samples.data()), n * 128)
+        p = np.array(probs.data()).reshape(-1, len(CLASSES))
+        self.assertEqual(len(p), n)
+        np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-5)
+        self.assertEqual(list(p.argmax(axis=1)), [self.eval["a"][i] for i in self.test_frames])
+        keys = [pmt.symbol_to_string(t.key) for t in samples.tags()]
+        self.assertEqual(keys.count("amr_frame"), n)        # upstream tags pass through
+        self.assertGreater(keys.count("amr_class"), 0)     # and the results are tagged
+
+
+if __name__ == "__main__":
+    gr_unittest.run(qa_classifier)

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+#
+# Copyright 2026 gr-amrcompress authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""Every flowgraph in examples/ compiles with grcc against this tree's GRC
+blocks, and the ones without a GUI run to the end on generated data."""
+
+import glob
+import os
+import subprocess
+import sys
+import tempfile
+
+import yaml
+from gnuradio import gr_unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.normpath(os.path.join(HERE, "..", ".."))
+EXAMPLES = sorted(glob.glob(os.path.join(SOURCE, "examples", "*.grc")))
+AMR = os.environ.get("AMR_TOOL", "amr")
+
+# Arguments of the runnable examples, filled in by setUpClass.
+RUN_ARGS = {}
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600, **kw)
+
+
+class qa_examples(gr_unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        d = cls.tmp.name
+        cls.env = dict(os.environ, GRC_BLOCKS_PATH=os.path.join(SOURCE, "grc"))
+        data = os.path.join(d, "d.h5")
+        r = run([AMR, "gen", "-o", data, "-n", "5", "--classes", "BPSK,QPSK,GFSK",
+                 "--snr-min", "10", "--snr-max", "18", "--snr-step", "8"])
+        assert r.returncode == 0, r.stderr
+        r = run([AMR, "train", data, "-o", os.path.join(d, "m"), "-e", "1", "--no-dynamics"])
+        assert r.returncode == 0, r.stderr
+        cls.frames = 3 * 2 * 5
+        RUN_ARGS["replay_classify"] = ["--dataset", data, "--model",
+                                       os.path.join(d, "m", "model.pt")]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_examples_compile_and_run(self):
+        self.assertGreater(len(EXAMPLES), 0)
+        for grc in EXAMPLES:
+            name = os.path.splitext(os.path.basename(grc))[0]
+            out = os.path.join(self.tmp.name, "gen")
+            os.makedirs(out, exist_ok=True)
+            r = run(["grcc", "-o", out, grc], env=self.env)
+            self.assertEqual(r.returncode, 0, name + ": " + r.stdout + r.stderr)
+            script = os.path.join(out, name + ".py")
+            self.assertTrue(os.path.exists(script), name)
+            with open(grc) as f:
+                opts = yaml.safe_load(f)["options"]["parameters"]
+            if opts["generate_options"] != "no_gui":
+                continue
+            self.assertIn(name, RUN_ARGS, "no test arguments for runnable example " + name)
+            r = run([sys.executable, script, *RUN_ARGS[name]], env=self.env)
+            self.assertEqual(r.returncode, 0, name + ": " + r.stderr[-2000:])
+            if name == "replay_classify":  # one printed classification per frame
+                self.assertEqual(r.stdout.count("(label . "), self.frames, r.stdout[-2000:])
+
+
+if __name__ == "__main__":
+    gr_unittest.run(qa_examples)
