@@ -48,11 +48,13 @@ classifier::sptr classifier::make(const std::string& model_path,
                                   bool passthrough,
                                   bool probabilities,
                                   double sample_rate,
-                                  int frame_length)
+                                  int frame_length,
+                                  bool optimize)
 {
     return gnuradio::make_block_sptr<classifier_impl>(model_path, hop, batch_size, threads,
                                                       queue_frames, backpressure, passthrough,
-                                                      probabilities, sample_rate, frame_length);
+                                                      probabilities, sample_rate, frame_length,
+                                                      optimize);
 }
 
 classifier_impl::classifier_impl(const std::string& model_path,
@@ -64,7 +66,8 @@ classifier_impl::classifier_impl(const std::string& model_path,
                                  bool passthrough,
                                  bool probabilities,
                                  double sample_rate,
-                                 int frame_length)
+                                 int frame_length,
+                                 bool optimize)
     : gr::block("classifier",
                 gr::io_signature::make(1, 1, sizeof(gr_complex)),
                 outputs(passthrough, probabilities, model_classes(model_path))),
@@ -80,6 +83,7 @@ classifier_impl::classifier_impl(const std::string& model_path,
     opt.batch_size = batch_size;
     opt.threads = threads;
     opt.queue_frames = queue_frames;
+    opt.optimize = optimize;
     d_engine = std::make_unique<inference_engine>(
         model_path, size_t(frame_length), opt,
         [this](std::vector<frame_result>& r) { on_results(r); });

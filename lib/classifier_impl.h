@@ -27,7 +27,8 @@ public:
                     bool passthrough,
                     bool probabilities,
                     double sample_rate,
-                    int frame_length);
+                    int frame_length,
+                    bool optimize);
     ~classifier_impl() override;
 
     int frame_length() const override { return int(d_L); }

@@ -6,7 +6,9 @@
 #include "../model/torch_model.h"
 #include "../train/torch_runtime.h"
 #include <gnuradio/amrcompress/error.h>
+#include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/torch.h>
+#include <cstdlib>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -27,7 +29,8 @@ struct loaded_model {
 
 //! Loads a model and runs a trial batch through it: a file that does not
 //! follow the contract is refused here, not at the first frame.
-std::shared_ptr<loaded_model> load_checked(const std::string& path, size_t frame_length)
+std::shared_ptr<loaded_model>
+load_checked(const std::string& path, size_t frame_length, bool optimize)
 {
     auto bm = model::load(path);
     if (frame_length && bm.info.frame_length != frame_length)
@@ -37,6 +40,17 @@ std::shared_ptr<loaded_model> load_checked(const std::string& path, size_t frame
                                     std::to_string(frame_length));
     auto m = std::make_shared<loaded_model>(loaded_model{ bm.module, bm.info });
     m->module.eval();
+    if (optimize) {
+        // Freezing inlines the weights and folds BatchNorm into the convs;
+        // optimize_for_inference picks oneDNN kernels where they pay off.
+        // Measured in docs/benchmarks.md; a model the passes cannot handle
+        // runs as it is.
+        try {
+            auto frozen = torch::jit::freeze(m->module);
+            m->module = torch::jit::optimize_for_inference(frozen);
+        } catch (const c10::Error&) {
+        }
+    }
     torch::NoGradGuard ng;
     const int64_t L = bm.info.frame_length, C = bm.info.classes.size();
     try {
@@ -78,6 +92,11 @@ struct inference_engine::impl {
     void run()
     {
         configure_torch_runtime(opt.threads);
+        // Unlike training, inference gains from TorchScript's graph executor
+        // optimisations: CNN1D at batch 1 +51 %, ResNet56 at batch 32 +26 %
+        // (docs/benchmarks.md). AMR_JIT_OPTIMIZE=0 turns them off.
+        const char* jit = std::getenv("AMR_JIT_OPTIMIZE");
+        torch::jit::setGraphExecutorOptimize(!(jit && std::string(jit) == "0"));
         std::unique_lock<std::mutex> lk(mtx);
         while (true) {
             // Wait for a full batch, or a partial one that waited long enough.
@@ -157,7 +176,7 @@ inference_engine::inference_engine(const std::string& model_path,
                           "are needed");
     d->opt = opt;
     d->on_results = std::move(on_results);
-    d->model = load_checked(model_path, frame_length);
+    d->model = load_checked(model_path, frame_length, opt.optimize);
     d->L = d->model->info.frame_length;
     d->worker = std::thread([this] { d->run(); });
 }
@@ -222,7 +241,7 @@ void inference_engine::flush()
 
 void inference_engine::swap_model(const std::string& model_path)
 {
-    auto m = load_checked(model_path, d->L); // in the caller's thread, outside the lock
+    auto m = load_checked(model_path, d->L, d->opt.optimize); // in the caller's thread, unlocked
     std::lock_guard<std::mutex> lk(d->mtx);
     d->model = m;
     d->generation++;

@@ -25,6 +25,7 @@ struct AMRCOMPRESS_API engine_options {
     int threads = 1;           //!< LibTorch intra-op threads of the engine thread
     size_t queue_frames = 512; //!< frames waiting for inference, at most
     double max_wait_ms = 20;   //!< a partial batch runs once its first frame waited this long
+    bool optimize = false;     //!< freeze + optimize_for_inference (numerics may differ slightly)
 };
 
 struct AMRCOMPRESS_API frame_result {

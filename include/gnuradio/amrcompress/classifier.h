@@ -44,6 +44,11 @@ namespace amrcompress {
  * or a different class count while the probability output is on) is refused
  * with an error in the log and the current model stays.
  *
+ * `optimize` freezes the model and runs torch.jit.optimize_for_inference on
+ * it (BatchNorm folded into the convs, oneDNN kernels): ResNet56 +24 % frames/s
+ * here, CNN1D unchanged (docs/benchmarks.md); the arithmetic differs in the
+ * last bits, so a near-tie can flip against `amr eval`.
+ *
  * A finite stream (replay) ends cleanly: on the `amr_eos` tag that
  * dataset_source puts on its last sample, and at stop(), every frame still
  * queued is classified and published first.
@@ -66,7 +71,8 @@ public:
                      bool passthrough = false,
                      bool probabilities = false,
                      double sample_rate = 0,
-                     int frame_length = 0);
+                     int frame_length = 0,
+                     bool optimize = false);
 
     virtual int frame_length() const = 0;
     virtual std::vector<std::string> classes() const = 0;

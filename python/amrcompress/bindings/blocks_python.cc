@@ -32,7 +32,8 @@ void bind_blocks(py::module& m)
              py::arg("passthrough") = false,
              py::arg("probabilities") = false,
              py::arg("sample_rate") = 0.0,
-             py::arg("frame_length") = 0)
+             py::arg("frame_length") = 0,
+             py::arg("optimize") = false)
         .def("frame_length", &classifier::frame_length)
         .def("classes", &classifier::classes)
         .def("frames_classified", &classifier::frames_classified)

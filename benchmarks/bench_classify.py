@@ -1,0 +1,231 @@
+#!/usr/bin/python3
+#
+# Copyright 2026 gr-amrcompress authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""Real-time classification throughput and latency, side by side:
+
+  cpp     amrcompress.classifier (batched LibTorch on its own thread)
+  python  a gr.sync_block on /usr/bin/python3 running the same TorchScript
+          file with python3-torch, frames delivered as vectors (the usual way
+          Python ML blocks are written), same normalisation, same batch size,
+          same per-frame PMT message
+
+Both classify a replayed dataset (dataset_source, repeating, unthrottled) for
+--seconds per configuration; frames/s = frames classified / wall time; latency
+= from the frame entering the classifier (its framing) to its result, p50 and
+p99. The classifier runs with backpressure and a queue of one batch, so the
+figures are its capacity without drops. Also: this CPU's sgemm GFLOP/s (torch
+1024^3, one thread) and each run's share of it (2 x MACs x frames/s).
+
+Variants: cpp (the block), cpp_opt (the block with optimize=True:
+frozen + optimize_for_inference), python (as users run it), python_malloc
+(with the glibc settings the C++ side applies, as in amr bench train).
+
+Usage: bench_classify.py --data D.h5 --model NAME=model.pt [--model ...]
+       [--threads 1,2] [--batches 1,8,32,128] [--seconds 3] [--json out.json]
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import pmt
+import torch
+from gnuradio import blocks, gr
+
+try:
+    from gnuradio import amrcompress
+except ImportError:  # running from a build tree
+    sys.exit("bench_classify.py: cannot import gnuradio.amrcompress (install, or set PYTHONPATH "
+             "to build/test_modules)")
+
+
+class python_classifier(gr.sync_block):
+    """The Python baseline: [B, L] complex vectors in, one message per frame out."""
+
+    def __init__(self, model_path, batch):
+        extra = {"amr_meta.json": ""}
+        self.model = torch.jit.load(model_path, _extra_files=extra).eval()
+        meta = json.loads(extra["amr_meta.json"])
+        self.L = int(meta["frame_length"])
+        self.classes = meta["classes"]
+        self.batch = batch
+        gr.sync_block.__init__(self, name="python_classifier",
+                               in_sig=[(np.complex64, self.L)], out_sig=None)
+        self.message_port_register_out(pmt.intern("classification"))
+        self.latencies = []
+        self.count = 0
+        self.offset = 0
+
+    def work(self, input_items, output_items):
+        x = input_items[0]
+        n = len(x) - len(x) % self.batch if len(x) >= self.batch else 0
+        for s in range(0, n, self.batch):
+            t0 = time.perf_counter()
+            frames = x[s:s + self.batch]
+            frames = frames / np.abs(frames).sum(axis=1, keepdims=True)  # l1, as the model says
+            inp = torch.from_numpy(np.stack([frames.real, frames.imag], axis=1).astype(np.float32))
+            with torch.no_grad():
+                probs = torch.softmax(self.model(inp), dim=1).numpy()
+            for p in probs:
+                k = int(p.argmax())
+                d = pmt.make_dict()
+                d = pmt.dict_add(d, pmt.intern("offset"), pmt.from_uint64(self.offset))
+                d = pmt.dict_add(d, pmt.intern("class"), pmt.from_long(k))
+                d = pmt.dict_add(d, pmt.intern("label"), pmt.intern(self.classes[k]))
+                d = pmt.dict_add(d, pmt.intern("confidence"), pmt.from_double(float(p[k])))
+                d = pmt.dict_add(d, pmt.intern("probs"), pmt.init_f32vector(len(p), p.tolist()))
+                self.message_port_pub(pmt.intern("classification"), d)
+                self.offset += self.L
+            dt = time.perf_counter() - t0
+            self.latencies.extend([dt] * len(probs))
+            self.count += len(probs)
+        return n
+
+
+def run_cpp(data, model, batch, threads, seconds):
+    tb = gr.top_block()
+    src = amrcompress.dataset_source(data, "", True, 0)
+    clf = amrcompress.classifier(model, 0, batch, threads, batch, True,
+                                 optimize=os.environ.get("AMR_BENCH_OPTIMIZE") == "1")
+    sink = blocks.message_debug()
+    tb.connect(src, clf)
+    tb.msg_connect(clf, "classification", sink, "store")
+    tb.start()
+    time.sleep(0.5)  # warm-up
+    c0, t0 = clf.frames_classified(), time.perf_counter()
+    m0 = sink.num_messages()
+    time.sleep(seconds)
+    c1, t1 = clf.frames_classified(), time.perf_counter()
+    m1 = sink.num_messages()
+    tb.stop()
+    tb.wait()
+    step = max(1, (m1 - m0) // 5000)
+    lat = [pmt.to_double(pmt.dict_ref(sink.get_message(i), pmt.intern("latency"), pmt.PMT_NIL))
+           for i in range(m0, m1, step)]
+    return (c1 - c0) / (t1 - t0), lat
+
+
+def run_python(data, model, batch, threads, seconds):
+    torch.set_num_threads(threads)
+    tb = gr.top_block()
+    src = amrcompress.dataset_source(data, "", True, 0)
+    blk = python_classifier(model, batch)  # kept in a variable: GNU Radio issue 8137
+    s2v = blocks.stream_to_vector(gr.sizeof_gr_complex, blk.L)
+    s2v.set_min_output_buffer(4 * batch)  # room for whole batches (default: ~32 frames)
+    sink = blocks.message_debug()
+    tb.connect(src, s2v, blk)
+    tb.msg_connect(blk, "classification", sink, "store")
+    tb.start()
+    time.sleep(0.5)
+    c0, t0, l0 = blk.count, time.perf_counter(), len(blk.latencies)
+    time.sleep(seconds)
+    c1, t1, l1 = blk.count, time.perf_counter(), len(blk.latencies)
+    tb.stop()
+    tb.wait()
+    torch.set_num_threads(1)
+    return (c1 - c0) / (t1 - t0), blk.latencies[l0:l1]
+
+
+def sgemm_gflops():
+    torch.set_num_threads(1)
+    a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
+    torch.mm(a, b)
+    best = 0
+    for _ in range(5):
+        t = time.perf_counter()
+        for _ in range(5):
+            torch.mm(a, b)
+        best = max(best, 5 * 2 * 1024 ** 3 / (time.perf_counter() - t))
+    return best / 1e9
+
+
+VARIANTS = {
+    # name: (implementation, extra environment)
+    "cpp": ("cpp", {}),
+    "cpp_opt": ("cpp", {"AMR_BENCH_OPTIMIZE": "1"}),
+    "python": ("python", {}),
+    "python_malloc": ("python", {"MALLOC_MMAP_THRESHOLD_": "268435456",
+                                 "MALLOC_TRIM_THRESHOLD_": "536870912"}),
+}
+
+
+def one(a):
+    """One measurement in this (fresh) process; prints a JSON line."""
+    run = run_cpp if a.one == "cpp" else run_python
+    fps, lat = run(a.data, a.model_path, a.batch, a.threads, a.seconds)
+    q = lambda p: 1000 * float(np.percentile(lat, p)) if len(lat) else float("nan")
+    print(json.dumps({"fps": fps, "p50_ms": q(50), "p99_ms": q(99)}))
+
+
+def measure(a, variant, path, batch, threads):
+    import subprocess
+    impl, env = VARIANTS[variant]
+    cmd = [sys.executable, os.path.abspath(__file__), "--one", impl, "--model-path", path,
+           "--data", a.data, "--batch", str(batch), "--threads", str(threads),
+           "--seconds", str(a.seconds), "--model", "x=y"]
+    r = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, **env),
+                       timeout=600)
+    if r.returncode != 0:
+        raise RuntimeError(variant + " failed: " + r.stderr[-1500:])
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--model", action="append", required=True, help="NAME=path.pt")
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--batches", default="1,8,32,128")
+    ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--variants", default="cpp,cpp_opt,python,python_malloc")
+    ap.add_argument("--json")
+    ap.add_argument("--one", help=argparse.SUPPRESS)
+    ap.add_argument("--model-path", help=argparse.SUPPRESS)
+    ap.add_argument("--batch", type=int, help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.one:
+        a.threads = int(a.threads)
+        return one(a)
+    variants = a.variants.split(",")
+    gflops = sgemm_gflops()
+    print(f"sgemm 1024^3, one thread: {gflops:.1f} GFLOP/s; every cell: frames/s "
+          f"(p50 / p99 latency ms), each measured in a fresh process\n")
+    print("| model | MFLOPs/frame | threads | batch | " + " | ".join(variants) +
+          " | best C++ / python | C++ share of sgemm |")
+    print("|---|---:|---:|---:|" + "---:|" * (len(variants) + 2))
+    rows = []
+    for spec in a.model:
+        name, path = spec.split("=", 1)
+        macs = json.loads(amrcompress_meta(path))["flops"]
+        for th in [int(t) for t in a.threads.split(",")]:
+            for b in [int(x) for x in a.batches.split(",")]:
+                res = {v: measure(a, v, path, b, th) for v in variants}
+                cpp = max(res[v]["fps"] for v in variants if v.startswith("cpp"))
+                py = res["python"]["fps"] if "python" in res else float("nan")
+                share = 2 * macs * cpp / (gflops * 1e9 * th)
+                rows.append(dict(model=name, mflops=macs / 1e6, threads=th, batch=b,
+                                 results=res, best_cpp_over_python=cpp / py,
+                                 sgemm_share=share, sgemm_gflops=gflops, seconds=a.seconds))
+                cells = " | ".join(f"{res[v]['fps']:,.0f} ({res[v]['p50_ms']:.1f} / "
+                                   f"{res[v]['p99_ms']:.1f})" for v in variants)
+                print(f"| {name} | {macs / 1e6:.2f} | {th} | {b} | {cells} | {cpp / py:.2f} | "
+                      f"{100 * share:.1f} % |", flush=True)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(rows, f, indent=1)
+
+
+def amrcompress_meta(path):
+    extra = {"amr_meta.json": ""}
+    torch.jit.load(path, _extra_files=extra)
+    return extra["amr_meta.json"]
+
+
+if __name__ == "__main__":
+    main()
