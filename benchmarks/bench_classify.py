@@ -216,9 +216,35 @@ def main():
                                    f"{res[v]['p99_ms']:.1f})" for v in variants)
                 print(f"| {name} | {macs / 1e6:.2f} | {th} | {b} | {cells} | {cpp / py:.2f} | "
                       f"{100 * share:.1f} % |", flush=True)
+    print_budgets(rows)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(rows, f, indent=1)
+
+
+def print_budgets(rows, budgets=(5, 10, 25, 100)):
+    """The best frames/s of C++ (either variant) and of each Python variant
+    among the configurations whose p99 latency fits each budget."""
+    print("\n| model | p99 latency budget | best C++ block | best Python block (as run) | "
+          "C++ / Python | best Python + malloc setting | C++ / Python+malloc |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    models = list(dict.fromkeys(r["model"] for r in rows))
+    for m in models:
+        for budget in budgets:
+            best = {}
+            for r in rows:
+                if r["model"] != m:
+                    continue
+                for v, res in r["results"].items():
+                    k = "cpp" if v.startswith("cpp") else v
+                    if res["p99_ms"] <= budget and res["fps"] > best.get(k, (0, ""))[0]:
+                        best[k] = (res["fps"], ("opt, " if v == "cpp_opt" else "") +
+                                   f"b{r['batch']}, {r['threads']}t")
+            c, p, pm = (best.get(k, (0, "-")) for k in ("cpp", "python", "python_malloc"))
+            ratio = lambda x, y: f"{x / y:.2f}" if y else "-"
+            cell = lambda x: f"{x[0]:,.0f} ({x[1]})" if x[0] else "none"
+            print(f"| {m} | {budget} ms | {cell(c)} | {cell(p)} | {ratio(c[0], p[0])} | "
+                  f"{cell(pm)} | {ratio(c[0], pm[0])} |")
 
 
 def amrcompress_meta(path):
