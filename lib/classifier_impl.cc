@@ -235,7 +235,12 @@ int classifier_impl::general_work(int noutput_items,
     while (d_next + d_L <= d_seen) {
         const size_t pos = d_next - d_hist_start;
         if (!(*d_norm)(d_hist.data() + pos, d_frame.data())) {
-            d_bad_frames++;
+            if (++d_bad_frames >= 2 * d_last_bad_log) { // 1, 2, 4, ...
+                d_logger->warn("{} frames with NaN or infinite samples skipped (not "
+                               "classified), the last at sample {}",
+                               d_bad_frames, d_next);
+                d_last_bad_log = d_bad_frames;
+            }
         } else if (!d_engine->push(d_next, d_frame.data(), d_backpressure)) {
             const uint64_t dropped = d_engine->stats().dropped;
             if (dropped >= 2 * d_last_drop_log) { // log at 1, 2, 4, 8, ... drops

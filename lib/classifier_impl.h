@@ -64,7 +64,7 @@ private:
     uint64_t d_seen = 0;            // samples already framed (input may be re-offered)
     uint64_t d_tags_copied = 0;     // upstream tags passed through up to this offset
     std::vector<float> d_frame;
-    uint64_t d_bad_frames = 0, d_last_drop_log = 0;
+    uint64_t d_bad_frames = 0, d_last_drop_log = 0, d_last_bad_log = 0;
 
     // rx_time bookkeeping (scheduler thread writes, engine thread reads).
     mutable std::mutex d_time_mtx;
