@@ -14,14 +14,26 @@ namespace prune {
 
 using json = nlohmann::json;
 
+namespace {
+
+//! Indices of `value` sorted by it (stable: ties in index order).
+std::vector<int> ranked(const std::vector<double>& value, bool descending)
+{
+    std::vector<int> order(value.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+        return descending ? value[a] > value[b] : value[a] < value[b];
+    });
+    return order;
+}
+
+} // namespace
+
 channel_plan keep_top(const prunable_graph& g, const channel_scores& scores, double keep)
 {
     channel_plan plan;
     for (const auto& s : g.spaces) {
-        const auto& v = scores.at(s.name);
-        std::vector<int> order(s.width);
-        std::iota(order.begin(), order.end(), 0);
-        std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return v[a] > v[b]; });
+        auto order = ranked(scores.at(s.name), true);
         order.resize(channels_kept(s.width, keep));
         plan[s.name] = keep_channels(order);
     }
@@ -70,30 +82,15 @@ pruned hard_channel_prune(prune_session& s, const net_state& original, const sco
     return { s.finetune(cut, s.cfg.epochs, "fine-tuning"), std::nullopt };
 }
 
-net_state state_of(torch::jit::Module& m, const net_state& like)
-{
-    net_state n;
-    n.spec = like.spec;
-    n.info = like.info;
-    for (const auto& p : m.named_parameters(false))
-        n.tensors[p.name] = p.value.detach();
-    for (const auto& b : m.named_buffers(false))
-        n.tensors[b.name] = b.value.detach();
-    return n;
-}
-
 pruned soft_channel_prune(prune_session& s, const net_state& original, const weight_scorer& score)
 {
     const double keep = choose_keep(s, original);
     const auto g = original.graph();
     s.report["channel_keep"] = keep;
     auto zero_worst = [&](torch::jit::Module& m) {
-        net_state now = state_of(m, original);
+        net_state now{ original.spec, original.info, module_tensors(m, false) };
         for (const auto& sp : g.spaces) {
-            auto v = score(now, sp);
-            std::vector<int> order(sp.width);
-            std::iota(order.begin(), order.end(), 0);
-            std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return v[a] < v[b]; });
+            auto order = ranked(score(now, sp), false);
             order.resize(sp.width - channels_kept(sp.width, keep));
             for (const auto& w : sp.weights) {
                 const std::string bias = w.substr(0, w.size() - 1) + "b";
@@ -112,11 +109,8 @@ pruned soft_channel_prune(prune_session& s, const net_state& original, const wei
 
 std::vector<size_t> ascending(const std::vector<size_t>& layers, const std::vector<double>& value)
 {
-    std::vector<size_t> pos(layers.size());
-    std::iota(pos.begin(), pos.end(), 0);
-    std::stable_sort(pos.begin(), pos.end(), [&](size_t a, size_t b) { return value[a] < value[b]; });
     std::vector<size_t> out;
-    for (size_t p : pos)
+    for (int p : ranked(value, false))
         out.push_back(layers[p]);
     return out;
 }
@@ -132,7 +126,7 @@ pruned remove_ranked_layers(prune_session& s,
     const double limit = (1 - target) * original.info.params;
     std::vector<size_t> chosen;
     for (size_t layer : ranking) {
-        if (target > 0 ? false : int(chosen.size()) >= s.cfg.layers)
+        if (!(target > 0) && int(chosen.size()) >= s.cfg.layers)
             break;
         auto trial = chosen;
         trial.push_back(layer);

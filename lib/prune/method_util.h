@@ -53,9 +53,6 @@ pruned remove_ranked_layers(prune_session& s,
 //! Indices of graph.layers sorted by ascending value (ties: network order).
 std::vector<size_t> ascending(const std::vector<size_t>& layers, const std::vector<double>& value);
 
-//! net_state of a module's current tensors with the spec of `like`.
-net_state state_of(torch::jit::Module& m, const net_state& like);
-
 } // namespace prune
 } // namespace amrcompress
 } // namespace gr

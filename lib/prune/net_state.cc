@@ -29,12 +29,22 @@ net_state net_state::from(const model::built_model& m)
     n.spec = nlohmann::json::parse(m.info.spec, nullptr, false);
     if (!n.spec.is_object())
         throw input_error("the model's metadata holds no valid spec");
-    torch::NoGradGuard ng;
-    for (const auto& p : m.module.named_parameters(false))
-        n.tensors[p.name] = p.value.detach().clone();
-    for (const auto& b : m.module.named_buffers(false))
-        n.tensors[b.name] = b.value.detach().clone();
+    n.tensors = module_tensors(m.module, true);
     return n;
+}
+
+std::map<std::string, torch::Tensor> module_tensors(const torch::jit::Module& m, bool copy)
+{
+    torch::NoGradGuard ng;
+    std::map<std::string, torch::Tensor> out;
+    auto take = [&](const std::string& name, const torch::Tensor& t) {
+        out[name] = copy ? t.detach().clone() : t.detach();
+    };
+    for (const auto& p : m.named_parameters(false))
+        take(p.name, p.value);
+    for (const auto& b : m.named_buffers(false))
+        take(b.name, b.value);
+    return out;
 }
 
 model::built_model net_state::build() const

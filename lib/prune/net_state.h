@@ -35,6 +35,12 @@ struct AMRCOMPRESS_API net_state {
     prunable_graph graph() const { return describe_prunable(spec, info.frame_length); }
 };
 
+/*!
+ * A module's parameters and buffers by name: copies, or (copy = false) views
+ * sharing the module's storage, so that editing them edits the module.
+ */
+std::map<std::string, torch::Tensor> module_tensors(const torch::jit::Module& m, bool copy);
+
 //! Drops the removed layers' tensors and renames the survivors (remove_layers()).
 AMRCOMPRESS_API net_state apply_layer_removal(const net_state& net, const layer_removal& r);
 

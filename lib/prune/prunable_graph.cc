@@ -167,7 +167,7 @@ remove_layers(const json& spec, const prunable_graph& graph, const std::vector<s
     // the survivors before each layer of a list to renumber its tensors.
     std::map<std::string, std::vector<size_t>> per_list;
     for (size_t i = 0; i < graph.layers.size(); i++)
-        if (graph.layers[i].removable || !graph.layers[i].list_pointer.empty())
+        if (!graph.layers[i].list_pointer.empty()) // every removable layer is in a list
             per_list[graph.layers[i].list_pointer].push_back(i);
     for (auto& [ptr, members] : per_list) {
         json& list = out.spec[json::json_pointer(ptr)];

@@ -35,16 +35,10 @@ measured measure(const prune::net_state& net, const frame_tensors& test)
 {
     auto bm = net.build();
     auto ev = evaluate_tensors(bm.module, test, 1024);
-    std::map<float, std::pair<size_t, size_t>> c;
-    const int64_t* lab = test.labels.data_ptr<int64_t>();
-    for (size_t i = 0; i < ev.pred.size(); i++) {
-        c[test.snr_db[i]].first += ev.pred[i] == lab[i];
-        c[test.snr_db[i]].second++;
-    }
     measured m;
     m.acc = ev.acc;
-    for (auto& [snr, e] : c)
-        m.per_snr.push_back({ { "snr_db", snr }, { "accuracy", double(e.first) / e.second } });
+    for (const auto& [snr, acc] : accuracy_per_snr(test, ev.pred))
+        m.per_snr.push_back({ { "snr_db", snr }, { "accuracy", acc } });
     return m;
 }
 

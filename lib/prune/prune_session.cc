@@ -118,9 +118,7 @@ net_state prune_session::finetune(const net_state& net,
         }
     }
     m.eval();
-    model::built_model done{ m, bm.info, bm.tap_names };
-    net_state out = net_state::from(done);
-    out.spec = net.spec;
+    net_state out{ net.spec, bm.info, module_tensors(m, true) };
     double acc = evaluate_tensors(m, test, 1024).acc;
     report["fine_tuning"].push_back({ { "stage", stage }, { "epochs", epochs }, { "test_acc", acc } });
     return out;

@@ -5,6 +5,7 @@
 #include "epoch_loop.h"
 #include "train_step.h"
 #include <cmath>
+#include <map>
 #include <stdexcept>
 
 namespace gr {
@@ -72,6 +73,22 @@ test_eval evaluate_tensors(torch::jit::Module& m, const frame_tensors& t, size_t
     r.acc = double((p == t.labels).sum().item<int64_t>()) / n;
     r.pred.assign(p.data_ptr<int64_t>(), p.data_ptr<int64_t>() + n);
     return r;
+}
+
+std::map<float, double> accuracy_per_snr(const frame_tensors& t,
+                                         const std::vector<int64_t>& pred)
+{
+    std::map<float, std::pair<size_t, size_t>> c;
+    auto lab = t.labels.accessor<int64_t, 1>();
+    for (size_t i = 0; i < pred.size(); i++) {
+        auto& e = c[t.snr_db[i]];
+        e.first += pred[i] == lab[i];
+        e.second++;
+    }
+    std::map<float, double> out;
+    for (auto& [snr, e] : c)
+        out[snr] = double(e.first) / e.second;
+    return out;
 }
 
 } // namespace amrcompress

@@ -11,6 +11,7 @@
 #include "frame_tensors.h"
 #include <torch/torch.h>
 #include <functional>
+#include <map>
 #include <vector>
 
 namespace gr {
@@ -46,6 +47,10 @@ struct test_eval {
     std::vector<int64_t> pred;
 };
 test_eval evaluate_tensors(torch::jit::Module& m, const frame_tensors& t, size_t batch);
+
+//! Accuracy per SNR value of predictions `pred` (one per row of t).
+std::map<float, double> accuracy_per_snr(const frame_tensors& t,
+                                         const std::vector<int64_t>& pred);
 
 } // namespace amrcompress
 } // namespace gr

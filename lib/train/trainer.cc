@@ -45,22 +45,6 @@ bool is_model_file(const std::string& s)
     return s.size() > 3 && s.compare(s.size() - 3, 3, ".pt") == 0;
 }
 
-std::map<float, double> accuracy_per_snr(const frame_tensors& t,
-                                         const std::vector<int64_t>& pred)
-{
-    std::map<float, std::pair<size_t, size_t>> c;
-    auto lab = t.labels.accessor<int64_t, 1>();
-    for (size_t i = 0; i < pred.size(); i++) {
-        auto& e = c[t.snr_db[i]];
-        e.first += pred[i] == lab[i];
-        e.second++;
-    }
-    std::map<float, double> out;
-    for (auto& [snr, e] : c)
-        out[snr] = double(e.first) / e.second;
-    return out;
-}
-
 void write_metrics(const std::string& path,
                    const train_config& cfg,
                    const model_info& info,
