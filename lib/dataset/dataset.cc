@@ -37,6 +37,10 @@ void frame_block::append_from(const frame_block& other, size_t i)
         capture_time.push_back(other.capture_time[i]);
     if (!other.capture_id.empty())
         capture_id.push_back(other.capture_id[i]);
+    if (!other.center_freq.empty())
+        center_freq.push_back(other.center_freq[i]);
+    if (!other.snr_estimated.empty())
+        snr_estimated.push_back(other.snr_estimated[i]);
 }
 
 const std::vector<std::string>& rml2016_classes()

@@ -27,6 +27,9 @@ struct dataset_reader::impl {
     std::vector<double> capture_time;
     std::vector<int64_t> capture_id;
     bool has_meta = false;
+    std::vector<double> center_freq;
+    std::vector<uint8_t> snr_estimated;
+    bool has_radio = false;
 
     [[noreturn]] void fail(const std::string& problem) const
     {
@@ -82,6 +85,7 @@ struct dataset_reader::impl {
         read_labels(y, yd[1]);
         read_snr(z);
         read_frame_metadata();
+        read_radio_metadata();
     }
 
     static std::string shape_str(const std::vector<hsize_t>& d)
@@ -129,6 +133,7 @@ struct dataset_reader::impl {
         str(h5::A_NORMALISATION, info.normalisation);
         str(h5::A_GENERATOR, info.generator);
         str(h5::A_DESCRIPTION, info.description);
+        str(h5::A_CAPTURE, info.capture);
         num(h5::A_SAMPLE_RATE, info.sample_rate);
         num(h5::A_CENTER_FREQ, info.center_freq);
         if (info.normalisation.empty())
@@ -205,6 +210,27 @@ struct dataset_reader::impl {
         has_meta = true;
     }
 
+    void read_radio_metadata()
+    {
+        bool f = file.nameExists(h5::CENTER_FREQ), e = file.nameExists(h5::SNR_ESTIMATED);
+        if (!f && !e)
+            return;
+        if (!(f && e))
+            fail("radio metadata needs both 'center_freq' and 'snr_estimated'");
+        H5::DataSet df = file.openDataSet(h5::CENTER_FREQ);
+        H5::DataSet de = file.openDataSet(h5::SNR_ESTIMATED);
+        if (dims_of(df) != std::vector<hsize_t>{ n } ||
+            dims_of(de) != std::vector<hsize_t>{ n })
+            fail("radio metadata must have one entry per frame (" + std::to_string(n) + ")");
+        center_freq.resize(n);
+        snr_estimated.resize(n);
+        if (n) {
+            df.read(center_freq.data(), H5::PredType::NATIVE_DOUBLE);
+            de.read(snr_estimated.data(), H5::PredType::NATIVE_UINT8);
+        }
+        has_radio = true;
+    }
+
     //! Reads frames [first, first+count) into dst (count*L*2 floats).
     void read_run(size_t first, size_t count, float* dst) const
     {
@@ -234,6 +260,10 @@ struct dataset_reader::impl {
         if (has_meta) {
             b.capture_time.push_back(capture_time[idx]);
             b.capture_id.push_back(capture_id[idx]);
+        }
+        if (has_radio) {
+            b.center_freq.push_back(center_freq[idx]);
+            b.snr_estimated.push_back(snr_estimated[idx]);
         }
     }
 };
@@ -280,6 +310,9 @@ const std::vector<float>& dataset_reader::snr_db() const { return d->snr; }
 bool dataset_reader::has_frame_metadata() const { return d->has_meta; }
 const std::vector<double>& dataset_reader::capture_time() const { return d->capture_time; }
 const std::vector<int64_t>& dataset_reader::capture_id() const { return d->capture_id; }
+bool dataset_reader::has_radio_metadata() const { return d->has_radio; }
+const std::vector<double>& dataset_reader::center_freq() const { return d->center_freq; }
+const std::vector<uint8_t>& dataset_reader::snr_estimated() const { return d->snr_estimated; }
 
 frame_block dataset_reader::read(size_t first, size_t count) const
 {

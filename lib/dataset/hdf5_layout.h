@@ -26,6 +26,8 @@ constexpr const char* Z = "Z";
 constexpr const char* SNR_DB = "snr_db";
 constexpr const char* CAPTURE_TIME = "capture_time";
 constexpr const char* CAPTURE_ID = "capture_id";
+constexpr const char* CENTER_FREQ = "center_freq";
+constexpr const char* SNR_ESTIMATED = "snr_estimated";
 
 // Root attributes.
 constexpr const char* A_FORMAT = "amr_format";
@@ -36,6 +38,7 @@ constexpr const char* A_SOURCE = "source";
 constexpr const char* A_NORMALISATION = "normalisation";
 constexpr const char* A_GENERATOR = "generator";
 constexpr const char* A_DESCRIPTION = "description";
+constexpr const char* A_CAPTURE = "capture";
 constexpr const char* FORMAT_VERSION = "gr-amrcompress dataset 1";
 
 AMRCOMPRESS_API void write_string_attr(H5::H5Object& obj, const char* name, const std::string& value);

@@ -152,6 +152,7 @@ void write_subset(const dataset_reader& ds,
     writer_options o;
     o.overwrite = overwrite;
     o.frame_metadata = ds.has_frame_metadata();
+    o.radio_metadata = ds.has_radio_metadata();
     dataset_writer w(out_path, ds.info(), o);
     ds.for_each_block(indices, 4096, [&](const frame_block& b, size_t) { w.append(b); });
     w.close();

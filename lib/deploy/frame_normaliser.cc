@@ -23,11 +23,8 @@ frame_normaliser::frame_normaliser(size_t frame_length, const std::string& norma
         throw input_error("unknown normalisation '" + normalisation + "' (l1, power, none)");
 }
 
-bool frame_normaliser::operator()(const gr_complex* in, float* out)
+float frame_normaliser::gain(const gr_complex* in)
 {
-    float* re = out;
-    float* im = out + L;
-    volk_32fc_deinterleave_32f_x2(re, im, in, L);
     float sum = 0;
     if (mode == 1)
         volk_32fc_magnitude_32f(mag.data(), in, L);
@@ -35,15 +32,37 @@ bool frame_normaliser::operator()(const gr_complex* in, float* out)
         volk_32fc_magnitude_squared_32f(mag.data(), in, L);
     volk_32f_accumulator_s32f(&sum, mag.data(), L);
     if (!std::isfinite(sum))
-        return false;
-    float gain = 1.0f;
+        return NAN;
     if (mode == 1 && sum > 0)
-        gain = 1.0f / sum;
-    else if (mode == 2 && sum > 0)
-        gain = 1.0f / std::sqrt(sum / L);
+        return 1.0f / sum;
+    if (mode == 2 && sum > 0)
+        return 1.0f / std::sqrt(sum / L);
+    return 1.0f;
+}
+
+bool frame_normaliser::operator()(const gr_complex* in, float* out)
+{
+    const float g = gain(in);
+    if (!std::isfinite(g))
+        return false;
+    float* re = out;
+    float* im = out + L;
+    volk_32fc_deinterleave_32f_x2(re, im, in, L);
     if (mode != 0) {
-        volk_32f_s32f_multiply_32f(re, re, gain, L);
-        volk_32f_s32f_multiply_32f(im, im, gain, L);
+        volk_32f_s32f_multiply_32f(re, re, g, L);
+        volk_32f_s32f_multiply_32f(im, im, g, L);
+    }
+    return true;
+}
+
+bool frame_normaliser::scale_in_place(gr_complex* frame)
+{
+    const float g = gain(frame);
+    if (!std::isfinite(g))
+        return false;
+    if (mode != 0) {
+        float* f = reinterpret_cast<float*>(frame);
+        volk_32f_s32f_multiply_32f(f, f, g, 2 * L);
     }
     return true;
 }

@@ -26,6 +26,13 @@ public:
      * untouched) when the frame holds NaN or infinite samples.
      */
     bool operator()(const gr_complex* in, float* out);
+    /*!
+     * The factor the frame is scaled by (1 for none, also for an all-zero
+     * frame); NaN when the frame holds NaN or infinite samples.
+     */
+    float gain(const gr_complex* in);
+    //! Scales the frame in place, keeping its layout; false for NaN/Inf samples.
+    bool scale_in_place(gr_complex* frame);
 
 private:
     size_t L;

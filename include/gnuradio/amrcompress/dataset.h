@@ -30,6 +30,7 @@ struct AMRCOMPRESS_API dataset_info {
     std::string normalisation;        //!< "l1", "power", "none" or "unknown"
     std::string generator;            //!< JSON of generator parameters, or empty
     std::string description;          //!< free text
+    std::string capture;              //!< JSON of live-capture settings, or empty
 
     //! Index of a class name; throws input_error naming the known classes.
     int class_index(const std::string& name) const;
@@ -49,6 +50,10 @@ struct AMRCOMPRESS_API frame_block {
     //! Optional per-frame metadata; empty when the dataset has none.
     std::vector<double> capture_time;
     std::vector<int64_t> capture_id;
+    //! Optional radio metadata (live captures): the receiver's centre frequency
+    //! (Hz) for the frame and whether its SNR is an estimate (1) or was given (0).
+    std::vector<double> center_freq;
+    std::vector<uint8_t> snr_estimated;
 
     size_t size() const { return labels.size(); }
     const float* frame(size_t i) const { return iq.data() + i * frame_length * 2; }

@@ -45,6 +45,10 @@ public:
     //! Per-frame metadata (empty without it).
     const std::vector<double>& capture_time() const;
     const std::vector<int64_t>& capture_id() const;
+    //! Radio metadata of live captures (empty without it).
+    bool has_radio_metadata() const;
+    const std::vector<double>& center_freq() const;
+    const std::vector<uint8_t>& snr_estimated() const;
 
     //! Frames [first, first + count).
     frame_block read(size_t first, size_t count) const;

@@ -16,8 +16,10 @@ namespace amrcompress {
 
 struct AMRCOMPRESS_API writer_options {
     bool overwrite = false;        //!< replace an existing file
+    bool append = false;           //!< add to an existing dataset file instead (if it exists)
     bool frame_metadata = false;   //!< write capture_time / capture_id
-    size_t chunk_frames = 1024;    //!< HDF5 chunk size along N
+    bool radio_metadata = false;   //!< write center_freq / snr_estimated
+    size_t chunk_frames = 1024;    //!< HDF5 chunk size along N (0: about 1 MiB of X)
 };
 
 /*!
@@ -25,12 +27,22 @@ struct AMRCOMPRESS_API writer_options {
  *
  * X float32 [N, L, 2], Y int64 one-hot [N, C], Z int64 [N, 1] (SNR rounded to
  * whole dB, as RML2018), plus snr_db float32 [N] with the unrounded value and
- * root attributes for dataset_info. Datasets are extensible, and everything
- * appended before flush() survives a crash of the writing process.
+ * root attributes for dataset_info. Datasets are extensible.
+ *
+ * Crash safety: HDF5 metadata reaches the disk only in flush() (the metadata
+ * cache never evicts), and the file keeps HDF5's most compatible format (no
+ * SWMR status flags), so after the writing process is killed the file opens
+ * with any HDF5 reader and holds every frame appended before the last
+ * flush(). When a write fails (disk full, file-size limit), the datasets are
+ * cut back to the last flushed state before the error is thrown, so a file
+ * never claims frames it does not hold.
  */
 class AMRCOMPRESS_API dataset_writer
 {
 public:
+    //! With opts.append and an existing file: opens it for appending; its
+    //! frame length must equal info's, its classes are kept and info's
+    //! classes it lacks are added.
     dataset_writer(const std::string& path,
                    const dataset_info& info,
                    const writer_options& opts = writer_options());
@@ -40,9 +52,21 @@ public:
 
     //! Appends all frames of the block; validates labels, shapes and finiteness.
     void append(const frame_block& block);
+    //! Makes every frame appended so far survive a crash of this process.
     void flush();
     void close();
+    /*!
+     * Adds a class name (Y gains a column, existing rows read 0 in it) and
+     * returns its label; an existing name returns its label. Files written
+     * before the class list could grow refuse with input_error.
+     */
+    int add_class(const std::string& name);
+    //! Sets the sample_rate / center_freq attributes (a receiver retuned).
+    void set_radio(double sample_rate, double center_freq);
     size_t size() const;
+    size_t flushed() const;      //!< frames on disk as of the last flush()
+    uint64_t frame_bytes() const; //!< bytes one frame takes in the file (all datasets)
+    const dataset_info& info() const;
     const std::string& path() const;
 
 private:

@@ -29,6 +29,7 @@ void bind_dataset(py::module& m)
         .def_readonly("normalisation", &dataset_info::normalisation)
         .def_readonly("generator", &dataset_info::generator)
         .def_readonly("description", &dataset_info::description)
+        .def_readonly("capture", &dataset_info::capture)
         .def("class_index", &dataset_info::class_index);
 
     py::class_<dataset_reader>(m, "dataset_reader",

@@ -35,6 +35,10 @@ inline py::dict to_dict(const gr::amrcompress::frame_block& b)
         d["capture_time"] = to_numpy(b.capture_time, { n });
         d["capture_id"] = to_numpy(b.capture_id, { n });
     }
+    if (!b.center_freq.empty()) {
+        d["center_freq"] = to_numpy(b.center_freq, { n });
+        d["snr_estimated"] = to_numpy(b.snr_estimated, { n });
+    }
     return d;
 }
 
