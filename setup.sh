@@ -29,6 +29,7 @@ packages=(
     libhdf5-dev nlohmann-json3-dev pybind11-dev
     libtorch-dev libopenblas0-pthread
     python3-numpy python3-h5py python3-torch python3-matplotlib
+    gr-osmosdr
 )
 missing=()
 for p in "${packages[@]}"; do

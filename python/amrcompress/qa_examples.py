@@ -12,6 +12,8 @@ import subprocess
 import sys
 import tempfile
 
+import h5py
+import numpy as np
 import yaml
 from gnuradio import gr_unittest
 
@@ -44,6 +46,9 @@ class qa_examples(gr_unittest.TestCase):
         cls.frames = 3 * 2 * 5
         RUN_ARGS["replay_classify"] = ["--dataset", data, "--model",
                                        os.path.join(d, "m", "model.pt")]
+        cls.capture = os.path.join(d, "sim.h5")
+        RUN_ARGS["capture_sim"] = ["--out", cls.capture, "--mod", "QPSK", "--snr", "10",
+                                   "--frames", "512"]
 
     @classmethod
     def tearDownClass(cls):
@@ -68,6 +73,23 @@ class qa_examples(gr_unittest.TestCase):
             self.assertEqual(r.returncode, 0, name + ": " + r.stderr[-2000:])
             if name == "replay_classify":  # one printed classification per frame
                 self.assertEqual(r.stdout.count("(label . "), self.frames, r.stdout[-2000:])
+            if name == "capture_sim":
+                self.check_capture()
+
+    def check_capture(self):
+        """The simulated capture keeps exactly the burst frames (16 on, 16 off),
+        labelled QPSK, with estimated SNRs near the 10 dB it was made with."""
+        with h5py.File(self.capture, "r") as f:
+            classes = [c.decode() if isinstance(c, bytes) else c for c in f.attrs["classes"]]
+            labels = [classes[i] for i in np.argmax(f["Y"][...], axis=1)]
+            frames = f["capture_id"][...] // 128
+            snr = f["snr_db"][...]
+            self.assertTrue(np.all(f["snr_estimated"][...] == 1))
+            self.assertEqual(f.attrs["sample_rate"], 200e3)
+        bursts = [i for i in range(512) if (i // 16) % 2 == 1]
+        self.assertEqual(list(frames), bursts)
+        self.assertEqual(set(labels), {"QPSK"})
+        self.assertLess(abs(np.median(snr) - 10), 1.5)
 
 
 if __name__ == "__main__":
