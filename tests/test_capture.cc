@@ -13,15 +13,48 @@
 #include "test_util.h"
 #include <gnuradio/amrcompress/dataset_reader.h>
 #include <gnuradio/amrcompress/error.h>
+#include <gnuradio/amrcompress/dataset_writer.h>
 #include <cppunit/extensions/HelperMacros.h>
+#include <atomic>
+#include <cerrno>
 #include <cmath>
-#include <csignal>
+#include <dlfcn.h>
 #include <filesystem>
 #include <random>
-#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace gr::amrcompress;
 using namespace gr::amrcompress::capture;
+
+namespace {
+// Bytes pwrite() may still write before failing with ENOSPC (-1: no limit).
+std::atomic<long long> pwrite_budget{ -1 };
+} // namespace
+
+/*
+ * A full disk without a small filesystem: HDF5 writes with pwrite(), and this
+ * definition in the test program comes before the C library's, so a test can
+ * make writes fail as a full disk does.
+ */
+extern "C" __attribute__((visibility("default"))) ssize_t
+pwrite(int fd, const void* buf, size_t n, off_t off)
+{
+    using fn = ssize_t (*)(int, const void*, size_t, off_t);
+    static const fn real = reinterpret_cast<fn>(dlsym(RTLD_NEXT, "pwrite"));
+    const long long b = pwrite_budget.load();
+    struct stat st;
+    const bool on_disk = ::fstat(fd, &st) == 0 && st.st_nlink > 0; // not an in-memory file
+    if (b >= 0 && on_disk) {
+        if (static_cast<long long>(n) > b) {
+            pwrite_budget = 0;
+            errno = ENOSPC;
+            return -1;
+        }
+        pwrite_budget -= static_cast<long long>(n);
+    }
+    return real(fd, buf, n, off);
+}
 
 namespace {
 
@@ -111,7 +144,8 @@ class capture_test : public CppUnit::TestFixture
     CPPUNIT_TEST(limits_rotate_or_end_the_capture);
     CPPUNIT_TEST(classes_grow_and_files_append);
     CPPUNIT_TEST(nan_frames_and_bad_paths);
-    CPPUNIT_TEST(file_size_limit_keeps_flushed_frames);
+    CPPUNIT_TEST(full_disk_keeps_flushed_frames);
+    CPPUNIT_TEST(capture_file_takes_its_name_after_the_first_flush);
     CPPUNIT_TEST(full_queue_drops_and_counts);
     CPPUNIT_TEST_SUITE_END();
 
@@ -317,37 +351,58 @@ public:
         CPPUNIT_ASSERT_EQUAL(size_t(6), dataset_reader(sb.path).size());
     }
 
+    static void wait_flushed(const capture_writer& w, uint64_t n)
+    {
+        for (int i = 0; i < 500 && w.counts().flushed < n; i++)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        CPPUNIT_ASSERT(w.counts().flushed >= n);
+    }
+
     void classes_grow_and_files_append()
     {
         const size_t L = 32;
         auto s = settings(tmp.file("grow.h5"), L);
         {
             capture_writer w(s);
-            push_frames(w, 4, L);
+            // Before the first flush the file holds nothing: a class is added in place.
             CPPUNIT_ASSERT_EQUAL(-1, w.label_of("c", false));
             const int c = w.label_of("c", true);
             CPPUNIT_ASSERT_EQUAL(2, c);
+            push_frames(w, 4, L);
             CPPUNIT_ASSERT(w.push(ramp(L, 500).data(), meta(c, 500)));
+            wait_flushed(w, 5);
+            // Once it holds frames its list is fixed: a new class goes on in the next file.
+            const int d = w.label_of("d", true);
+            CPPUNIT_ASSERT(w.push(ramp(L, 900).data(), meta(d, 900)));
             w.stop();
+            CPPUNIT_ASSERT_EQUAL(size_t(2), w.files().size());
+            CPPUNIT_ASSERT(w.files()[1] == tmp.file("grow_0001.h5"));
         }
         {
             dataset_reader r(s.path);
             CPPUNIT_ASSERT(r.info().classes == std::vector<std::string>({ "a", "b", "c" }));
             CPPUNIT_ASSERT_EQUAL(size_t(5), r.size());
             CPPUNIT_ASSERT_EQUAL(int32_t(2), r.labels()[4]);
-            CPPUNIT_ASSERT_EQUAL(int32_t(1), r.labels()[1]); // old rows: 0 in the new column
+            dataset_reader next(tmp.file("grow_0001.h5"));
+            CPPUNIT_ASSERT(next.info().classes ==
+                           std::vector<std::string>({ "a", "b", "c", "d" }));
+            CPPUNIT_ASSERT_EQUAL(size_t(1), next.size());
+            CPPUNIT_ASSERT_EQUAL(int32_t(3), next.labels()[0]);
         }
-        // Appending keeps the file's class order and adds what the new list lacks.
-        s.info.classes = { "d", "a" };
+        // Appending keeps the file's classes in its order; frames of a class it
+        // lacks go to the next numbered file.
+        s.info.classes = { "e", "a" };
         {
             capture_writer w(s);
-            CPPUNIT_ASSERT(w.classes() == std::vector<std::string>({ "a", "b", "c", "d" }));
-            CPPUNIT_ASSERT(w.push(ramp(L, 900).data(), meta(3, 900)));
+            CPPUNIT_ASSERT(w.classes() == std::vector<std::string>({ "a", "b", "c", "e" }));
+            CPPUNIT_ASSERT(w.push(ramp(L, 1000).data(), meta(0, 1000)));
+            wait_flushed(w, 1);
+            CPPUNIT_ASSERT(w.push(ramp(L, 1100).data(), meta(3, 1100)));
             w.stop();
+            CPPUNIT_ASSERT(w.files().back() == tmp.file("grow_0002.h5"));
         }
-        dataset_reader r(s.path);
-        CPPUNIT_ASSERT_EQUAL(size_t(6), r.size());
-        CPPUNIT_ASSERT_EQUAL(int32_t(3), r.labels()[5]);
+        CPPUNIT_ASSERT_EQUAL(size_t(6), dataset_reader(s.path).size());
+        CPPUNIT_ASSERT_EQUAL(int32_t(3), dataset_reader(tmp.file("grow_0002.h5")).labels()[0]);
         // Another frame length cannot be appended; if_exists=fail refuses the file.
         auto other = settings(s.path, 64);
         CPPUNIT_ASSERT_THROW(capture_writer{ other }, input_error);
@@ -356,6 +411,36 @@ public:
         CPPUNIT_ASSERT_THROW(capture_writer{ other }, input_error);
         other.if_exists = "sometimes";
         CPPUNIT_ASSERT_THROW(capture_writer{ other }, input_error);
+        // A file in another layout (amr gen, amr subset) is not appended to.
+        {
+            dataset_writer plain(tmp.file("plain.h5"), test::make_info(L, 2));
+            plain.append(test::make_frames(3, L, 2, 1));
+        }
+        try {
+            capture_writer w(settings(tmp.file("plain.h5"), L));
+            CPPUNIT_FAIL("a file in another layout must be refused");
+        } catch (const input_error& e) {
+            CPPUNIT_ASSERT(std::string(e.what()).find("not written by a capture") !=
+                           std::string::npos);
+        }
+    }
+
+    void capture_file_takes_its_name_after_the_first_flush()
+    {
+        const size_t L = 32;
+        auto s = settings(tmp.file("staged.h5"), L);
+        capture_writer w(s);
+        // The file's chunks are allocated by its first flush with frames; until
+        // then it is PATH.part, so a kill in that flush cannot tear a visible file.
+        CPPUNIT_ASSERT(!std::filesystem::exists(s.path));
+        CPPUNIT_ASSERT(std::filesystem::exists(s.path + ".part"));
+        push_frames(w, 4, L);
+        wait_flushed(w, 4);
+        CPPUNIT_ASSERT(std::filesystem::exists(s.path));
+        CPPUNIT_ASSERT(!std::filesystem::exists(s.path + ".part"));
+        w.stop();
+        dataset_reader r(s.path);
+        CPPUNIT_ASSERT_EQUAL(size_t(4), r.size());
     }
 
     void nan_frames_and_bad_paths()
@@ -391,23 +476,19 @@ public:
         }
     }
 
-    void file_size_limit_keeps_flushed_frames()
+    void full_disk_keeps_flushed_frames()
     {
-        // A file-size limit stands in for a full disk: writes past it fail with EFBIG.
         const size_t L = 256;
-        auto s = settings(tmp.file("limit.h5"), L);
+        auto s = settings(tmp.file("full.h5"), L);
         s.flush_frames = 16;
-        struct rlimit old;
-        getrlimit(RLIMIT_FSIZE, &old);
-        auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
         uint64_t flushed_before = 0;
         std::string error;
         {
             capture_writer w(s);
-            struct rlimit lim = old;
-            lim.rlim_cur = 6 * 1024 * 1024;
-            setrlimit(RLIMIT_FSIZE, &lim);
-            for (int i = 0; i < 20000 && w.status() == capture_writer::state::running; i++) {
+            push_frames(w, 64, L);
+            wait_flushed(w, 64);
+            pwrite_budget = 200 * 1024; // the disk fills up now
+            for (int i = 64; i < 2000 && w.status() == capture_writer::state::running; i++) {
                 w.push(ramp(L, i * int64_t(L)).data(), meta(i % 2, i * int64_t(L)));
                 if (i % 16 == 15)
                     std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -415,16 +496,15 @@ public:
             for (int i = 0; i < 200 && w.status() == capture_writer::state::running; i++)
                 std::this_thread::sleep_for(std::chrono::milliseconds(10));
             w.stop();
-            setrlimit(RLIMIT_FSIZE, &old);
+            pwrite_budget = -1;
             CPPUNIT_ASSERT(w.status() == capture_writer::state::failed);
             flushed_before = w.counts().flushed;
             error = w.error();
             CPPUNIT_ASSERT(w.counts().lost > 0);
         }
-        std::signal(SIGXFSZ, old_handler);
         CPPUNIT_ASSERT_MESSAGE(error, error.find("disk full") != std::string::npos);
         dataset_reader r(s.path); // opens, and holds exactly what was flushed
-        CPPUNIT_ASSERT(flushed_before > 0);
+        CPPUNIT_ASSERT(flushed_before > 64);
         CPPUNIT_ASSERT_EQUAL(size_t(flushed_before), r.size());
         auto b = r.read(0, r.size());
         for (size_t i = 0; i < r.size(); i++)

@@ -4,6 +4,8 @@
  */
 #include "summary.h"
 #include <gnuradio/amrcompress/error.h>
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -17,14 +19,23 @@ using json = nlohmann::json;
 json dataset_summary(const gr::amrcompress::dataset_reader& ds)
 {
     const auto& info = ds.info();
-    std::set<float> snrs(ds.snr_db().begin(), ds.snr_db().end());
+    // Generated sets have a few SNRs; captures with estimated SNRs have as many
+    // as frames: those are counted in 2 dB bins.
+    std::set<float> exact(ds.snr_db().begin(), ds.snr_db().end());
+    const bool binned = exact.size() > 40;
+    auto column_of = [&](float snr) {
+        return binned ? 2.0f * std::round(snr / 2.0f) : snr;
+    };
+    std::set<float> snrs;
+    for (float s : exact)
+        snrs.insert(column_of(s));
     std::map<float, size_t> snr_col;
     for (float s : snrs)
         snr_col.emplace(s, snr_col.size());
     std::vector<std::vector<size_t>> counts(info.classes.size(),
                                             std::vector<size_t>(snrs.size(), 0));
     for (size_t i = 0; i < ds.size(); i++)
-        counts[ds.labels()[i]][snr_col[ds.snr_db()[i]]]++;
+        counts[ds.labels()[i]][snr_col[column_of(ds.snr_db()[i])]]++;
     json j = { { "file", ds.path() },
                { "frames", ds.size() },
                { "frame_length", info.frame_length },
@@ -35,9 +46,19 @@ json dataset_summary(const gr::amrcompress::dataset_reader& ds)
                { "center_freq", info.center_freq },
                { "source", info.source },
                { "normalisation", info.normalisation },
-               { "frame_metadata", ds.has_frame_metadata() } };
+               { "frame_metadata", ds.has_frame_metadata() },
+               { "radio_metadata", ds.has_radio_metadata() },
+               { "snr_binned_db", binned ? 2 : 0 } };
     if (!info.generator.empty())
         j["generator"] = json::parse(info.generator, nullptr, false);
+    if (!info.capture.empty())
+        j["capture"] = json::parse(info.capture, nullptr, false);
+    if (ds.has_radio_metadata()) {
+        const auto& est = ds.snr_estimated();
+        j["snr_estimated_frames"] = size_t(std::count(est.begin(), est.end(), 1));
+        std::set<double> freqs(ds.center_freq().begin(), ds.center_freq().end());
+        j["center_freqs"] = std::vector<double>(freqs.begin(), freqs.end());
+    }
     return j;
 }
 
@@ -49,7 +70,11 @@ void print_summary(const json& s, std::ostream& os)
     os << "  source: " << s["source"].get<std::string>() << "\n";
     os << "  normalisation: " << s["normalisation"].get<std::string>()
        << ", sample rate: " << s["sample_rate"].get<double>() << " Hz\n";
-    os << "  frames per class x SNR (dB):\n";
+    if (s.value("radio_metadata", false))
+        os << "  live capture: " << s["snr_estimated_frames"] << " frames with estimated SNR, "
+           << s["center_freqs"].size() << " centre frequencies\n";
+    os << "  frames per class x SNR (dB" << (s.value("snr_binned_db", 0) ? ", 2 dB bins" : "")
+       << "):\n";
     char buf[64];
     os << "    " << std::string(10, ' ');
     for (const auto& snr : s["snrs_db"]) {

@@ -61,24 +61,21 @@ capture_writer::capture_writer(const writer_settings& s)
     d_norm = std::make_unique<frame_normaliser>(d_L, s.normalisation);
     d_snr = std::make_unique<snr_estimator>(d_L);
     d_classes = s.info.classes;
-    if (s.rotate) {
-        // Numbered files after those already there: a capture never touches old ones.
-        const fs::path p(s.path);
-        const fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
-        const std::regex re(std::regex_replace(p.stem().string(),
-                                               std::regex(R"([.^$|()\[\]{}*+?\\])"),
-                                               R"(\$&)") +
-                            "_([0-9]{4,})" +
-                            std::regex_replace(p.extension().string(),
-                                               std::regex(R"([.^$|()\[\]{}*+?\\])"),
-                                               R"(\$&)"));
-        std::error_code ec;
-        for (const auto& e : fs::directory_iterator(dir, ec)) {
-            std::smatch m;
-            const std::string name = e.path().filename().string();
-            if (std::regex_match(name, m, re))
-                d_next_index = std::max<size_t>(d_next_index, std::stoul(m[1]) + 1);
-        }
+    // Numbered files (rotation, or a new class after frames were flushed) come
+    // after those already there: a capture never touches old ones.
+    d_next_index = s.rotate ? 0 : 1;
+    const fs::path p(s.path);
+    const fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
+    const std::regex special(R"([.^$|()\[\]{}*+?\\])");
+    const std::regex numbered(std::regex_replace(p.stem().string(), special, R"(\$&)") +
+                              "_([0-9]{4,})" +
+                              std::regex_replace(p.extension().string(), special, R"(\$&)"));
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        std::smatch m;
+        const std::string name = e.path().filename().string();
+        if (std::regex_match(name, m, numbered))
+            d_next_index = std::max<size_t>(d_next_index, std::stoul(m[1]) + 1);
     }
     open_file();
     d_thread = std::thread([this] { run(); });
@@ -94,9 +91,26 @@ std::string capture_writer::next_rotated_path()
     return (p.parent_path() / (p.stem().string() + num + p.extension().string())).string();
 }
 
+size_t capture_writer::capacity_for(size_t classes) const
+{
+    // HDF5 keeps a chunk under 4 GiB; a capture file is one chunk per dataset.
+    const uint64_t chunk_limit = 0xFFFFFFFFull;
+    uint64_t cap = uint64_t(1) << 20;
+    cap = std::min<uint64_t>(cap, chunk_limit / (8 * d_L));
+    cap = std::min<uint64_t>(cap, chunk_limit / (8 * std::max<size_t>(classes, 1)));
+    if (d_s.max_frames_per_file)
+        cap = std::min<uint64_t>(cap, d_s.max_frames_per_file);
+    if (d_s.max_bytes_per_file) {
+        const uint64_t frame_bytes = 8 * d_L + 8 * classes + 12 + 16 + 9;
+        cap = std::min<uint64_t>(cap, std::max<uint64_t>(1, d_s.max_bytes_per_file / frame_bytes));
+    }
+    return size_t(cap);
+}
+
 void capture_writer::open_file()
 {
-    const std::string path = d_s.rotate ? next_rotated_path() : d_s.path;
+    const bool numbered = d_s.rotate || !d_files.empty();
+    const std::string path = numbered ? next_rotated_path() : d_s.path;
     check_writable(path);
     dataset_info info = d_s.info;
     {
@@ -109,16 +123,21 @@ void capture_writer::open_file()
     writer_options o;
     o.frame_metadata = true;
     o.radio_metadata = true;
-    o.chunk_frames = 0; // ~1 MiB chunks whatever the frame length
-    o.append = !d_s.rotate && d_s.if_exists == "append";
-    o.overwrite = d_s.rotate || d_s.if_exists == "overwrite";
-    if (!d_s.rotate && d_s.if_exists == "fail" && fs::exists(path))
+    o.capacity = capacity_for(info.classes.size());
+    o.append = !numbered && d_s.if_exists == "append";
+    o.overwrite = numbered || d_s.if_exists == "overwrite";
+    if (!numbered && d_s.if_exists == "fail" && fs::exists(path))
         throw input_error(path, "file exists (if_exists='fail'); choose another name, or "
                                 "append / overwrite");
     d_file = std::make_unique<dataset_writer>(path, info, o);
-    d_file_start = d_file->size();
     std::lock_guard<std::mutex> lock(d_mutex);
-    d_classes = d_file->info().classes; // an appended file keeps its own order first
+    // An appended file keeps its own class order; the capture's other classes
+    // follow (frames of those go to a new file: a capture file's list is fixed).
+    std::vector<std::string> merged = d_file->info().classes;
+    for (const auto& c : d_classes)
+        if (std::find(merged.begin(), merged.end(), c) == merged.end())
+            merged.push_back(c);
+    d_classes = merged;
     d_files.push_back(path);
 }
 
@@ -139,7 +158,8 @@ bool capture_writer::push(const gr_complex* frame, const frame_meta& meta)
     }
     if (d_pending.meta.empty())
         d_oldest = clock::now();
-    d_pending.iq.insert(d_pending.iq.end(), frame, frame + d_L);
+    const float* f = reinterpret_cast<const float*>(frame);
+    d_pending.iq.insert(d_pending.iq.end(), f, f + 2 * d_L);
     d_pending.meta.push_back(meta);
     d_counts.queued++;
     d_counts.queue_high = std::max(d_counts.queue_high, d_pending.meta.size());
@@ -278,21 +298,28 @@ void capture_writer::run()
 
 frame_block capture_writer::prepare(batch& b)
 {
+    // Works in the batch's own buffer, which then becomes the frame block: the
+    // samples are not copied again. Frames with NaN/Inf samples are squeezed out.
     frame_block fb;
     fb.frame_length = d_L;
-    fb.reserve(b.meta.size());
-    uint64_t bad = 0;
-    for (size_t i = 0; i < b.meta.size(); i++) {
-        gr_complex* x = b.iq.data() + i * d_L;
+    const size_t n = b.meta.size(), F = 2 * d_L;
+    fb.labels.reserve(n);
+    fb.snr_db.reserve(n);
+    fb.capture_time.reserve(n);
+    fb.capture_id.reserve(n);
+    fb.center_freq.reserve(n);
+    fb.snr_estimated.reserve(n);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        gr_complex* x = reinterpret_cast<gr_complex*>(b.iq.data() + i * F);
         const frame_meta& m = b.meta[i];
-        // The estimate comes before normalisation (it is scale-free, but
-        // NaN samples are refused by the normaliser first).
-        if (!d_norm->scale_in_place(x)) {
-            bad++;
+        // The SNR estimate is scale-free, so it may come after normalisation.
+        if (!d_norm->scale_in_place(x))
             continue;
-        }
-        const float* f = reinterpret_cast<const float*>(x);
-        fb.iq.insert(fb.iq.end(), f, f + 2 * d_L);
+        if (kept != i)
+            std::copy_n(b.iq.data() + i * F, F, b.iq.data() + kept * F);
+        x = reinterpret_cast<gr_complex*>(b.iq.data() + kept * F);
+        kept++;
         fb.labels.push_back(m.label);
         fb.snr_db.push_back(float(m.estimate_snr ? d_snr->estimate_db(x) : m.snr_db));
         fb.capture_time.push_back(m.time);
@@ -300,20 +327,35 @@ frame_block capture_writer::prepare(batch& b)
         fb.center_freq.push_back(m.center_freq);
         fb.snr_estimated.push_back(m.estimate_snr ? 1 : 0);
     }
-    if (bad) {
+    b.iq.resize(kept * F);
+    fb.iq = std::move(b.iq);
+    if (kept < n) {
         std::lock_guard<std::mutex> g(d_mutex);
-        d_counts.nonfinite += bad;
+        d_counts.nonfinite += n - kept;
     }
     return fb;
 }
 
-bool capture_writer::at_limit() const
+bool capture_writer::next_file(bool for_new_class)
 {
-    const size_t in_file = d_file->size();
-    if (d_s.max_frames_per_file && in_file >= d_s.max_frames_per_file)
-        return true;
-    return d_s.max_bytes_per_file &&
-           (in_file + 1) * d_file->frame_bytes() > d_s.max_bytes_per_file;
+    d_file->close();
+    {
+        std::lock_guard<std::mutex> g(d_mutex);
+        d_counts.flushed = d_counts.written;
+        d_counts.flushes++;
+    }
+    const bool more_files =
+        for_new_class || (d_s.rotate && (d_s.max_files == 0 || files().size() < d_s.max_files));
+    if (!more_files) {
+        d_file.reset();
+        std::lock_guard<std::mutex> g(d_mutex);
+        if (d_state == state::running)
+            d_state = state::full;
+        d_space.notify_all();
+        return false;
+    }
+    open_file();
+    return true;
 }
 
 void capture_writer::write_batch(batch& b)
@@ -321,29 +363,22 @@ void capture_writer::write_batch(batch& b)
     frame_block all = prepare(b);
     size_t done = 0;
     while (done < all.size()) {
-        if (at_limit()) {
-            d_file->close();
-            {
-                std::lock_guard<std::mutex> g(d_mutex);
-                d_counts.flushed = d_counts.written;
-                d_counts.flushes++;
-            }
-            const bool more_files = d_s.rotate && (d_s.max_files == 0 ||
-                                                   files().size() < d_s.max_files);
-            if (!more_files) {
-                d_file.reset();
-                std::lock_guard<std::mutex> g(d_mutex);
-                d_counts.rejected += all.size() - done;
-                if (d_state == state::running)
-                    d_state = state::full;
-                d_space.notify_all();
-                return;
-            }
-            open_file();
+        if (d_file->size() >= d_file->capacity() && !next_file(false)) {
+            std::lock_guard<std::mutex> g(d_mutex);
+            d_counts.rejected += all.size() - done;
+            return;
         }
-        // Classes named since the file was opened become columns before their frames.
-        for (const auto& c : classes())
-            d_file->add_class(c);
+        // A class the file lacks: added in place while it holds no frames, else
+        // the capture goes on in the next file, which has every class.
+        const int32_t top = *std::max_element(all.labels.begin() + done, all.labels.end());
+        if (size_t(top) >= d_file->info().classes.size()) {
+            if (d_file->classes_fixed()) {
+                next_file(true);
+                continue;
+            }
+            for (const auto& c : classes())
+                d_file->add_class(c);
+        }
         double rate, freq;
         {
             std::lock_guard<std::mutex> g(d_mutex);
@@ -351,19 +386,17 @@ void capture_writer::write_batch(batch& b)
             freq = d_freq;
         }
         d_file->set_radio(rate, freq);
-        size_t room = all.size() - done;
-        if (d_s.max_frames_per_file)
-            room = std::min(room, d_s.max_frames_per_file - d_file->size());
-        if (d_s.max_bytes_per_file)
-            room = std::min<size_t>(
-                room, d_s.max_bytes_per_file / d_file->frame_bytes() - d_file->size());
-        room = std::max<size_t>(room, 1); // a file holds at least one frame
-        frame_block part;
-        part.frame_length = d_L;
-        part.reserve(room);
-        for (size_t i = done; i < done + room; i++)
-            part.append_from(all, i);
-        d_file->append(part);
+        const size_t room = std::min(all.size() - done, d_file->capacity() - d_file->size());
+        if (done == 0 && room == all.size()) {
+            d_file->append(all); // the usual case: the whole batch fits
+        } else {
+            frame_block part;
+            part.frame_length = d_L;
+            part.reserve(room);
+            for (size_t i = done; i < done + room; i++)
+                part.append_from(all, i);
+            d_file->append(part);
+        }
         done += room;
         std::lock_guard<std::mutex> g(d_mutex);
         d_counts.written += room;

@@ -100,16 +100,17 @@ public:
 private:
     using clock = std::chrono::steady_clock;
     struct batch {
-        std::vector<gr_complex> iq;
+        std::vector<float> iq; // [frame][sample][I, Q]: becomes the frame_block as is
         std::vector<frame_meta> meta;
     };
 
     void run();
     void write_batch(batch& b);
     frame_block prepare(batch& b); // SNR estimates, normalisation, NaN filter
-    void open_file();              // the next file (rotation) or the one path
+    void open_file();              // the one path, or the next numbered file
     std::string next_rotated_path();
-    bool at_limit() const;
+    size_t capacity_for(size_t classes) const; // frames per file
+    bool next_file(bool for_new_class);         // false: the capture is full
     void set_state(state s, const std::string& error = "");
 
     writer_settings d_s;
@@ -129,7 +130,6 @@ private:
 
     // Writer thread only.
     std::unique_ptr<dataset_writer> d_file;
-    size_t d_file_start = 0; // frames the file held when opened
     std::unique_ptr<snr_estimator> d_snr;
     std::unique_ptr<frame_normaliser> d_norm;
     std::thread d_thread;

@@ -188,47 +188,50 @@ struct dataset_reader::impl {
                 fail("SNR of frame " + std::to_string(i) + " is not a finite number");
     }
 
+    /*
+     * Two optional per-frame datasets that only come together (capture time
+     * and id; centre frequency and SNR-estimated flag). False when the file
+     * has neither.
+     */
+    template <typename A, typename B>
+    bool read_optional_pair(const char* name_a,
+                            const H5::PredType& type_a,
+                            std::vector<A>& a,
+                            const char* name_b,
+                            const H5::PredType& type_b,
+                            std::vector<B>& b,
+                            const std::string& what)
+    {
+        const bool has_a = file.nameExists(name_a), has_b = file.nameExists(name_b);
+        if (!has_a && !has_b)
+            return false;
+        if (!(has_a && has_b))
+            fail(what + " needs both '" + name_a + "' and '" + name_b + "'");
+        H5::DataSet da = file.openDataSet(name_a);
+        H5::DataSet db = file.openDataSet(name_b);
+        if (dims_of(da) != std::vector<hsize_t>{ n } || dims_of(db) != std::vector<hsize_t>{ n })
+            fail(what + " must have one entry per frame (" + std::to_string(n) + ")");
+        a.resize(n);
+        b.resize(n);
+        if (n) {
+            da.read(a.data(), type_a);
+            db.read(b.data(), type_b);
+        }
+        return true;
+    }
+
     void read_frame_metadata()
     {
-        bool t = file.nameExists(h5::CAPTURE_TIME), id = file.nameExists(h5::CAPTURE_ID);
-        if (!t && !id)
-            return;
-        if (!(t && id))
-            fail("per-frame metadata needs both 'capture_time' and 'capture_id'");
-        H5::DataSet dt = file.openDataSet(h5::CAPTURE_TIME);
-        H5::DataSet di = file.openDataSet(h5::CAPTURE_ID);
-        if (dims_of(dt) != std::vector<hsize_t>{ n } ||
-            dims_of(di) != std::vector<hsize_t>{ n })
-            fail("per-frame metadata must have one entry per frame (" +
-                 std::to_string(n) + ")");
-        capture_time.resize(n);
-        capture_id.resize(n);
-        if (n) {
-            dt.read(capture_time.data(), H5::PredType::NATIVE_DOUBLE);
-            di.read(capture_id.data(), H5::PredType::NATIVE_INT64);
-        }
-        has_meta = true;
+        has_meta = read_optional_pair(h5::CAPTURE_TIME, H5::PredType::NATIVE_DOUBLE, capture_time,
+                                      h5::CAPTURE_ID, H5::PredType::NATIVE_INT64, capture_id,
+                                      "per-frame metadata");
     }
 
     void read_radio_metadata()
     {
-        bool f = file.nameExists(h5::CENTER_FREQ), e = file.nameExists(h5::SNR_ESTIMATED);
-        if (!f && !e)
-            return;
-        if (!(f && e))
-            fail("radio metadata needs both 'center_freq' and 'snr_estimated'");
-        H5::DataSet df = file.openDataSet(h5::CENTER_FREQ);
-        H5::DataSet de = file.openDataSet(h5::SNR_ESTIMATED);
-        if (dims_of(df) != std::vector<hsize_t>{ n } ||
-            dims_of(de) != std::vector<hsize_t>{ n })
-            fail("radio metadata must have one entry per frame (" + std::to_string(n) + ")");
-        center_freq.resize(n);
-        snr_estimated.resize(n);
-        if (n) {
-            df.read(center_freq.data(), H5::PredType::NATIVE_DOUBLE);
-            de.read(snr_estimated.data(), H5::PredType::NATIVE_UINT8);
-        }
-        has_radio = true;
+        has_radio = read_optional_pair(h5::CENTER_FREQ, H5::PredType::NATIVE_DOUBLE, center_freq,
+                                       h5::SNR_ESTIMATED, H5::PredType::NATIVE_UINT8,
+                                       snr_estimated, "radio metadata");
     }
 
     //! Reads frames [first, first+count) into dst (count*L*2 floats).

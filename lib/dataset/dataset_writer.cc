@@ -14,6 +14,8 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace gr {
@@ -49,6 +51,16 @@ H5::FileAccPropList crash_safe_access()
 
 bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
 
+// The capture layout's datasets are read and written without a chunk cache:
+// a write reaches the file in H5Dwrite, so a full disk fails there, before
+// a flush could record rows whose data never arrived.
+H5::DSetAccPropList uncached_access()
+{
+    H5::DSetAccPropList dapl;
+    H5Pset_chunk_cache(dapl.getId(), 0, 0, 1.0);
+    return dapl;
+}
+
 } // namespace
 
 struct dataset_writer::impl {
@@ -63,6 +75,8 @@ struct dataset_writer::impl {
     uint64_t flushed_size = 0;    // file size after the last flush (HDF5's end of file then)
     bool open = false;
     bool broken = false; // a write failed: the file was cut back and is closed to appends
+    bool capture = false; // the capture layout (opts.capacity)
+    bool staged = false;  // capture file still named PATH.part (its chunks not yet on disk)
 
     [[noreturn]] void fail(const std::string& problem) const
     {
@@ -74,6 +88,68 @@ struct dataset_writer::impl {
         if (opts.chunk_frames)
             return opts.chunk_frames;
         return std::max<size_t>(1, (size_t(1) << 20) / (info.frame_length * 8));
+    }
+
+    std::string staged_path() const { return path + ".part"; }
+    std::string open_path() const { return staged ? staged_path() : path; }
+
+    /*
+     * Capture layout: one chunk of `capacity` rows, created without a link so
+     * that the object headers of all datasets are allocated side by side (the
+     * links, created afterwards, would otherwise put the group's symbol table
+     * between them): one flush then writes all extents in one block.
+     */
+    hid_t make_capture_dataset(const H5::DataType& type, std::vector<hsize_t> inner)
+    {
+        std::vector<hsize_t> dims{ 0 }, maxdims{ opts.capacity }, chunk{ opts.capacity };
+        for (hsize_t dim : inner) {
+            dims.push_back(dim);
+            maxdims.push_back(dim);
+            chunk.push_back(dim);
+        }
+        H5::DataSpace sp(static_cast<int>(dims.size()), dims.data(), maxdims.data());
+        H5::DSetCreatPropList p;
+        p.setChunk(static_cast<int>(chunk.size()), chunk.data());
+        H5Pset_obj_track_times(p.getId(), false);
+        H5Pset_fill_time(p.getId(), H5D_FILL_TIME_NEVER); // sparse chunks: nothing written ahead
+        hid_t id = H5Dcreate_anon(file.getId(), type.getId(), sp.getId(), p.getId(), H5P_DEFAULT);
+        if (id < 0)
+            throw H5::DataSetIException("make_capture_dataset", "H5Dcreate_anon failed");
+        return id;
+    }
+
+    void create_capture_layout()
+    {
+        const size_t L = info.frame_length, C = info.classes.size();
+        struct spec {
+            const char* name;
+            H5::PredType type;
+            std::vector<hsize_t> inner;
+            H5::DataSet* ds;
+        };
+        std::vector<spec> specs = { { h5::X, H5::PredType::IEEE_F32LE, { L, 2 }, &x },
+                                    { h5::Y, H5::PredType::STD_I64LE, { C }, &y },
+                                    { h5::Z, H5::PredType::STD_I64LE, { 1 }, &z },
+                                    { h5::SNR_DB, H5::PredType::IEEE_F32LE, {}, &snr } };
+        if (opts.frame_metadata) {
+            specs.push_back({ h5::CAPTURE_TIME, H5::PredType::IEEE_F64LE, {}, &ctime });
+            specs.push_back({ h5::CAPTURE_ID, H5::PredType::STD_I64LE, {}, &cid });
+        }
+        if (opts.radio_metadata) {
+            specs.push_back({ h5::CENTER_FREQ, H5::PredType::IEEE_F64LE, {}, &cfreq });
+            specs.push_back({ h5::SNR_ESTIMATED, H5::PredType::STD_U8LE, {}, &sest });
+        }
+        std::vector<hid_t> ids;
+        for (const auto& sp : specs)
+            ids.push_back(make_capture_dataset(sp.type, sp.inner));
+        for (size_t i = 0; i < specs.size(); i++) {
+            const herr_t linked = H5Olink(ids[i], file.getId(), specs[i].name, H5P_DEFAULT,
+                                          H5P_DEFAULT);
+            H5Dclose(ids[i]);
+            if (linked < 0)
+                throw H5::DataSetIException("create_capture_layout", "H5Olink failed");
+            *specs[i].ds = file.openDataSet(specs[i].name, uncached_access());
+        }
     }
 
     // grow_inner: the inner dimensions may grow too (Y gains a column per new class).
@@ -195,14 +271,50 @@ struct dataset_writer::impl {
 
     void create()
     {
-        file = H5::H5File(path, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, crash_safe_access());
-        const size_t L = info.frame_length, C = info.classes.size();
-        x = make_extensible(h5::X, H5::PredType::IEEE_F32LE, { L, 2 });
-        y = make_extensible(h5::Y, H5::PredType::STD_I64LE, { C }, true);
-        z = make_extensible(h5::Z, H5::PredType::STD_I64LE, { 1 });
-        snr = make_extensible(h5::SNR_DB, H5::PredType::IEEE_F32LE, {});
-        create_optional();
+        capture = opts.capacity > 0;
+        staged = capture;
+        if (staged)
+            std::remove(staged_path().c_str()); // a capture killed before its first flush
+        file = H5::H5File(
+            open_path(), H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, crash_safe_access());
+        if (capture) {
+            create_capture_layout();
+        } else {
+            const size_t L = info.frame_length, C = info.classes.size();
+            x = make_extensible(h5::X, H5::PredType::IEEE_F32LE, { L, 2 });
+            y = make_extensible(h5::Y, H5::PredType::STD_I64LE, { C }, true);
+            z = make_extensible(h5::Z, H5::PredType::STD_I64LE, { 1 });
+            snr = make_extensible(h5::SNR_DB, H5::PredType::IEEE_F32LE, {});
+            create_optional();
+        }
         write_attributes();
+    }
+
+    /*
+     * Closes the file. HDF5 may fail to (a full disk refuses its last
+     * metadata writes); the C++ wrapper would then close the same id again in
+     * its destructor, which crashes inside HDF5. So the wrapper only drops its
+     * own reference, and the real close is ours: a failed one leaves a leaked
+     * id, not a second close.
+     */
+    void close_file()
+    {
+        for (H5::DataSet* ds : datasets())
+            ds->close();
+        const hid_t fid = file.getId();
+        H5Iinc_ref(fid);
+        file.close();
+        if (H5Fclose(fid) < 0)
+            throw H5::FileIException("close_file", "H5Fclose failed");
+    }
+
+    //! Closes the file and creates it again with the current info (nothing flushed yet).
+    void recreate()
+    {
+        close_file();
+        n = n_flushed = 0;
+        create();
+        file.flush(H5F_SCOPE_LOCAL);
     }
 
     //! Creates the optional datasets the options ask for and the file lacks.
@@ -228,23 +340,57 @@ struct dataset_writer::impl {
 
     void open_for_append(const dataset_info& wanted)
     {
+        bool had_meta, had_radio;
         {
             dataset_reader existing(path); // validates the whole structure first
             info = existing.info();
             n = existing.size();
-            // A file that has the metadata keeps getting it, so lengths stay equal.
-            opts.frame_metadata = opts.frame_metadata || existing.has_frame_metadata();
-            opts.radio_metadata = opts.radio_metadata || existing.has_radio_metadata();
+            had_meta = existing.has_frame_metadata();
+            had_radio = existing.has_radio_metadata();
         }
         if (info.frame_length != wanted.frame_length)
             fail("cannot append frames of length " + std::to_string(wanted.frame_length) +
                  " to a dataset of length " + std::to_string(info.frame_length));
         file.openFile(path, H5F_ACC_RDWR, crash_safe_access());
         x = file.openDataSet(h5::X);
+        std::vector<hsize_t> mx;
+        dims_of(x, &mx);
+        hsize_t chunk[3] = { 0, 0, 0 };
+        x.getCreatePlist().getChunk(3, chunk);
+        capture = mx[0] != H5S_UNLIMITED && chunk[0] == mx[0];
+        if (opts.capacity && !capture)
+            fail("it was not written by a capture (its datasets are not in the capture "
+                 "layout), so appending could not be made safe against a kill; capture into "
+                 "a new file, or overwrite this one");
+        if (capture) {
+            opts.capacity = mx[0];
+            if (!had_meta || !had_radio)
+                fail("a capture file without its per-frame metadata cannot be appended to");
+            opts.frame_metadata = opts.radio_metadata = true;
+            if (n == 0) { // never flushed frames: start it afresh, staged
+                dataset_info fresh = info;
+                file.close();
+                info = fresh;
+                create();
+                return;
+            }
+            x = file.openDataSet(h5::X, uncached_access());
+            y = file.openDataSet(h5::Y, uncached_access());
+            z = file.openDataSet(h5::Z, uncached_access());
+            snr = file.openDataSet(h5::SNR_DB, uncached_access());
+            ctime = file.openDataSet(h5::CAPTURE_TIME, uncached_access());
+            cid = file.openDataSet(h5::CAPTURE_ID, uncached_access());
+            cfreq = file.openDataSet(h5::CENTER_FREQ, uncached_access());
+            sest = file.openDataSet(h5::SNR_ESTIMATED, uncached_access());
+            n_flushed = n;
+            return; // its class list is fixed: the caller handles new classes
+        }
+        // A file that has the metadata keeps getting it, so lengths stay equal.
+        opts.frame_metadata = opts.frame_metadata || had_meta;
+        opts.radio_metadata = opts.radio_metadata || had_radio;
         y = file.openDataSet(h5::Y);
         z = file.openDataSet(h5::Z);
         for (H5::DataSet* ds : { &x, &y, &z }) {
-            std::vector<hsize_t> mx;
             dims_of(*ds, &mx);
             if (mx[0] != H5S_UNLIMITED)
                 fail("its datasets have a fixed number of rows, so frames cannot be "
@@ -271,6 +417,14 @@ struct dataset_writer::impl {
                 return static_cast<int>(i);
         if (name.empty())
             fail("class names must be non-empty");
+        if (capture) {
+            if (!staged || n > 0)
+                fail("the class list of a capture file is fixed once it holds frames: "
+                     "cannot add class '" + name + "' (capture into a new file)");
+            info.classes.push_back(name);
+            recreate();
+            return static_cast<int>(info.classes.size() - 1);
+        }
         std::vector<hsize_t> mx;
         auto dims = dims_of(y, &mx);
         if (mx[1] != H5S_UNLIMITED)
@@ -322,23 +476,40 @@ struct dataset_writer::impl {
         haddr_t eoa = 0;
         if (H5Fget_eoa(file.getId(), &eoa) >= 0) {
             std::error_code ec;
-            if (std::filesystem::file_size(path, ec) > eoa && !ec)
-                std::filesystem::resize_file(path, eoa, ec);
+            if (std::filesystem::file_size(open_path(), ec) > eoa && !ec)
+                std::filesystem::resize_file(open_path(), eoa, ec);
         }
         flushed_size = eoa;
         unflushed_bytes = 0;
     }
 
+    /*
+     * A staged capture file takes its name once a flush has written its
+     * chunks (or at close): from then on every flush is one metadata write.
+     */
+    void publish(bool closing)
+    {
+        if (!staged || (n == 0 && !closing))
+            return;
+        std::error_code ec;
+        std::filesystem::rename(staged_path(), path, ec);
+        if (ec)
+            fail("cannot rename " + staged_path() + " to its name (" + ec.message() + ")");
+        staged = false;
+    }
+
     void reserve_space(size_t frames)
     {
+        if (capture) // its chunks are allocated once; a full disk fails in H5Dwrite
+            return;
         const uint64_t row = info.frame_length * 8 + info.classes.size() * 8 + 40;
         const uint64_t end = flushed_size + unflushed_bytes + frames * row +
                              2 * chunk_rows() * row + (uint64_t(1) << 20);
         std::error_code ec;
-        const uint64_t size = std::filesystem::file_size(path, ec);
+        const uint64_t size = std::filesystem::file_size(open_path(), ec);
         if (ec || size >= end)
             return;
-        int fd = ::open(path.c_str(), O_WRONLY);
+        int fd = ::open(open_path().c_str(), O_WRONLY);
         int err = fd < 0 ? errno : ::posix_fallocate(fd, off_t(size), off_t(end - size));
         if (fd >= 0)
             ::close(fd);
@@ -350,21 +521,30 @@ struct dataset_writer::impl {
     }
 
     /*
-     * After a failed write: every dataset back to the rows of the last flush,
-     * then a flush. Cutting back only rewrites metadata in place, which works
-     * on a full disk; the file then holds exactly the flushed frames.
+     * After a failed write or flush: nothing more may reach the file, whose
+     * disk state is that of the last flush (metadata is written only by
+     * flushes; raw data written since lies past the rows it counts). HDF5
+     * still holds unwritten changes and would write them when the file is
+     * closed, or fail to, which its 1.10 close does not survive. So its file
+     * descriptor is pointed at an in-memory file of the same size: the close
+     * goes there (with the metadata cache never evicting, HDF5 needs no reads
+     * from it), and the file on disk keeps exactly the flushed frames.
      */
-    void cut_back()
+    void abandon()
     {
         broken = true;
         n = n_flushed;
-        try {
-            for (H5::DataSet* ds : datasets())
-                set_rows(*ds, n_flushed);
-            file.flush(H5F_SCOPE_LOCAL);
-        } catch (const H5::Exception&) {
-            // The flushed state on disk is still intact: nothing more to do.
-        }
+        void* handle = nullptr;
+        if (H5Fget_vfd_handle(file.getId(), H5P_DEFAULT, &handle) < 0 || !handle)
+            return;
+        const int fd = *static_cast<int*>(handle);
+        const int scratch = ::memfd_create("amr-abandoned-dataset", 0);
+        if (scratch < 0)
+            return;
+        struct stat st;
+        if (::fstat(fd, &st) == 0 && ::ftruncate(scratch, st.st_size) == 0)
+            ::dup2(scratch, fd);
+        ::close(scratch);
     }
 };
 
@@ -412,6 +592,8 @@ dataset_writer::~dataset_writer()
     } catch (...) {
         // A destructor must not throw; close() explicitly to see errors.
     }
+    lock_t lock(h5::library_mutex()); // HDF5 handles die here too
+    d.reset();
 }
 
 void dataset_writer::append(const frame_block& b)
@@ -430,7 +612,7 @@ void dataset_writer::append(const frame_block& b)
         d->write(b);
         d->unflushed_bytes += b.size() * frame_bytes();
     } catch (const H5::Exception& e) {
-        d->cut_back();
+        d->abandon();
         d->fail("writing " + std::to_string(b.size()) + " frames failed (disk full or "
                 "file not writable?); the file keeps the " + std::to_string(d->n) +
                 " frames flushed before (" + e.getDetailMsg() + ")");
@@ -446,11 +628,12 @@ void dataset_writer::flush()
     try {
         d->file.flush(H5F_SCOPE_LOCAL);
     } catch (const H5::Exception& e) {
-        d->cut_back();
+        d->abandon();
         d->fail("flush failed (disk full?); the file keeps the " + std::to_string(d->n) +
                 " frames flushed before (" + e.getDetailMsg() + ")");
     }
     d->n_flushed = d->n;
+    d->publish(false);
     d->note_flushed_size();
 }
 
@@ -493,12 +676,12 @@ void dataset_writer::close()
             d->n_flushed = d->n;
             d->note_flushed_size();
         }
-        for (H5::DataSet* ds : d->datasets())
-            ds->close();
-        d->file.close();
+        d->close_file();
+        if (!d->broken)
+            d->publish(true);
     } catch (const H5::Exception& e) {
         if (!d->broken) {
-            d->cut_back();
+            d->abandon();
             d->fail("closing the file failed (disk full?) (" + e.getDetailMsg() + ")");
         }
     }
@@ -506,6 +689,8 @@ void dataset_writer::close()
 
 size_t dataset_writer::size() const { return d->n; }
 size_t dataset_writer::flushed() const { return d->n_flushed; }
+size_t dataset_writer::capacity() const { return d->opts.capacity; }
+bool dataset_writer::classes_fixed() const { return d->capture && (!d->staged || d->n > 0); }
 uint64_t dataset_writer::frame_bytes() const
 {
     return d->info.frame_length * 2 * 4 + d->info.classes.size() * 8 + 8 + 4 +

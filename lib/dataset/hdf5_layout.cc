@@ -56,8 +56,17 @@ void write_string_list_attr(H5::H5Object& obj,
 
 void write_double_attr(H5::H5Object& obj, const char* name, double value)
 {
-    if (obj.attrExists(name))
+    if (obj.attrExists(name)) {
+        H5::Attribute a = obj.openAttribute(name);
+        if (a.getTypeClass() == H5T_FLOAT && a.getSpace().getSimpleExtentNpoints() == 1) {
+            // In place: the attribute message keeps its size and place, so a
+            // capture that retunes rewrites one header and allocates nothing.
+            a.write(H5::PredType::NATIVE_DOUBLE, &value);
+            return;
+        }
+        a.close();
         obj.removeAttr(name);
+    }
     H5::Attribute a =
         obj.createAttribute(name, H5::PredType::NATIVE_DOUBLE, H5::DataSpace(H5S_SCALAR));
     a.write(H5::PredType::NATIVE_DOUBLE, &value);

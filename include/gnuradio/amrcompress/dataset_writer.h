@@ -20,6 +20,19 @@ struct AMRCOMPRESS_API writer_options {
     bool frame_metadata = false;   //!< write capture_time / capture_id
     bool radio_metadata = false;   //!< write center_freq / snr_estimated
     size_t chunk_frames = 1024;    //!< HDF5 chunk size along N (0: about 1 MiB of X)
+    /*!
+     * > 0: the capture layout, for files that must survive a kill at any
+     * moment. The file holds at most `capacity` frames, each dataset in one
+     * chunk of that many rows. The chunks are allocated by the first flush
+     * that writes frames, which runs while the file is still named PATH.part;
+     * the file takes its name only after it. Every later flush changes
+     * nothing but the datasets' extents, which sit side by side in one
+     * metadata block and go to disk in one write, so a kill leaves the file
+     * as of the last flush or the one before. The chunks are sparse: the
+     * file's apparent size is its capacity, its disk use what was written.
+     * The class list is fixed once frames are flushed.
+     */
+    size_t capacity = 0;
 };
 
 /*!
@@ -31,11 +44,13 @@ struct AMRCOMPRESS_API writer_options {
  *
  * Crash safety: HDF5 metadata reaches the disk only in flush() (the metadata
  * cache never evicts), and the file keeps HDF5's most compatible format (no
- * SWMR status flags), so after the writing process is killed the file opens
- * with any HDF5 reader and holds every frame appended before the last
- * flush(). When a write fails (disk full, file-size limit), the datasets are
- * cut back to the last flushed state before the error is thrown, so a file
- * never claims frames it does not hold.
+ * SWMR status flags), so the file opens with any HDF5 reader after the
+ * writing process is killed between flushes. A kill during a flush can tear
+ * the default layout (several metadata blocks are written); the capture
+ * layout (writer_options::capacity) makes every flush one write. When a
+ * write fails (disk full, file-size limit), the datasets are cut back to the
+ * last flushed state before the error is thrown, so a file never claims
+ * frames it does not hold.
  */
 class AMRCOMPRESS_API dataset_writer
 {
@@ -64,6 +79,8 @@ public:
     //! Sets the sample_rate / center_freq attributes (a receiver retuned).
     void set_radio(double sample_rate, double center_freq);
     size_t size() const;
+    size_t capacity() const;     //!< frames the file can hold (0: no limit)
+    bool classes_fixed() const;  //!< add_class() would refuse (capture layout with frames)
     size_t flushed() const;      //!< frames on disk as of the last flush()
     uint64_t frame_bytes() const; //!< bytes one frame takes in the file (all datasets)
     const dataset_info& info() const;
