@@ -9,6 +9,7 @@
 #include <gnuradio/amrcompress/error.h>
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -95,16 +96,19 @@ size_t capture_writer::capacity_for(size_t classes) const
 {
     // HDF5 keeps a chunk under 4 GiB; a capture file is one chunk per dataset.
     const uint64_t chunk_limit = 0xFFFFFFFFull;
-    uint64_t cap = uint64_t(1) << 20;
-    cap = std::min<uint64_t>(cap, chunk_limit / (8 * d_L));
-    cap = std::min<uint64_t>(cap, chunk_limit / (8 * std::max<size_t>(classes, 1)));
+    const uint64_t most = std::min(chunk_limit / (8 * d_L),
+                                   chunk_limit / (8 * std::max<size_t>(classes, 1)));
+    // The user's limits, or 2^20 frames when none is given.
+    uint64_t cap = UINT64_MAX;
     if (d_s.max_frames_per_file)
-        cap = std::min<uint64_t>(cap, d_s.max_frames_per_file);
+        cap = d_s.max_frames_per_file;
     if (d_s.max_bytes_per_file) {
         const uint64_t frame_bytes = 8 * d_L + 8 * classes + 12 + 16 + 9;
         cap = std::min<uint64_t>(cap, std::max<uint64_t>(1, d_s.max_bytes_per_file / frame_bytes));
     }
-    return size_t(cap);
+    if (cap == UINT64_MAX)
+        cap = uint64_t(1) << 20;
+    return size_t(std::min(cap, most));
 }
 
 void capture_writer::open_file()

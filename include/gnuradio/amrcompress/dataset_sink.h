@@ -45,7 +45,8 @@ namespace amrcompress {
  * the `center_freq` parameter); capture_id is the stream offset of its first
  * sample. The file's sample_rate and center_freq attributes follow the tags.
  *
- * **Files and limits**: `max_frames` / `max_megabytes` per file; with
+ * **Files and limits**: `max_frames` / `max_megabytes` per file (default:
+ * 2^20 frames; a file is sparse, its apparent size is that capacity); with
  * `rotate` the capture goes on in path_0000.h5, path_0001.h5, ... (never
  * touching files already there; at most `max_files`), else the capture ends
  * (the block returns done) at the limit. `class_quota` > 0 caps the frames per
@@ -54,8 +55,11 @@ namespace amrcompress {
  * overwrite.
  *
  * **No data loss**: a writer thread writes and flushes at least every
- * `flush_frames` frames or `flush_seconds` seconds; after a kill the file
- * opens and holds every frame flushed before it. Frames wait in a queue of
+ * `flush_frames` frames or `flush_seconds` seconds; after a kill at any
+ * moment the file opens and holds every frame flushed before it (each flush
+ * after the first is one write; until its first flush the file is
+ * PATH.part). Frames of a class the file lacks, once it holds frames, go to
+ * the next numbered file. Frames wait in a queue of
  * `queue_frames`; when it is full, frames are dropped and counted (the radio
  * is never stalled) unless `backpressure`. A write error (disk full) is
  * logged, the file keeps every frame flushed before it, and the block ends.
