@@ -460,13 +460,6 @@ struct dataset_writer::impl {
     }
 
     /*
-     * Reserves the disk space the next append can take before HDF5 writes
-     * any of it. HDF5 cannot undo a half-done append: on a full disk its
-     * close would record an end of file past the real one and the file would
-     * not open again. So a full disk must be met here, where nothing has
-     * changed. Room: the frames, one new chunk per dataset, and metadata.
-     */
-    /*
      * After a flush: the file back to HDF5's end of allocation. HDF5 does not
      * know about the space reserve_space() added and would leave it as a
      * zero tail (and a cut-off file could then pass for a whole one).
@@ -498,6 +491,13 @@ struct dataset_writer::impl {
         staged = false;
     }
 
+    /*
+     * Default layout only: reserves the disk space the next append and its
+     * flush can take (the frames, one new chunk per dataset, metadata)
+     * before HDF5 writes any of it. A flush of this layout writes new blocks
+     * (chunks, index nodes); a full disk met in the middle of one would leave
+     * the file torn, so it must be met here, where nothing has changed.
+     */
     void reserve_space(size_t frames)
     {
         if (capture) // its chunks are allocated once; a full disk fails in H5Dwrite
@@ -682,7 +682,14 @@ void dataset_writer::close()
     } catch (const H5::Exception& e) {
         if (!d->broken) {
             d->abandon();
-            d->fail("closing the file failed (disk full?) (" + e.getDetailMsg() + ")");
+            try {
+                d->close_file(); // into the in-memory file now: cannot fail for space
+            } catch (const H5::Exception&) {
+                // The id stays open until the process ends; the disk file is as flushed.
+            }
+            d->fail("closing the file failed (disk full?); it keeps the " +
+                    std::to_string(d->n_flushed) + " frames flushed before (" +
+                    e.getDetailMsg() + ")");
         }
     }
 }
