@@ -369,6 +369,12 @@ int dataset_sink_impl::work(int noutput_items,
                 d_floor = d_gate->floor();
         }
         d_next += d_hop;
+        if (o == unlabelled && d_outcomes[unlabelled] >= 2 * d_last_unlabelled_log) {
+            d_last_unlabelled_log = d_outcomes[unlabelled]; // 1, 2, 4, ...
+            d_logger->warn("{} frame(s) had no label and were not written: set the label "
+                           "parameter, send a 'label' message or tag the stream with amr_label",
+                           d_last_unlabelled_log);
+        }
         if (o == not_queued && finished())
             return WORK_DONE;
     }

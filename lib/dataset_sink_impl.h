@@ -98,6 +98,7 @@ private:
     std::map<int, uint64_t> d_per_class;
     std::set<std::string> d_refused_labels; // logged once each
     bool d_end_logged = false;
+    uint64_t d_last_unlabelled_log = 0; // warnings at 1, 2, 4, ... unlabelled frames
 };
 
 } // namespace amrcompress
