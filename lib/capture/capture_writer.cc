@@ -103,7 +103,9 @@ size_t capture_writer::capacity_for(size_t classes) const
     if (d_s.max_frames_per_file)
         cap = d_s.max_frames_per_file;
     if (d_s.max_bytes_per_file) {
-        const uint64_t frame_bytes = 8 * d_L + 8 * classes + 12 + 16 + 9;
+        writer_options o; // the datasets a capture file holds (open_file)
+        o.frame_metadata = o.radio_metadata = true;
+        const uint64_t frame_bytes = dataset_writer::frame_bytes(d_L, classes, o);
         cap = std::min<uint64_t>(cap, std::max<uint64_t>(1, d_s.max_bytes_per_file / frame_bytes));
     }
     if (cap == UINT64_MAX)

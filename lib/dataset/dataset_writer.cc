@@ -118,27 +118,34 @@ struct dataset_writer::impl {
         return id;
     }
 
-    void create_capture_layout()
+    //! The datasets this file holds, with their names, types and inner shapes.
+    struct slot {
+        const char* name;
+        H5::PredType type;
+        std::vector<hsize_t> inner;
+        H5::DataSet* ds;
+    };
+    std::vector<slot> slots()
     {
         const size_t L = info.frame_length, C = info.classes.size();
-        struct spec {
-            const char* name;
-            H5::PredType type;
-            std::vector<hsize_t> inner;
-            H5::DataSet* ds;
-        };
-        std::vector<spec> specs = { { h5::X, H5::PredType::IEEE_F32LE, { L, 2 }, &x },
-                                    { h5::Y, H5::PredType::STD_I64LE, { C }, &y },
-                                    { h5::Z, H5::PredType::STD_I64LE, { 1 }, &z },
-                                    { h5::SNR_DB, H5::PredType::IEEE_F32LE, {}, &snr } };
+        std::vector<slot> all = { { h5::X, H5::PredType::IEEE_F32LE, { L, 2 }, &x },
+                                  { h5::Y, H5::PredType::STD_I64LE, { C }, &y },
+                                  { h5::Z, H5::PredType::STD_I64LE, { 1 }, &z },
+                                  { h5::SNR_DB, H5::PredType::IEEE_F32LE, {}, &snr } };
         if (opts.frame_metadata) {
-            specs.push_back({ h5::CAPTURE_TIME, H5::PredType::IEEE_F64LE, {}, &ctime });
-            specs.push_back({ h5::CAPTURE_ID, H5::PredType::STD_I64LE, {}, &cid });
+            all.push_back({ h5::CAPTURE_TIME, H5::PredType::IEEE_F64LE, {}, &ctime });
+            all.push_back({ h5::CAPTURE_ID, H5::PredType::STD_I64LE, {}, &cid });
         }
         if (opts.radio_metadata) {
-            specs.push_back({ h5::CENTER_FREQ, H5::PredType::IEEE_F64LE, {}, &cfreq });
-            specs.push_back({ h5::SNR_ESTIMATED, H5::PredType::STD_U8LE, {}, &sest });
+            all.push_back({ h5::CENTER_FREQ, H5::PredType::IEEE_F64LE, {}, &cfreq });
+            all.push_back({ h5::SNR_ESTIMATED, H5::PredType::STD_U8LE, {}, &sest });
         }
+        return all;
+    }
+
+    void create_capture_layout()
+    {
+        const std::vector<slot> specs = slots();
         std::vector<hid_t> ids;
         for (const auto& sp : specs)
             ids.push_back(make_capture_dataset(sp.type, sp.inner));
@@ -175,15 +182,9 @@ struct dataset_writer::impl {
 
     std::vector<H5::DataSet*> datasets()
     {
-        std::vector<H5::DataSet*> all{ &x, &y, &z, &snr };
-        if (opts.frame_metadata) {
-            all.push_back(&ctime);
-            all.push_back(&cid);
-        }
-        if (opts.radio_metadata) {
-            all.push_back(&cfreq);
-            all.push_back(&sest);
-        }
+        std::vector<H5::DataSet*> all;
+        for (const auto& sl : slots())
+            all.push_back(sl.ds);
         return all;
     }
 
@@ -280,12 +281,8 @@ struct dataset_writer::impl {
         if (capture) {
             create_capture_layout();
         } else {
-            const size_t L = info.frame_length, C = info.classes.size();
-            x = make_extensible(h5::X, H5::PredType::IEEE_F32LE, { L, 2 });
-            y = make_extensible(h5::Y, H5::PredType::STD_I64LE, { C }, true);
-            z = make_extensible(h5::Z, H5::PredType::STD_I64LE, { 1 });
-            snr = make_extensible(h5::SNR_DB, H5::PredType::IEEE_F32LE, {});
-            create_optional();
+            for (const auto& sl : slots()) // Y's width grows with the class list
+                *sl.ds = make_extensible(sl.name, sl.type, sl.inner, sl.ds == &y);
         }
         write_attributes();
     }
@@ -368,20 +365,13 @@ struct dataset_writer::impl {
                 fail("a capture file without its per-frame metadata cannot be appended to");
             opts.frame_metadata = opts.radio_metadata = true;
             if (n == 0) { // never flushed frames: start it afresh, staged
-                dataset_info fresh = info;
+                x.close();
                 file.close();
-                info = fresh;
                 create();
                 return;
             }
-            x = file.openDataSet(h5::X, uncached_access());
-            y = file.openDataSet(h5::Y, uncached_access());
-            z = file.openDataSet(h5::Z, uncached_access());
-            snr = file.openDataSet(h5::SNR_DB, uncached_access());
-            ctime = file.openDataSet(h5::CAPTURE_TIME, uncached_access());
-            cid = file.openDataSet(h5::CAPTURE_ID, uncached_access());
-            cfreq = file.openDataSet(h5::CENTER_FREQ, uncached_access());
-            sest = file.openDataSet(h5::SNR_ESTIMATED, uncached_access());
+            for (const auto& sl : slots())
+                *sl.ds = file.openDataSet(sl.name, uncached_access());
             n_flushed = n;
             return; // its class list is fixed: the caller handles new classes
         }
@@ -700,8 +690,12 @@ size_t dataset_writer::capacity() const { return d->opts.capacity; }
 bool dataset_writer::classes_fixed() const { return d->capture && (!d->staged || d->n > 0); }
 uint64_t dataset_writer::frame_bytes() const
 {
-    return d->info.frame_length * 2 * 4 + d->info.classes.size() * 8 + 8 + 4 +
-           (d->opts.frame_metadata ? 16 : 0) + (d->opts.radio_metadata ? 9 : 0);
+    return frame_bytes(d->info.frame_length, d->info.classes.size(), d->opts);
+}
+uint64_t dataset_writer::frame_bytes(size_t frame_length, size_t classes, const writer_options& o)
+{
+    return frame_length * 2 * 4 + classes * 8 + 8 + 4 + (o.frame_metadata ? 16 : 0) +
+           (o.radio_metadata ? 9 : 0);
 }
 const dataset_info& dataset_writer::info() const { return d->info; }
 const std::string& dataset_writer::path() const { return d->path; }

@@ -83,6 +83,8 @@ public:
     bool classes_fixed() const;  //!< add_class() would refuse (capture layout with frames)
     size_t flushed() const;      //!< frames on disk as of the last flush()
     uint64_t frame_bytes() const; //!< bytes one frame takes in the file (all datasets)
+    //! The same for a file not open yet.
+    static uint64_t frame_bytes(size_t frame_length, size_t classes, const writer_options& opts);
     const dataset_info& info() const;
     const std::string& path() const;
 
