@@ -300,8 +300,7 @@ public:
         s.flush_seconds = 0.05;
         capture_writer w(s);
         push_frames(w, 3, 32);
-        for (int i = 0; i < 200 && w.counts().flushed < 3; i++)
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        wait_for([&] { return w.counts().flushed >= 3; });
         CPPUNIT_ASSERT_EQUAL(uint64_t(3), w.counts().flushed);
         w.stop();
     }
@@ -334,10 +333,10 @@ public:
         s.rotate = false;
         capture_writer w(s);
         push_frames(w, 10, L);
-        for (int i = 0; i < 200 && w.status() == capture_writer::state::running; i++) {
+        wait_for([&] {
             w.push(ramp(L, 0).data(), meta(0, 0));
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
+            return w.status() != capture_writer::state::running;
+        });
         CPPUNIT_ASSERT(w.status() == capture_writer::state::full);
         CPPUNIT_ASSERT(!w.push(ramp(L, 0).data(), meta(0, 0)));
         w.stop();
@@ -345,16 +344,27 @@ public:
 
         auto sb = settings(tmp.file("bytes.h5"), L);
         sb.max_bytes_per_file = 2000; // 32 * 8 + 2 * 8 + 12 + 16 + 9 = 309 bytes a frame
+        sb.flush_frames = 0; // one batch at stop(), so all ten pushes are accepted
+        sb.flush_seconds = 60;
         capture_writer wb(sb);
         push_frames(wb, 10, L);
         wb.stop();
         CPPUNIT_ASSERT_EQUAL(size_t(6), dataset_reader(sb.path).size());
     }
 
+    // Polls until cond() holds, for long enough that a loaded CI machine
+    // cannot make a correct writer look wrong.
+    template <typename Cond>
+    static void wait_for(Cond cond, double seconds = 30)
+    {
+        const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+        while (!cond() && std::chrono::steady_clock::now() < end)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+
     static void wait_flushed(const capture_writer& w, uint64_t n)
     {
-        for (int i = 0; i < 500 && w.counts().flushed < n; i++)
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        wait_for([&] { return w.counts().flushed >= n; });
         CPPUNIT_ASSERT(w.counts().flushed >= n);
     }
 
@@ -362,6 +372,9 @@ public:
     {
         const size_t L = 32;
         auto s = settings(tmp.file("grow.h5"), L);
+        // The five frames below make one batch, however the threads are scheduled.
+        s.flush_frames = 5;
+        s.flush_seconds = 60;
         {
             capture_writer w(s);
             // Before the first flush the file holds nothing: a class is added in place.
@@ -392,6 +405,7 @@ public:
         // Appending keeps the file's classes in its order; frames of a class it
         // lacks go to the next numbered file.
         s.info.classes = { "e", "a" };
+        s.flush_frames = 1;
         {
             capture_writer w(s);
             CPPUNIT_ASSERT(w.classes() == std::vector<std::string>({ "a", "b", "c", "e" }));
@@ -493,14 +507,17 @@ public:
                 if (i % 16 == 15)
                     std::this_thread::sleep_for(std::chrono::milliseconds(2));
             }
-            for (int i = 0; i < 200 && w.status() == capture_writer::state::running; i++)
-                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            wait_for([&] { return w.status() != capture_writer::state::running; });
             w.stop();
             pwrite_budget = -1;
             CPPUNIT_ASSERT(w.status() == capture_writer::state::failed);
-            flushed_before = w.counts().flushed;
+            const writer_counts c = w.counts();
+            flushed_before = c.flushed;
             error = w.error();
-            CPPUNIT_ASSERT(w.counts().lost > 0);
+            CPPUNIT_ASSERT(c.lost > 0);
+            // Every accepted frame is on disk, lost or refused: none counted twice.
+            CPPUNIT_ASSERT_EQUAL(c.queued, c.flushed + c.lost + c.rejected + c.nonfinite);
+            CPPUNIT_ASSERT_EQUAL(c.flushed, c.written);
         }
         CPPUNIT_ASSERT_MESSAGE(error, error.find("disk full") != std::string::npos);
         dataset_reader r(s.path); // opens, and holds exactly what was flushed

@@ -162,14 +162,17 @@ bool capture_writer::push(const gr_complex* frame, const frame_meta& meta)
         d_counts.rejected++;
         return false;
     }
-    if (d_pending.meta.empty())
+    // The first frame of a batch starts the flush timer: the writer thread,
+    // asleep while nothing waits, must wake now to time it.
+    const bool first = d_pending.meta.empty();
+    if (first)
         d_oldest = clock::now();
     const float* f = reinterpret_cast<const float*>(frame);
     d_pending.iq.insert(d_pending.iq.end(), f, f + 2 * d_L);
     d_pending.meta.push_back(meta);
     d_counts.queued++;
     d_counts.queue_high = std::max(d_counts.queue_high, d_pending.meta.size());
-    if (d_s.flush_frames && d_pending.meta.size() >= d_s.flush_frames)
+    if (first || (d_s.flush_frames && d_pending.meta.size() >= d_s.flush_frames))
         d_work.notify_one();
     return true;
 }
@@ -273,12 +276,20 @@ void capture_writer::run()
         lock.unlock();
         if (usable && !b.meta.empty()) {
             const auto t0 = clock::now();
+            const size_t frames = b.meta.size();
+            const writer_counts before = counts();
             try {
                 write_batch(b);
             } catch (const std::exception& e) {
                 set_state(state::failed, e.what());
+                // Frames handed to HDF5 since the last good flush are not on
+                // disk: they are lost, not written. Those a rotation flushed
+                // before the failure, and non-finite frames, are not lost.
                 std::lock_guard<std::mutex> g(d_mutex);
-                d_counts.lost += b.meta.size();
+                const uint64_t kept = d_counts.flushed - before.flushed;
+                const uint64_t squeezed = d_counts.nonfinite - before.nonfinite;
+                d_counts.lost += frames - std::min<uint64_t>(frames, kept + squeezed);
+                d_counts.written = d_counts.flushed;
             }
             std::lock_guard<std::mutex> g(d_mutex);
             d_counts.write_seconds +=
@@ -291,13 +302,18 @@ void capture_writer::run()
     }
     lock.unlock();
     if (d_file) {
+        bool closed = true;
         try {
             d_file->close();
         } catch (const std::exception& e) {
             set_state(state::failed, e.what());
+            closed = false;
         }
         std::lock_guard<std::mutex> g(d_mutex);
-        d_counts.flushed = d_counts.written;
+        if (closed)
+            d_counts.flushed = d_counts.written;
+        d_counts.lost += d_counts.written - d_counts.flushed;
+        d_counts.written = d_counts.flushed;
         d_file.reset();
     }
 }

@@ -59,7 +59,7 @@ struct writer_counts {
     uint64_t dropped = 0;   //!< queue full (no backpressure)
     uint64_t rejected = 0;  //!< arrived after the capture was full, failed or stopped
     uint64_t nonfinite = 0; //!< NaN/Inf samples: not written
-    uint64_t lost = 0;      //!< queued but not written because a write failed
+    uint64_t lost = 0;      //!< queued but not on disk because a write or flush failed
     uint64_t flushes = 0;
     size_t queue_high = 0;  //!< most frames waiting at once
     double write_seconds = 0; //!< time the writer thread spent writing and flushing
