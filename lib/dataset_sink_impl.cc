@@ -8,6 +8,7 @@
  * writer thread (lib/capture/capture_writer).
  */
 #include "dataset_sink_impl.h"
+#include "capture/label_pmt.h"
 #include <gnuradio/amrcompress/error.h>
 #include <gnuradio/io_signature.h>
 #include <nlohmann/json.hpp>
@@ -20,8 +21,6 @@ namespace amrcompress {
 namespace {
 
 const pmt::pmt_t PORT_LABEL = pmt::mp("label");
-const pmt::pmt_t TAG_LABEL = pmt::mp("amr_label");
-const pmt::pmt_t TAG_SNR = pmt::mp("amr_snr");
 const pmt::pmt_t TAG_TIME = pmt::mp("rx_time");
 const pmt::pmt_t TAG_RATE = pmt::mp("rx_rate");
 const pmt::pmt_t TAG_FREQ = pmt::mp("rx_freq");
@@ -29,24 +28,6 @@ const pmt::pmt_t TAG_FREQ = pmt::mp("rx_freq");
 const char* OUTCOME_NAMES[] = { "kept",          "gated",      "thinned",
                                 "unlabelled",    "mixed",      "unknown_class",
                                 "over_quota",    "not_queued" };
-
-// A label given as a PMT: symbol or string-like; nil or anything else: "".
-std::string label_text(const pmt::pmt_t& v)
-{
-    if (pmt::is_symbol(v))
-        return pmt::symbol_to_string(v);
-    if (pmt::is_u8vector(v)) { // pmt strings from some Python paths
-        size_t n;
-        const uint8_t* p = pmt::u8vector_elements(v, n);
-        return std::string(reinterpret_cast<const char*>(p), n);
-    }
-    return "";
-}
-
-double number_or_nan(const pmt::pmt_t& v)
-{
-    return pmt::is_number(v) && !pmt::is_complex(v) ? pmt::to_double(v) : NAN;
-}
 
 void check(bool ok, const std::string& what)
 {
@@ -228,15 +209,7 @@ void dataset_sink_impl::set_snr(double snr_db)
 void dataset_sink_impl::handle_label_msg(const pmt::pmt_t& msg)
 {
     capture::labelled l;
-    if (pmt::is_dict(msg)) {
-        l.label = label_text(pmt::dict_ref(msg, pmt::mp("label"), pmt::PMT_NIL));
-        l.snr_db = number_or_nan(pmt::dict_ref(msg, pmt::mp("snr"), pmt::PMT_NIL));
-    } else if (pmt::is_pair(msg) && !pmt::is_null(msg)) { // (label . snr)
-        l.label = label_text(pmt::car(msg));
-        l.snr_db = number_or_nan(pmt::cdr(msg));
-    } else if (pmt::is_symbol(msg) || pmt::is_u8vector(msg)) {
-        l.label = label_text(msg);
-    } else if (!pmt::is_null(msg)) {
+    if (!capture::parse_label_message(msg, l)) {
         d_logger->warn("label message ignored: expected a symbol or a dict with 'label' "
                        "(and 'snr'), got {}", pmt::write_string(msg));
         return;
@@ -248,13 +221,10 @@ void dataset_sink_impl::read_tags(uint64_t from, uint64_t to)
 {
     std::vector<gr::tag_t> tags;
     get_tags_in_range(tags, 0, from, to);
+    capture::add_label_tags(d_labels, tags);
     for (const auto& t : tags) {
-        if (pmt::eqv(t.key, TAG_LABEL)) {
-            d_labels.add_label_tag(t.offset, label_text(t.value));
-        } else if (pmt::eqv(t.key, TAG_SNR)) {
-            d_labels.add_snr_tag(t.offset, number_or_nan(t.value));
-        } else if (pmt::eqv(t.key, TAG_TIME) && pmt::is_tuple(t.value) &&
-                   pmt::length(t.value) == 2) {
+        if (pmt::eqv(t.key, TAG_TIME) && pmt::is_tuple(t.value) &&
+            pmt::length(t.value) == 2) {
             d_rx_time.add(t.offset,
                           { pmt::to_uint64(pmt::tuple_ref(t.value, 0)),
                             pmt::to_double(pmt::tuple_ref(t.value, 1)) });

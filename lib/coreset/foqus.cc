@@ -24,34 +24,19 @@ foqus_row foqus_row_scores(const training_dynamics& d, size_t r, double beta)
     const size_t T = d.epochs;
     const uint8_t* p = &d.pred[r * T];
     const float* l = &d.loss[r * T];
-    const int32_t y = d.label[r];
-    size_t forget = 0, persist = 0, count = 0;
-    double loss = 0;
-    bool prev = false;
-    for (size_t t = 0; t < T; t++) {
-        const bool c = p[t] == y; // Eq. 3
-        if (t > 0) {
-            forget += prev && !c;   // Eq. 4
-            persist += !prev && !c; // Eq. 5
-        }
-        count += c;                 // Eq. 6
-        loss += l[t];
-        prev = c;
-    }
-    return { double(forget) / (T - 1),
-             double(persist) / (T - 1),
-             double(count) / T - beta * loss / T }; // Eq. 7
+    foqus_tally tally;
+    for (size_t t = 0; t < T; t++)
+        tally.add(p[t] == d.label[r], l[t]); // Eq. 3
+    return tally.scores(beta);
 }
 
-namespace {
-
-double combine(const foqus_row& s, const foqus_options& o)
+double foqus_combine(const foqus_row& s, const foqus_options& o)
 {
     return (o.use_forget ? s.forget : 0) + (o.use_persist ? s.persist : 0) +
            (o.use_quality ? s.quality : 0); // Eq. 8
 }
 
-void validate(const foqus_options& opt)
+void validate_foqus_options(const foqus_options& opt)
 {
     if (opt.tier_bounds.size() != 2 || !(opt.tier_bounds[0] >= 0) ||
         !(opt.tier_bounds[1] >= opt.tier_bounds[0]) || !(opt.tier_bounds[1] <= 1))
@@ -72,12 +57,30 @@ void validate(const foqus_options& opt)
         throw input_error("FoQuS beta must be finite");
 }
 
-} // namespace
+std::vector<size_t> foqus_tiered_pick(const std::vector<size_t>& order,
+                                      size_t k,
+                                      const foqus_options& opt,
+                                      std::mt19937_64& rng)
+{
+    const size_t n = order.size();
+    const size_t e1 = static_cast<size_t>(std::lround(opt.tier_bounds[0] * n));
+    const size_t e2 = std::max(e1, static_cast<size_t>(std::lround(opt.tier_bounds[1] * n)));
+    const size_t edges[4] = { 0, e1, e2, n };
+    auto take = apportion(
+        k, opt.tier_mix, { edges[1] - edges[0], edges[2] - edges[1], edges[3] - edges[2] });
+    std::vector<size_t> out;
+    for (int t = 0; t < 3; t++) {
+        std::vector<size_t> tier(order.begin() + edges[t], order.begin() + edges[t + 1]);
+        auto s = sample(tier, take[t], rng);
+        out.insert(out.end(), s.begin(), s.end());
+    }
+    return out;
+}
 
 std::unique_ptr<coreset_method> make_foqus(const coreset_options& o)
 {
     const foqus_options opt = o.foqus;
-    validate(opt);
+    validate_foqus_options(opt);
     return make_method({ true, false, false }, [opt](const coreset_inputs& in,
                                                      const std::vector<size_t>& group,
                                                      size_t k,
@@ -85,22 +88,9 @@ std::unique_ptr<coreset_method> make_foqus(const coreset_options& o)
         const training_dynamics& d = *in.dynamics;
         // Descending score; top_k of everything is a full, tie-randomised sort.
         auto order = top_k(group, group.size(), rng, [&](size_t r) {
-            return combine(foqus_row_scores(d, r, opt.beta), opt);
+            return foqus_combine(foqus_row_scores(d, r, opt.beta), opt);
         });
-        const size_t n = order.size();
-        const size_t e1 = static_cast<size_t>(std::lround(opt.tier_bounds[0] * n));
-        const size_t e2 =
-            std::max(e1, static_cast<size_t>(std::lround(opt.tier_bounds[1] * n)));
-        const size_t edges[4] = { 0, e1, e2, n };
-        auto take = apportion(
-            k, opt.tier_mix, { edges[1] - edges[0], edges[2] - edges[1], edges[3] - edges[2] });
-        std::vector<size_t> out;
-        for (int t = 0; t < 3; t++) {
-            std::vector<size_t> tier(order.begin() + edges[t], order.begin() + edges[t + 1]);
-            auto s = sample(tier, take[t], rng);
-            out.insert(out.end(), s.begin(), s.end());
-        }
-        return out;
+        return foqus_tiered_pick(order, k, opt, rng);
     });
 }
 
@@ -132,7 +122,7 @@ foqus_scores compute_foqus_scores(const training_dynamics& d,
         s.forget[r] = x.forget;
         s.persist[r] = x.persist;
         s.quality[r] = x.quality;
-        s.total[r] = coreset::combine(x, o);
+        s.total[r] = coreset::foqus_combine(x, o);
     }
     return s;
 }

@@ -8,6 +8,7 @@
 #ifndef INCLUDED_AMRCOMPRESS_CORESET_METHOD_UTIL_H
 #define INCLUDED_AMRCOMPRESS_CORESET_METHOD_UTIL_H
 
+#include "foqus_policy.h"
 #include <gnuradio/amrcompress/coreset.h>
 #include <functional>
 
@@ -20,13 +21,13 @@ namespace coreset {
  * seeded random order, not by file order: scores such as forgetting counts
  * are small integers and file order would favour one SNR or capture.
  */
-std::vector<size_t> top_k(const std::vector<size_t>& group,
+AMRCOMPRESS_API std::vector<size_t> top_k(const std::vector<size_t>& group,
                           size_t k,
                           std::mt19937_64& rng,
                           const std::function<double(size_t row)>& score);
 
 //! k rows drawn uniformly without replacement.
-std::vector<size_t>
+AMRCOMPRESS_API std::vector<size_t>
 sample(const std::vector<size_t>& group, size_t k, std::mt19937_64& rng);
 
 /*!
@@ -67,7 +68,7 @@ inline double sym_kl(const float* p, const float* logp, const float* q, const fl
  * ties to the earlier part), none above its cap; what a capped part cannot
  * take goes to the others. Sums to min(total, sum of caps).
  */
-std::vector<size_t> apportion(size_t total,
+AMRCOMPRESS_API std::vector<size_t> apportion(size_t total,
                               const std::vector<double>& weights,
                               const std::vector<size_t>& caps);
 
@@ -87,11 +88,8 @@ std::unique_ptr<coreset_method>
 make_scored_method(coreset_needs needs,
                    std::function<double(const coreset_inputs&, size_t row)> score);
 
-//! FoQuS Eqs. 4, 5 and 7 for one row of the record (forget and persist
-//! divided by T - 1). Defined in foqus.cc, used by forgetting.cc too.
-struct foqus_row {
-    double forget, persist, quality;
-};
+//! FoQuS Eqs. 4, 5 and 7 for one row of the record. Defined in foqus.cc,
+//! used by forgetting.cc too.
 foqus_row foqus_row_scores(const training_dynamics& d, size_t row, double beta);
 
 } // namespace coreset
