@@ -90,7 +90,7 @@ make_scored_method(coreset_needs needs,
 
 //! FoQuS Eqs. 4, 5 and 7 for one row of the record. Defined in foqus.cc,
 //! used by forgetting.cc too.
-foqus_row foqus_row_scores(const training_dynamics& d, size_t row, double beta);
+AMRCOMPRESS_API foqus_row foqus_row_scores(const training_dynamics& d, size_t row, double beta);
 
 } // namespace coreset
 } // namespace amrcompress
