@@ -142,6 +142,7 @@ int bench_train(const std::vector<std::string>& args)
 int bench_coreset(const std::vector<std::string>& args);
 int bench_select(const std::vector<std::string>& args);
 int bench_prune(const std::vector<std::string>& args);
+int bench_keeper(const std::vector<std::string>& args);
 
 int cmd_bench(const std::vector<std::string>& args)
 {
@@ -151,7 +152,8 @@ int cmd_bench(const std::vector<std::string>& args)
                      "  train-one   one C++ measurement (used by 'train')\n"
                      "  coreset     the FoQuS protocol: accuracy of every method and rate\n"
                      "  select      selection time of every method\n"
-                     "  prune       the FCOS protocol: accuracy, FLOPs, params, frames/s\n";
+                     "  prune       the FCOS protocol: accuracy, FLOPs, params, frames/s\n"
+                     "  keeper      the coreset keeper vs reservoir and offline FoQuS\n";
         return args.empty() ? 2 : 0;
     }
     std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -165,8 +167,10 @@ int cmd_bench(const std::vector<std::string>& args)
         return bench_select(rest);
     if (args[0] == "prune")
         return bench_prune(rest);
+    if (args[0] == "keeper")
+        return bench_keeper(rest);
     throw gr::amrcompress::input_error("unknown benchmark '" + args[0] +
-                                       "' (train, coreset, select, prune)");
+                                       "' (train, coreset, select, prune, keeper)");
 }
 
 } // namespace amr
