@@ -53,6 +53,9 @@ void ensure_generated_dataset(const std::string& path,
 {
     if (fs::exists(path))
         return;
+    const fs::path dir = fs::path(path).parent_path();
+    if (!dir.empty())
+        fs::create_directories(dir);
     gr::amrcompress::generator_config g;
     g.snrs_db.clear();
     for (int snr = std::max(-20, int(std::ceil(snr_min))); snr <= 18; snr += 2)
