@@ -139,7 +139,13 @@ coreset_keeper_impl::coreset_keeper_impl(const keeper::keeper_config& cfg,
                    cfg.budget, d_core->classes().size(), d_L);
 }
 
-coreset_keeper_impl::~coreset_keeper_impl() = default;
+coreset_keeper_impl::~coreset_keeper_impl()
+{
+    // The worker thread calls back into this block: end it while the
+    // block's members still live.
+    d_core->on_refresh(nullptr);
+    d_core.reset();
+}
 
 int coreset_keeper_impl::class_of(const std::string& name) const
 {

@@ -264,10 +264,11 @@ void keeper_core::impl::resume()
     members = std::move(s.frames);
     tallies = std::move(s.tallies);
     const json j = json::parse(s.state_json, nullptr, false);
+    // The coreset's history carries on (size = admitted - evictions); the
+    // stream counters (offered, dropped, ...) are this run's.
     const std::pair<const char*, uint64_t*> counters[] = {
-        { "offered", &st.offered },     { "refreshes", &st.refreshes },
-        { "evictions", &st.evictions }, { "admitted", &st.admitted },
-        { "passed_over", &st.passed_over }
+        { "refreshes", &st.refreshes }, { "evictions", &st.evictions },
+        { "admitted", &st.admitted },   { "passed_over", &st.passed_over }
     };
     for (const auto& c : counters)
         if (j.is_object() && j.contains(c.first) && j[c.first].is_number_unsigned())
@@ -417,6 +418,7 @@ void keeper_core::impl::refresh_once()
 
     bool save_now = false;
     keeper_stats snap;
+    refresh_fn notify;
     {
         std::lock_guard<std::mutex> lock(mu);
         members = std::move(kept);
@@ -449,9 +451,10 @@ void keeper_core::impl::refresh_once()
         std::lock_guard<std::mutex> lock(mu);
         st.waiting = pending.size();
         snap = st;
+        notify = callback;
     }
-    if (callback)
-        callback(snap, exported);
+    if (notify)
+        notify(snap, exported);
 }
 
 std::string keeper_core::impl::state_json() const
