@@ -228,7 +228,16 @@ void coreset_keeper_impl::consider(const gr_complex* frame, uint64_t first)
         return;
     }
     // Never blocks: a full buffer drops the frame and counts it.
-    d_core->offer(frame, label, float(fl.snr_db), int64_t(first));
+    if (d_core->offer(frame, label, float(fl.snr_db), int64_t(first)))
+        return;
+    const auto s = d_core->stats();
+    const uint64_t refused = s.dropped + s.nonfinite;
+    if (refused >= 2 * d_last_refused_log) { // 1, 2, 4, ...
+        d_last_refused_log = refused;
+        d_logger->warn("{} frame(s) not kept: {} dropped (buffer of waiting frames full while "
+                       "scoring; raise refresh_frames or buffer_frames), {} with NaN/Inf samples",
+                       refused, s.dropped, s.nonfinite);
+    }
 }
 
 int coreset_keeper_impl::work(int noutput_items,

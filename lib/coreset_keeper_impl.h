@@ -47,7 +47,7 @@ private:
     capture::label_state d_labels;
     uint64_t d_next = 0; // offset of the next frame's first sample
     std::atomic<uint64_t> d_unlabelled{ 0 }, d_unknown{ 0 }, d_mixed{ 0 };
-    uint64_t d_last_unlabelled_log = 0;
+    uint64_t d_last_unlabelled_log = 0, d_last_refused_log = 0;
     std::set<std::string> d_refused_labels;
 };
 
