@@ -124,6 +124,11 @@ class qa_coreset_keeper(gr_unittest.TestCase):
                 line = p.stdout.readline()
             resumed.append(int(line.split()[1]))
             time.sleep(delay)
+            # A slow machine may not have saved yet on the first run: the kill
+            # still lands at an arbitrary moment of the refresh/save cycle.
+            deadline = time.time() + 60
+            while not os.path.exists(state) and time.time() < deadline:
+                time.sleep(0.05)
             p.send_signal(signal.SIGKILL)
             p.wait()
             p.stdout.close()
