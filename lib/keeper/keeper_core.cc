@@ -52,28 +52,6 @@ bool is_model_file(const std::string& m)
     return m.size() > 3 && m.compare(m.size() - 3, 3, ".pt") == 0;
 }
 
-// Frames stored as in a dataset file ([L, 2] interleaved) -> model input [N, 2, L].
-frame_tensors to_tensors(const frame_block& b)
-{
-    const int64_t n = int64_t(b.size()), L = int64_t(b.frame_length);
-    frame_tensors t;
-    t.x = torch::empty({ n, 2, L });
-    t.labels = torch::empty({ n }, torch::kInt64);
-    float* dst = t.x.data_ptr<float>();
-    int64_t* lab = t.labels.data_ptr<int64_t>();
-    for (int64_t f = 0; f < n; f++) {
-        const float* src = b.frame(size_t(f));
-        float* out = dst + f * 2 * L;
-        for (int64_t s = 0; s < L; s++) {
-            out[s] = src[2 * s];
-            out[L + s] = src[2 * s + 1];
-        }
-        lab[f] = b.labels[size_t(f)];
-    }
-    t.snr_db = b.snr_db;
-    return t;
-}
-
 frame_block empty_block(size_t L)
 {
     frame_block b;
@@ -156,6 +134,7 @@ struct keeper_core::impl {
     std::mutex refresh_mu; // one refresh at a time (worker, refresh(), stop())
 
     void load_model();
+    void reset_optimizer(); // Adam over the current model's parameters
     void resume();
     void refresh_once();
     void train_epochs(const frame_tensors& t,
@@ -185,6 +164,11 @@ void keeper_core::impl::load_model()
     }
     L = cfg.frame_length;
     C = cfg.classes.size();
+    reset_optimizer();
+}
+
+void keeper_core::impl::reset_optimizer()
+{
     params.clear();
     for (const auto& p : bm.module.parameters())
         params.push_back(p);
@@ -255,10 +239,7 @@ void keeper_core::impl::resume()
         auto m = model::load(saved_model);
         model::check_fits(m.info, cfg.classes, L, "the keeper's stream");
         bm = std::move(m);
-        params.clear();
-        for (const auto& p : bm.module.parameters())
-            params.push_back(p);
-        opt = std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(cfg.lr));
+        reset_optimizer();
     }
     // More than the budget (a smaller budget now): the next refresh trims it.
     members = std::move(s.frames);

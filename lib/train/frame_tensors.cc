@@ -19,27 +19,51 @@ predict_logits(torch::jit::Module& m, const torch::Tensor& x, size_t batch_size)
     return parts.empty() ? torch::empty({ 0 }) : torch::cat(parts).contiguous();
 }
 
-frame_tensors load_frames(const dataset_reader& ds, const std::vector<size_t>& indices)
+namespace {
+
+// Frames of b ([L, 2] interleaved, as stored) into rows [first, first + n)
+// of t (model layout [2, L]).
+void copy_block(const frame_block& b, frame_tensors& t, size_t first)
 {
-    const int64_t n = indices.size(), L = ds.info().frame_length;
+    const int64_t L = int64_t(b.frame_length);
+    float* dst = t.x.data_ptr<float>();
+    int64_t* lab = t.labels.data_ptr<int64_t>();
+    for (size_t f = 0; f < b.size(); f++) {
+        const float* src = b.frame(f);
+        float* out = dst + (first + f) * 2 * L;
+        for (int64_t s = 0; s < L; s++) {
+            out[s] = src[2 * s];
+            out[L + s] = src[2 * s + 1];
+        }
+        lab[first + f] = b.labels[f];
+        t.snr_db.push_back(b.snr_db[f]);
+    }
+}
+
+frame_tensors empty_tensors(int64_t n, int64_t L)
+{
     frame_tensors t;
     t.x = torch::empty({ n, 2, L });
     t.labels = torch::empty({ n }, torch::kInt64);
     t.snr_db.reserve(n);
-    float* dst = t.x.data_ptr<float>();
-    int64_t* lab = t.labels.data_ptr<int64_t>();
+    return t;
+}
+
+} // namespace
+
+frame_tensors load_frames(const dataset_reader& ds, const std::vector<size_t>& indices)
+{
+    frame_tensors t = empty_tensors(int64_t(indices.size()), int64_t(ds.info().frame_length));
     ds.for_each_block(indices, 4096, [&](const frame_block& b, size_t first) {
-        for (size_t f = 0; f < b.size(); f++) {
-            const float* src = b.frame(f); // [L, 2] -> [2, L]
-            float* out = dst + (first + f) * 2 * L;
-            for (int64_t s = 0; s < L; s++) {
-                out[s] = src[2 * s];
-                out[L + s] = src[2 * s + 1];
-            }
-            lab[first + f] = b.labels[f];
-            t.snr_db.push_back(b.snr_db[f]);
-        }
+        copy_block(b, t, first);
     });
+    return t;
+}
+
+frame_tensors to_tensors(const frame_block& b)
+{
+    frame_tensors t = empty_tensors(int64_t(b.size()), int64_t(b.frame_length));
+    copy_block(b, t, 0);
     return t;
 }
 

@@ -29,6 +29,8 @@ predict_logits(torch::jit::Module& m, const torch::Tensor& x, size_t batch_size)
 //! Reads the frames (streamed from the file in blocks) into tensors.
 frame_tensors load_frames(const dataset_reader& ds, const std::vector<size_t>& indices);
 
+//! Frames held in memory (dataset layout) as tensors.
+frame_tensors to_tensors(const frame_block& b);
 //! Streams the frames as tensors, `block` frames at a time (the dataset is
 //! never loaded whole): fn(tensors, position of their first frame in indices).
 void for_each_tensor_block(const dataset_reader& ds,

@@ -12,7 +12,6 @@ construction; the pass-through and probability outputs carry the results."""
 import csv
 import json
 import os
-import subprocess
 import tempfile
 import time
 
@@ -21,19 +20,10 @@ import pmt
 import torch
 from gnuradio import blocks, gr, gr_unittest
 from gnuradio import amrcompress
+from qa_helpers import amr, field
 
-AMR = os.environ.get("AMR_TOOL", "amr")
 CLASSES = ["BPSK", "QPSK", "8PSK", "GFSK", "WBFM"]
 
-
-def amr(*args):
-    r = subprocess.run([AMR, *args], capture_output=True, text=True, timeout=900)
-    assert r.returncode == 0, r.stderr
-    return r
-
-
-def field(msg, key):
-    return pmt.to_python(pmt.dict_ref(msg, pmt.intern(key), pmt.PMT_NIL))
 
 
 def messages(sink):

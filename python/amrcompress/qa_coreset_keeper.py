@@ -24,19 +24,10 @@ import numpy as np
 import pmt
 from gnuradio import blocks, gr, gr_unittest
 from gnuradio import amrcompress
+from qa_helpers import amr, field
 
-AMR = os.environ.get("AMR_TOOL", "amr")
 CLASSES = ["BPSK", "QPSK", "GFSK"]
 
-
-def amr(*args):
-    r = subprocess.run([AMR, *args], capture_output=True, text=True, timeout=900)
-    assert r.returncode == 0, r.stderr
-    return r
-
-
-def field(msg, key):
-    return pmt.to_python(pmt.dict_ref(msg, pmt.intern(key), pmt.PMT_NIL))
 
 
 def class_counts(path):

@@ -1,0 +1,24 @@
+#
+# Copyright 2026 gr-amrcompress authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""Helpers shared by the flowgraph tests (not a test itself)."""
+
+import os
+import subprocess
+
+import pmt
+
+AMR = os.environ.get("AMR_TOOL", "amr")
+
+
+def amr(*args):
+    """Runs the amr tool; the test fails with its stderr if it fails."""
+    r = subprocess.run([AMR, *args], capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr
+    return r
+
+
+def field(msg, key):
+    """One entry of a PMT dict message, as a Python value."""
+    return pmt.to_python(pmt.dict_ref(msg, pmt.intern(key), pmt.PMT_NIL))
