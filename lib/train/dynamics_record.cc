@@ -68,6 +68,50 @@ dynamics_record::dynamics_record(const std::string& path,
     }
 }
 
+dynamics_record::dynamics_record(const std::string& path,
+                                 const std::vector<size_t>& indices,
+                                 int epochs,
+                                 int epochs_done)
+    : d(std::make_unique<impl>())
+{
+    d->path = path;
+    d->n = indices.size();
+    h5::silence_library_errors();
+    std::lock_guard<std::recursive_mutex> lock(h5::library_mutex());
+    try {
+        d->file = H5::H5File(path, H5F_ACC_RDWR);
+        d->pred = d->file.openDataSet("pred");
+        d->loss = d->file.openDataSet("loss");
+        d->acc = d->file.openDataSet("train_accuracy");
+        hsize_t dims[2] = { 0, 0 };
+        d->pred.getSpace().getSimpleExtentDims(dims);
+        H5::DataSet idx_ds = d->file.openDataSet("index");
+        std::vector<int64_t> idx(d->n);
+        hsize_t n_file = 0;
+        idx_ds.getSpace().getSimpleExtentDims(&n_file);
+        if (dims[0] != d->n || dims[1] != hsize_t(epochs) || n_file != d->n)
+            throw input_error(path,
+                              "the dynamics record to continue has " +
+                                  std::to_string(dims[0]) + " frames x " +
+                                  std::to_string(dims[1]) + " epochs, not " +
+                                  std::to_string(d->n) + " x " + std::to_string(epochs));
+        idx_ds.read(idx.data(), H5::PredType::NATIVE_INT64);
+        for (size_t i = 0; i < d->n; i++)
+            if (idx[i] != int64_t(indices[i]))
+                throw input_error(path,
+                                  "the dynamics record to continue lists other frames");
+        const double done = h5::read_double_attr(d->file, "epochs_completed");
+        if (done < epochs_done)
+            throw input_error(path,
+                              "the dynamics record holds " + std::to_string(int(done)) +
+                                  " epochs, the checkpoint " +
+                                  std::to_string(epochs_done));
+    } catch (const H5::Exception& e) {
+        throw input_error(path,
+                          "cannot reopen the dynamics record (" + e.getDetailMsg() + ")");
+    }
+}
+
 dynamics_record::~dynamics_record()
 {
     std::lock_guard<std::recursive_mutex> lock(h5::library_mutex());

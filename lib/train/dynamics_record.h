@@ -28,6 +28,12 @@ public:
                     const std::vector<int32_t>& labels,
                     const std::vector<float>& snr_db,
                     int epochs);
+    //! Reopens a record to continue after `epochs_done` epochs (a resumed
+    //! run): it must hold these frames and this many epochs.
+    dynamics_record(const std::string& path,
+                    const std::vector<size_t>& indices,
+                    int epochs,
+                    int epochs_done);
     ~dynamics_record();
     //! Row r of both columns belongs to indices[r]; train_accuracy is the
     //! epoch's mean correctness of those predictions (the trainer has it).

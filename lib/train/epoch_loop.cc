@@ -18,34 +18,56 @@ epoch_totals run_train_epoch(torch::jit::Module& m,
                              size_t batch_size,
                              int epoch,
                              const sample_fn& on_sample,
-                             const std::function<void()>& on_batch)
+                             const std::function<void()>& on_batch,
+                             const batch_shard& shard)
 {
     const int64_t n = order.size();
+    const int64_t W = shard.world;
     auto order_t = torch::from_blob(const_cast<int64_t*>(order.data()), { n }, torch::kInt64);
     m.train();
     epoch_totals tot;
     for (int64_t s = 0; s < n; s += batch_size) {
         const int64_t e = std::min<int64_t>(n, s + batch_size);
-        auto idx = order_t.slice(0, s, e);
+        const int64_t len = e - s;
+        // This rank's slice [ls, le) of the global batch [s, e).
+        int64_t ls = s, le = e;
+        double loss_scale = 0; // 0: the mean over the batch
+        bool reports = true;
+        std::function<void()> after_backward;
+        if (W > 1 && len >= W) {
+            ls = s + len * shard.rank / W;
+            le = s + len * (shard.rank + 1) / W;
+            // DDP divides the summed gradients by W: sum/len * W here makes
+            // the result the gradient of the global batch's mean loss.
+            loss_scale = double(W) / double(len);
+            if (shard.sync_step)
+                shard.sync_step();
+            after_backward = shard.end_sync;
+        } else if (W > 1) {
+            reports = shard.rank == 0;
+        }
+        auto idx = order_t.slice(0, ls, le);
         auto x = train.x.index_select(0, idx);
         auto y = train.labels.index_select(0, idx);
-        auto out = train_step(m, opt, x, y);
-        auto p = out.logits.argmax(1);
-        if (on_sample) {
-            const int64_t* pp = p.data_ptr<int64_t>();
-            const float* lp = out.per_sample.data_ptr<float>();
-            const int64_t* yp = y.data_ptr<int64_t>();
-            for (int64_t k = 0; k < e - s; k++) {
-                on_sample(order[s + k], pp[k], lp[k]);
-                tot.correct += pp[k] == yp[k];
-                tot.loss_sum += lp[k];
+        auto out = train_step(m, opt, x, y, loss_scale, after_backward);
+        if (reports) {
+            auto p = out.logits.argmax(1);
+            if (on_sample) {
+                const int64_t* pp = p.data_ptr<int64_t>();
+                const float* lp = out.per_sample.data_ptr<float>();
+                const int64_t* yp = y.data_ptr<int64_t>();
+                for (int64_t k = 0; k < le - ls; k++) {
+                    on_sample(order[ls + k], pp[k], lp[k]);
+                    tot.correct += pp[k] == yp[k];
+                    tot.loss_sum += lp[k];
+                }
+            } else {
+                tot.correct += (p == y).sum().item<int64_t>();
+                tot.loss_sum += out.per_sample.sum().item<double>();
             }
-        } else {
-            tot.correct += (p == y).sum().item<int64_t>();
-            tot.loss_sum += out.per_sample.sum().item<double>();
         }
         if (!std::isfinite(tot.loss_sum))
-            throw std::runtime_error("training diverged (loss is not finite) in epoch " +
+            throw training_diverged("training diverged (loss is not finite) in epoch " +
                                      std::to_string(epoch + 1));
         if (on_batch)
             on_batch();

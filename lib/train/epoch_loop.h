@@ -12,6 +12,7 @@
 #include <torch/torch.h>
 #include <functional>
 #include <map>
+#include <stdexcept>
 #include <vector>
 
 namespace gr {
@@ -22,12 +23,31 @@ struct epoch_totals {
     size_t correct = 0;
 };
 
+//! The loss stopped being finite (not a communication failure).
+struct training_diverged : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
 //! Per-sample outcome of a step: row of the sample in the training tensors.
 using sample_fn = std::function<void(int64_t row, int64_t prediction, float loss)>;
 
 /*!
+ * A data-parallel run's share of each batch: rank r of `world` trains on the
+ * r-th of `world` contiguous slices of every global batch, with the loss
+ * scaled so the averaged gradients equal the global batch's mean loss
+ * gradient. `sync_step` is called before and `end_sync` after the backward of
+ * each step whose gradients must be averaged over the ranks. A batch smaller than `world` is trained whole by
+ * every rank without communication (rank 0 reports its samples).
+ */
+struct batch_shard {
+    int rank = 0, world = 1;
+    std::function<void()> sync_step, end_sync;
+};
+
+/*!
  * Trains m (train mode) on the rows of `train` in `order`, batch by batch.
- * Throws std::runtime_error when the loss stops being finite.
+ * on_sample and the totals cover the samples this rank trained on.
+ * Throws training_diverged when the loss stops being finite.
  */
 epoch_totals run_train_epoch(torch::jit::Module& m,
                              torch::optim::Optimizer& opt,
@@ -36,7 +56,8 @@ epoch_totals run_train_epoch(torch::jit::Module& m,
                              size_t batch_size,
                              int epoch,
                              const sample_fn& on_sample = nullptr,
-                             const std::function<void()>& on_batch = nullptr);
+                             const std::function<void()>& on_batch = nullptr,
+                             const batch_shard& shard = {});
 
 //! StepLR: lr * gamma^(epoch / step), set on every parameter group of an Adam.
 double set_step_lr(torch::optim::Adam& opt, double lr, int epoch, int step, double gamma);

@@ -10,6 +10,7 @@
 
 #include <torch/script.h>
 #include <torch/torch.h>
+#include <functional>
 
 namespace gr {
 namespace amrcompress {
@@ -22,16 +23,20 @@ struct step_output {
 inline step_output train_step(torch::jit::Module& m,
                               torch::optim::Optimizer& opt,
                               const torch::Tensor& x,
-                              const torch::Tensor& y)
+                              const torch::Tensor& y,
+                              double loss_scale = 0, //!< 0: mean; else sum * loss_scale
+                              const std::function<void()>& after_backward = nullptr)
 {
     auto logits = m.forward({ x }).toTensor();
     auto per_sample = torch::nn::functional::cross_entropy(
         logits,
         y,
         torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
-    auto loss = per_sample.mean();
+    auto loss = loss_scale > 0 ? per_sample.sum() * loss_scale : per_sample.mean();
     opt.zero_grad();
     loss.backward();
+    if (after_backward) // e.g. the gradients' all-reduce over the ranks
+        after_backward();
     opt.step();
     return { logits.detach(), per_sample.detach() };
 }

@@ -8,6 +8,8 @@
  */
 #include "../model/model_specs.h"
 #include "../model/torch_model.h"
+#include "checkpoint.h"
+#include "process_group.h"
 #include "dynamics_record.h"
 #include "data_split.h"
 #include "epoch_loop.h"
@@ -60,6 +62,7 @@ void write_metrics(const std::string& path,
                            { "test_loss", e.test_loss },
                            { "test_acc", e.test_acc },
                            { "seconds", e.seconds },
+                           { "comm_seconds", e.comm_seconds },
                            { "eval_seconds", e.eval_seconds } });
     json per_snr = json::array();
     for (const auto& [snr, a] : r.test_acc_per_snr)
@@ -84,6 +87,12 @@ void write_metrics(const std::string& path,
         { "epochs", epochs },
         { "test_acc_per_snr", per_snr },
         { "seconds", total_seconds },
+        { "distributed",
+          { { "world_size", r.world_size },
+            { "global_batch", cfg.batch_size },
+            { "bucket_bytes", cfg.dist.bucket_bytes },
+            { "allreduce_seconds_per_step", r.allreduce_seconds } } },
+        { "resumed_after_epoch", r.resumed_after },
         { "model_path", r.model_path },
         { "dynamics_path", r.dynamics_path }
     };
@@ -91,6 +100,96 @@ void write_metrics(const std::string& path,
     f << j.dump(2) << "\n";
     f.close();
     std::filesystem::rename(path + ".partial", path);
+}
+
+// What a resumed run must share with the run that wrote the checkpoint (the
+// number of ranks may differ: the result does not depend on it).
+json run_settings(const train_config& c)
+{
+    return { { "dataset", c.dataset },
+             { "index_file", c.index_file },
+             { "train_fraction", c.train_fraction },
+             { "snr_min", std::isfinite(c.snr_min) ? json(c.snr_min) : json(nullptr) },
+             { "snr_max", std::isfinite(c.snr_max) ? json(c.snr_max) : json(nullptr) },
+             { "model", c.model },
+             { "epochs", c.epochs },
+             { "batch_size", c.batch_size },
+             { "lr", c.lr },
+             { "lr_step", c.lr_step },
+             { "lr_gamma", c.lr_gamma },
+             { "seed", c.seed },
+             { "record_dynamics", c.record_dynamics } };
+}
+
+json epochs_json(const std::vector<epoch_stats>& v)
+{
+    json a = json::array();
+    for (const auto& e : v)
+        a.push_back({ e.epoch, e.lr, e.train_loss, e.train_acc, e.test_loss, e.test_acc,
+                      e.seconds, e.eval_seconds, e.comm_seconds });
+    return a;
+}
+
+std::vector<epoch_stats> epochs_from_json(const json& a)
+{
+    std::vector<epoch_stats> v;
+    for (const auto& e : a) {
+        epoch_stats s;
+        s.epoch = e[0];
+        s.lr = e[1];
+        // NaN (epochs without evaluation) is stored as null
+        auto num = [](const json& x) {
+            return x.is_number() ? x.get<double>() : std::numeric_limits<double>::quiet_NaN();
+        };
+        s.train_loss = num(e[2]);
+        s.train_acc = num(e[3]);
+        s.test_loss = num(e[4]);
+        s.test_acc = num(e[5]);
+        s.seconds = num(e[6]);
+        s.eval_seconds = num(e[7]);
+        s.comm_seconds = num(e[8]);
+        v.push_back(s);
+    }
+    return v;
+}
+
+// Test-set predictions with every rank evaluating its slice of the rows.
+test_eval evaluate_sharded(torch::jit::Module& m, const frame_tensors& t, process_group& pg)
+{
+    const int64_t n = t.x.size(0);
+    test_eval r;
+    if (n == 0)
+        return r;
+    const int64_t a = n * pg.rank() / pg.size(), b = n * (pg.rank() + 1) / pg.size();
+    auto both = torch::zeros({ 2, n }, torch::kFloat64);
+    if (b > a) {
+        auto logits = predict_logits(m, t.x.slice(0, a, b), 1024);
+        auto y = t.labels.slice(0, a, b);
+        both[0].slice(0, a, b).copy_(logits.argmax(1));
+        both[1].slice(0, a, b).copy_(torch::nn::functional::cross_entropy(
+            logits,
+            y,
+            torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone)));
+    }
+    pg.allreduce_sum(both, "gathering the test predictions");
+    auto pred = both[0].to(torch::kInt64);
+    r.loss = both[1].sum().item<double>() / n;
+    r.acc = double((pred == t.labels).sum().item<int64_t>()) / n;
+    r.pred.assign(pred.data_ptr<int64_t>(), pred.data_ptr<int64_t>() + n);
+    return r;
+}
+
+// Mean seconds of one all-reduce of a tensor the size of the gradients.
+double time_gradient_allreduce(process_group& pg, int64_t numel)
+{
+    auto t = torch::ones({ numel });
+    for (int i = 0; i < 2; i++)
+        pg.allreduce_sum(t, "timing the all-reduce");
+    const int reps = 10;
+    const auto t0 = clock_t_::now();
+    for (int i = 0; i < reps; i++)
+        pg.allreduce_sum(t, "timing the all-reduce");
+    return since(t0) / reps;
 }
 
 } // namespace
@@ -106,6 +205,14 @@ train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& o
     if (cfg.out_dir.empty())
         throw input_error("no output directory given");
     const auto t_start = clock_t_::now();
+    // Joined first: a rank that cannot join fails before loading any data.
+    process_group pg(cfg.dist);
+    const bool leader = pg.leader();
+    const int W = pg.size();
+    if (W > 1 && cfg.batch_size < size_t(W))
+        throw input_error("the global batch (" + std::to_string(cfg.batch_size) +
+                          ") must hold at least one frame per rank (" + std::to_string(W) +
+                          ")");
     configure_torch_runtime(1);
     torch::manual_seed(cfg.seed);
 
@@ -129,12 +236,16 @@ train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& o
         cfg.threads > 0 ? cfg.threads : auto_threads(bm.info.arch, bm.info.flops);
     configure_torch_runtime(threads);
 
-    std::filesystem::create_directories(cfg.out_dir);
+    if (leader)
+        std::filesystem::create_directories(cfg.out_dir);
     train_result r;
     r.model_path = cfg.out_dir + "/model.pt";
     r.metrics_path = cfg.out_dir + "/metrics.json";
     r.params = bm.info.params;
     r.flops = bm.info.flops;
+    r.world_size = W;
+    r.rank = pg.rank();
+    const std::string checkpoint_path = cfg.out_dir + "/checkpoint.pt";
 
     auto train = load_frames(ds, frames.train);
     auto test = load_frames(ds, frames.test);
@@ -142,63 +253,139 @@ train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& o
     r.test_frames = frames.test.size();
     const size_t n = frames.train.size();
 
-    std::unique_ptr<dynamics_record> rec;
-    if (cfg.record_dynamics) {
-        r.dynamics_path = cfg.out_dir + "/dynamics.h5";
-        std::vector<int32_t> labels(n);
-        const int64_t* lp = train.labels.data_ptr<int64_t>();
-        for (size_t i = 0; i < n; i++)
-            labels[i] = static_cast<int32_t>(lp[i]);
-        rec = std::make_unique<dynamics_record>(r.dynamics_path,
-                                                cfg.dataset,
-                                                ds.info().classes,
-                                                frames.train,
-                                                labels,
-                                                train.snr_db,
-                                                cfg.epochs);
-    }
-
     std::vector<torch::Tensor> params;
     for (const auto& p : m.parameters())
         params.push_back(p);
     torch::optim::Adam opt(params, torch::optim::AdamOptions(cfg.lr));
 
+    // Resume: rank 0 reads the checkpoint and hands its bytes to every rank
+    // (hosts need not share a file system).
+    int start = 0;
+    if (cfg.resume) {
+        std::string bytes;
+        const bool missing = leader && !std::filesystem::exists(checkpoint_path);
+        if (pg.any(missing, "looking for the checkpoint"))
+            throw input_error(checkpoint_path,
+                              "no checkpoint to resume from (it is written after every "
+                              "finished epoch)");
+        if (leader)
+            bytes = read_file_bytes(checkpoint_path);
+        bytes = pg.broadcast_bytes(bytes, "sending the checkpoint");
+        const json state = restore_checkpoint(bytes, checkpoint_path, m, opt);
+        if (state.at("settings") != run_settings(cfg))
+            throw input_error(checkpoint_path,
+                              "was written by a run with other settings (" +
+                                  state.at("settings").dump() +
+                                  "); resume with the same ones, or train afresh without "
+                                  "--resume");
+        start = state.at("epochs_done");
+        r.epochs = epochs_from_json(state.at("epochs"));
+        r.resumed_after = start;
+        if (!r.epochs.empty() && std::isfinite(r.epochs.back().test_acc) && state.count("per_snr"))
+            for (const auto& e : state.at("per_snr"))
+                r.test_acc_per_snr[e[0].get<float>()] = e[1].get<double>();
+    }
+
+    std::unique_ptr<dynamics_record> rec;
+    if (cfg.record_dynamics) {
+        r.dynamics_path = cfg.out_dir + "/dynamics.h5";
+        if (leader && start > 0) {
+            rec = std::make_unique<dynamics_record>(
+                r.dynamics_path, frames.train, cfg.epochs, start);
+        } else if (leader) {
+            std::vector<int32_t> labels(n);
+            const int64_t* lp = train.labels.data_ptr<int64_t>();
+            for (size_t i = 0; i < n; i++)
+                labels[i] = static_cast<int32_t>(lp[i]);
+            rec = std::make_unique<dynamics_record>(r.dynamics_path,
+                                                    cfg.dataset,
+                                                    ds.info().classes,
+                                                    frames.train,
+                                                    labels,
+                                                    train.snr_db,
+                                                    cfg.epochs);
+        }
+    }
+
+    pg.attach_gradients(params, cfg.dist.bucket_bytes);
+    if (W > 1) {
+        int64_t numel = 0;
+        for (const auto& p : params)
+            numel += p.numel();
+        r.allreduce_seconds = time_gradient_allreduce(pg, numel);
+    }
+
     std::vector<int64_t> order(n);
     std::vector<uint8_t> pred_col(n);
     std::vector<float> loss_col(n);
     std::mt19937_64 shuffle_rng(cfg.seed);
+    for (int ep = 0; ep < start; ep++) { // the shuffles of the epochs already done
+        std::iota(order.begin(), order.end(), 0);
+        std::shuffle(order.begin(), order.end(), shuffle_rng);
+    }
     const size_t batches = (n + cfg.batch_size - 1) / cfg.batch_size;
+    // Each rank's samples of the epoch; the ranks' columns are summed into
+    // the whole record (every row is written by exactly one rank).
+    torch::Tensor cols;
     sample_fn record;
-    if (rec) // the dynamics record: prediction and loss of each sample in its step
+    if (cfg.record_dynamics)
         record = [&](int64_t row, int64_t pred, float loss) {
-            pred_col[row] = static_cast<uint8_t>(pred);
-            loss_col[row] = loss;
+            float* c = cols.data_ptr<float>();
+            c[row] = float(pred);
+            c[n + row] = loss;
         };
+    batch_shard shard{ pg.rank(), W, [&] { pg.begin_step(); }, [&] { pg.end_step(); } };
 
-    for (int ep = 0; ep < cfg.epochs; ep++) {
+    for (int ep = start; ep < cfg.epochs; ep++) {
         const double lr = set_step_lr(opt, cfg.lr, ep, cfg.lr_step, cfg.lr_gamma);
         std::iota(order.begin(), order.end(), 0);
         std::shuffle(order.begin(), order.end(), shuffle_rng);
+        // Dropout's masks: from the run's seed, the epoch and the rank, so a
+        // resumed run draws what the uninterrupted one would have.
+        torch::manual_seed(cfg.seed * 1000003ULL + uint64_t(ep) * 7919ULL + pg.rank());
+        if (cfg.record_dynamics)
+            cols = torch::zeros({ 2, int64_t(n) });
         const auto t_ep = clock_t_::now();
+        const double comm0 = pg.comm_seconds();
         size_t b = 0;
-        auto tot = run_train_epoch(m, opt, train, order, cfg.batch_size, ep, record, [&] {
-            if (on_batch)
-                on_batch(ep * batches + (++b), cfg.epochs * batches);
-        });
-        const double loss_sum = tot.loss_sum;
-        const size_t correct = tot.correct;
+        epoch_totals tot;
+        try {
+            tot = run_train_epoch(m, opt, train, order, cfg.batch_size, ep, record, [&] {
+                if (on_batch)
+                    on_batch(ep * batches + (++b), cfg.epochs * batches);
+            }, shard);
+        } catch (const training_diverged&) {
+            throw;
+        } catch (const rank_failure&) {
+            throw;
+        } catch (const std::exception& e) { // e.g. Gloo's, from a hook inside backward
+            if (W == 1)
+                throw;
+            pg.fail("a training step (gradient all-reduce)", e);
+        }
+        auto sums = torch::tensor({ tot.loss_sum, double(tot.correct) }, torch::kFloat64);
+        pg.allreduce_sum(sums, "summing the epoch's loss");
+        if (cfg.record_dynamics)
+            pg.allreduce_sum(cols, "gathering the dynamics record");
         epoch_stats st;
         st.epoch = ep + 1;
         st.lr = lr;
-        st.train_loss = loss_sum / n;
-        st.train_acc = double(correct) / n;
-        if (rec) // inside the timed part: it is part of the recording overhead
+        st.train_loss = sums[0].item<double>() / n;
+        st.train_acc = sums[1].item<double>() / n;
+        if (rec) { // inside the timed part: it is part of the recording overhead
+            const float* c = cols.data_ptr<float>();
+            for (size_t i = 0; i < n; i++) {
+                pred_col[i] = static_cast<uint8_t>(c[i]);
+                loss_col[i] = c[n + i];
+            }
             rec->write_epoch(ep, pred_col, loss_col, st.train_acc);
+        }
         st.seconds = since(t_ep);
+        st.comm_seconds = pg.comm_seconds() - comm0;
         const bool last = ep + 1 == cfg.epochs;
         if (last || (cfg.eval_every > 0 && (ep + 1) % cfg.eval_every == 0)) {
             const auto t_ev = clock_t_::now();
-            auto ev = evaluate_tensors(m, test, 1024);
+            auto ev = evaluate_sharded(m, test, pg);
             st.eval_seconds = since(t_ev);
             st.test_loss = ev.loss;
             st.test_acc = ev.acc;
@@ -207,14 +394,28 @@ train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& o
             st.test_loss = st.test_acc = std::numeric_limits<double>::quiet_NaN();
         }
         r.epochs.push_back(st);
-        write_metrics(r.metrics_path, cfg, bm.info, r, since(t_start));
+        if (leader) {
+            write_metrics(r.metrics_path, cfg, bm.info, r, since(t_start));
+            json per_snr = json::array();
+            for (const auto& [snr, a] : r.test_acc_per_snr)
+                per_snr.push_back({ snr, a });
+            const json state = { { "settings", run_settings(cfg) },
+                                 { "epochs_done", ep + 1 },
+                                 { "epochs", epochs_json(r.epochs) },
+                                 { "per_snr", per_snr } };
+            write_file_atomically(checkpoint_path, checkpoint_bytes(m, opt, state));
+        }
         if (on_epoch)
             on_epoch(st, cfg.epochs);
     }
     m.eval();
-    model::save(m, bm.info, r.model_path);
-    torch::save(opt, cfg.out_dir + "/optimizer.pt");
-    write_metrics(r.metrics_path, cfg, bm.info, r, since(t_start));
+    if (leader) {
+        model::save(m, bm.info, r.model_path);
+        torch::save(opt, cfg.out_dir + "/optimizer.pt");
+        write_metrics(r.metrics_path, cfg, bm.info, r, since(t_start));
+    }
+    // No rank reports success before rank 0 has written the model.
+    pg.barrier("waiting for rank 0 to write the model");
     return r;
 }
 

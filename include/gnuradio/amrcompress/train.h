@@ -18,6 +18,23 @@ namespace gr {
 namespace amrcompress {
 
 /*!
+ * \brief Where this process sits in a data-parallel job (docs/distributed.md).
+ *
+ * world_size ranks train one model: each global batch is split between them,
+ * gradients are averaged with c10d's Gloo process group, and the result equals
+ * one process training with the same global batch (models without dropout or
+ * BatchNorm, within floating-point tolerance). Rank 0 writes every file.
+ */
+struct AMRCOMPRESS_API dist_config {
+    int world_size = 1;
+    int rank = 0;
+    std::string master_addr = "127.0.0.1"; //!< rank 0's host (its TCPStore)
+    int master_port = 29500;
+    double timeout_seconds = 300; //!< a rank silent this long ends the job with an error
+    size_t bucket_bytes = 25u << 20; //!< gradient all-reduce bucket size (DDP's default)
+};
+
+/*!
  * \brief What to train on and how (defaults: the authors' recipe, REFERENCE §1).
  *
  * Data: the frames of `dataset` in the train part of the stratified
@@ -42,6 +59,9 @@ struct AMRCOMPRESS_API train_config {
     std::string out_dir;         //!< model.pt, metrics.json, dynamics.h5, optimizer.pt
     bool record_dynamics = true;
     int eval_every = 1;          //!< test-set evaluation every N epochs (0: last only)
+    dist_config dist;            //!< one process unless world_size > 1
+    //! continue from OUT/checkpoint (written after every epoch) instead of starting over
+    bool resume = false;
 };
 
 struct AMRCOMPRESS_API epoch_stats {
@@ -49,6 +69,7 @@ struct AMRCOMPRESS_API epoch_stats {
     double lr = 0, train_loss = 0, train_acc = 0, test_loss = 0, test_acc = 0;
     double seconds = 0;       //!< training pass only
     double eval_seconds = 0;
+    double comm_seconds = 0;  //!< of `seconds`: waiting for other ranks (not overlapped)
 };
 
 struct AMRCOMPRESS_API train_result {
@@ -57,6 +78,9 @@ struct AMRCOMPRESS_API train_result {
     size_t train_frames = 0, test_frames = 0, params = 0;
     double flops = 0;
     std::string model_path, metrics_path, dynamics_path;
+    int world_size = 1, rank = 0;
+    int resumed_after = 0;         //!< epochs taken from a checkpoint (0: a fresh run)
+    double allreduce_seconds = 0;  //!< measured all-reduce of one step's gradients (world > 1)
 };
 
 using epoch_fn = std::function<void(const epoch_stats&, int epochs_total)>;
