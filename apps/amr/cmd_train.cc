@@ -22,7 +22,7 @@ template <typename T>
 void from_env(const char* name, const po::variables_map& vm, const char* opt, T& v)
 {
     const char* e = std::getenv(name);
-    if (vm.count(opt) || !e || !*e)
+    if ((vm.count(opt) && !vm[opt].defaulted()) || !e || !*e)
         return;
     try {
         v = boost::lexical_cast<T>(e);
