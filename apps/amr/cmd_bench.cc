@@ -143,6 +143,7 @@ int bench_coreset(const std::vector<std::string>& args);
 int bench_select(const std::vector<std::string>& args);
 int bench_prune(const std::vector<std::string>& args);
 int bench_keeper(const std::vector<std::string>& args);
+int bench_ddp(const std::vector<std::string>& args);
 
 int cmd_bench(const std::vector<std::string>& args)
 {
@@ -153,7 +154,8 @@ int cmd_bench(const std::vector<std::string>& args)
                      "  coreset     the FoQuS protocol: accuracy of every method and rate\n"
                      "  select      selection time of every method\n"
                      "  prune       the FCOS protocol: accuracy, FLOPs, params, frames/s\n"
-                     "  keeper      the coreset keeper vs reservoir and offline FoQuS\n";
+                     "  keeper      the coreset keeper vs reservoir and offline FoQuS\n"
+                     "  ddp         data-parallel training with 1, 2, 4 ranks; RML2018 estimate\n";
         return args.empty() ? 2 : 0;
     }
     std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -169,8 +171,10 @@ int cmd_bench(const std::vector<std::string>& args)
         return bench_prune(rest);
     if (args[0] == "keeper")
         return bench_keeper(rest);
+    if (args[0] == "ddp")
+        return bench_ddp(rest);
     throw gr::amrcompress::input_error("unknown benchmark '" + args[0] +
-                                       "' (train, coreset, select, prune, keeper)");
+                                       "' (train, coreset, select, prune, keeper, ddp)");
 }
 
 } // namespace amr

@@ -211,6 +211,41 @@ class qa_train_distributed(gr_unittest.TestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("other settings", r.stderr)
 
+    def test_005_one_process_resume_is_exact(self):
+        """A killed single-process run resumed from its checkpoint ends with
+        the very weights and record of an uninterrupted run (with dropout)."""
+        spec = json.loads(SPEC)
+        spec["dropout"] = 0.3
+        args = ["-m", json.dumps(spec), "-e", "12", "-b", "8", "--threads", "1"]
+        ref = self.out("uninterrupted")
+        r = run("train", self.data, "-o", ref, *args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = self.out("interrupted")
+        p = subprocess.Popen([AMR, "train", self.data, "-o", out, *args],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 300
+        while not os.path.exists(os.path.join(out, "checkpoint.pt")):
+            self.assertLess(time.time(), deadline)
+            time.sleep(0.02)
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        self.assertFalse(os.path.exists(os.path.join(out, "model.pt")))
+        r = run("train", self.data, "-o", out, *args, "--resume")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        wa, wb = weights(ref), weights(out)
+        for k in wa:
+            np.testing.assert_array_equal(wa[k], wb[k], err_msg=k)
+        (ra, _), (rb, _) = record(ref), record(out)
+        for k in ra:
+            np.testing.assert_array_equal(ra[k], rb[k], err_msg=k)
+        # a damaged checkpoint is refused with a message, not a crash
+        ck = os.path.join(out, "checkpoint.pt")
+        with open(ck, "r+b") as f:
+            f.truncate(os.path.getsize(ck) // 2)
+        r = run("train", self.data, "-o", out, *args, "--resume")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("not a usable training checkpoint", r.stderr)
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_train_distributed)
