@@ -64,22 +64,36 @@ echo "== installing to $prefix"
 sudo_if_needed cmake --install "$build" >/dev/null
 sudo_if_needed ldconfig
 out=${AMR_OUT:-$here/amr-out}
+# Scale it up without code changes, e.g. the full-size set and the recipe's epochs:
+#   AMR_FRAMES=1000 AMR_EPOCHS=30 ./setup.sh main
+frames=${AMR_FRAMES:-100}        # frames per (class, SNR): 100 -> 22,000 frames
+epochs=${AMR_EPOCHS:-10}         # training epochs (full data and coreset)
+rate=${AMR_RATE:-0.2}            # coreset size (fraction of the training split)
+nproc=${AMR_NPROC:-1}            # ranks for the full-data training (docs/distributed.md)
+pct=$(awk "BEGIN { printf \"%d\", $rate * 100 }")
 mkdir -p "$out"
-echo "== main job 1/7: a synthetic RML2016.10a-style dataset (11 classes x 20 SNRs x 100 frames)"
-amr gen -o "$out/dataset.h5" -n 100 --force --json "$out/dataset.json"
-echo "== main job 2/7: checking it (counts, NaN scan, regenerated labels and measured SNR)"
+start=$(date +%s)
+stage() { echo "== main job $1/9 ($(( $(date +%s) - start )) s): $2"; }
+stage 1 "a synthetic RML2016.10a-style dataset (11 classes x 20 SNRs x $frames frames)"
+amr gen -o "$out/dataset.h5" -n "$frames" --force --json "$out/dataset.json"
+stage 2 "checking it (counts, NaN scan, regenerated labels and measured SNR)"
 amr info "$out/dataset.h5" --json "$out/info.json"
-echo "== main job 3/7: training CNN1D on it for 10 epochs, recording per-sample dynamics"
-amr train "$out/dataset.h5" -o "$out/cnn1d" -m cnn1d -e 10
-echo "== main job 4/7: evaluating it on the test split (JSON, CSV, plots)"
+stage 3 "training CNN1D on it for $epochs epochs, recording per-sample dynamics"
+amr train "$out/dataset.h5" -o "$out/cnn1d" -m cnn1d -e "$epochs" --nproc "$nproc"
+stage 4 "evaluating it on the test split (JSON, CSV, plots)"
 amr eval "$out/cnn1d/model.pt" "$out/dataset.h5" -o "$out/cnn1d/eval"
-echo "== main job 5/7: a 20 % FoQuS coreset from the recorded dynamics (class-balanced)"
-amr select "$out/dataset.h5" --run "$out/cnn1d" --method foqus --rate 0.2 \
+stage 5 "a $pct % FoQuS coreset from the recorded dynamics (class-balanced)"
+amr select "$out/dataset.h5" --run "$out/cnn1d" --method foqus --rate "$rate" \
     -o "$out/coreset_foqus20.idx" --json "$out/coreset_foqus20.json"
-echo "== main job 6/7: training CNN1D on the coreset only, 10 epochs"
-amr train "$out/dataset.h5" -o "$out/cnn1d_coreset" -m cnn1d -e 10 --index "$out/coreset_foqus20.idx"
-echo "== main job 7/7: FCOS pruning of the full-data CNN1D (half the channels, LaCD, short fine-tuning)"
+stage 6 "training CNN1D on the coreset only, $epochs epochs"
+amr train "$out/dataset.h5" -o "$out/cnn1d_coreset" -m cnn1d -e "$epochs" --index "$out/coreset_foqus20.idx"
+stage 7 "FCOS pruning of the full-data CNN1D (half the channels, LaCD, short fine-tuning)"
 amr prune "$out/dataset.h5" -m "$out/cnn1d/model.pt" -o "$out/cnn1d_fcos" --channel-keep 0.5 \
     --diagnosis-epochs 3 -e 5
-/usr/bin/python3 -c "from gnuradio import amrcompress; ds = amrcompress.dataset_reader('$out/dataset.h5'); print('python: from gnuradio import amrcompress ->', len(ds), 'frames')"
-echo "== results in $out: dataset.h5, info.json, cnn1d/{model.pt,metrics.json,dynamics.h5}, cnn1d/eval/{eval.json,*.csv,*.png}, coreset_foqus20.{idx,json}, cnn1d_coreset/, cnn1d_fcos/{model.pt,report.md,report.json}"
+stage 8 "the test split as an index file, for the replay"
+amr subset "$out/dataset.h5" --split test --write-index "$out/test.idx"
+stage 9 "replaying the test split through the classifier block (3 models) and writing the report"
+amr-report "$out"
+echo "== done in $(( $(date +%s) - start )) s. Report: $out/report/index.html (index.md, report.json, pictures)"
+echo "   other results in $out: dataset.h5, info.json, cnn1d/{model.pt,metrics.json,dynamics.h5,eval/},"
+echo "   coreset_foqus20.{idx,json}, cnn1d_coreset/, cnn1d_fcos/{model.pt,report.md,report.json}"

@@ -118,9 +118,9 @@ int cmd_train(const std::vector<std::string>& args)
     c.record_dynamics = !vm.count("no-dynamics");
     c.resume = vm.count("resume") > 0;
     c.dist.bucket_bytes = size_t(std::max(0.01, vm["bucket-mb"].as<double>()) * (1 << 20));
-    if (vm.count("nproc")) {
-        if (nproc < 1 || nproc > 256)
-            throw gr::amrcompress::input_error("--nproc must be 1 .. 256");
+    if (vm.count("nproc") && (nproc < 1 || nproc > 256))
+        throw gr::amrcompress::input_error("--nproc must be 1 .. 256");
+    if (nproc > 1) { // --nproc 1 is this process, with the usual thread choice
         if (vm["world-size"].as<int>() != 1 || vm.count("master") || vm["rank"].as<int>() != 0)
             throw gr::amrcompress::input_error(
                 "--nproc starts the ranks itself: leave out --world-size, --rank and --master");
