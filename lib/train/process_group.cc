@@ -124,32 +124,33 @@ void process_group::fail(const char* what, const std::exception& e) const
         std::to_string(int(d->timeout)) + " s): " + e.what());
 }
 
-void process_group::allreduce_sum(torch::Tensor& t, const char* what)
+void process_group::timed(const char* what, const std::function<void()>& op)
 {
     if (size_ == 1)
         return;
     const auto t0 = clock_t_::now();
     try {
-        std::vector<at::Tensor> v{ t };
-        d->pg->allreduce(v)->wait();
+        op();
     } catch (const std::exception& e) {
         fail(what, e);
     }
     comm_seconds_ += std::chrono::duration<double>(clock_t_::now() - t0).count();
 }
 
+void process_group::allreduce_sum(torch::Tensor& t, const char* what)
+{
+    timed(what, [&] {
+        std::vector<at::Tensor> v{ t };
+        d->pg->allreduce(v)->wait();
+    });
+}
+
 void process_group::broadcast(torch::Tensor& t, const char* what)
 {
-    if (size_ == 1)
-        return;
-    const auto t0 = clock_t_::now();
-    try {
+    timed(what, [&] {
         std::vector<at::Tensor> v{ t };
         d->pg->broadcast(v)->wait();
-    } catch (const std::exception& e) {
-        fail(what, e);
-    }
-    comm_seconds_ += std::chrono::duration<double>(clock_t_::now() - t0).count();
+    });
 }
 
 std::string process_group::broadcast_bytes(const std::string& bytes, const char* what)

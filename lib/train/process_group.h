@@ -12,6 +12,7 @@
 
 #include <gnuradio/amrcompress/train.h>
 #include <torch/types.h>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -72,6 +73,9 @@ private:
     std::unique_ptr<impl> d;
     int rank_ = 0, size_ = 1;
     double comm_seconds_ = 0;
+    //! Runs a blocking collective: nothing on one rank; failures via fail();
+    //! its time counted in comm_seconds().
+    void timed(const char* what, const std::function<void()>& op);
 };
 
 } // namespace amrcompress
