@@ -7,6 +7,7 @@
 #include <gnuradio/amrcompress/error.h>
 #include <gnuradio/io_signature.h>
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <cmath>
 
 namespace gr {
@@ -20,6 +21,13 @@ const pmt::pmt_t TAG_CLASS = pmt::mp("amr_class");
 const pmt::pmt_t TAG_EOS = pmt::mp("amr_eos");
 const pmt::pmt_t TAG_RX_TIME = pmt::mp("rx_time");
 const pmt::pmt_t TAG_RX_RATE = pmt::mp("rx_rate");
+const pmt::pmt_t KEY_OFFSET = pmt::mp("offset");
+const pmt::pmt_t KEY_CLASS = pmt::mp("class");
+const pmt::pmt_t KEY_LABEL = pmt::mp("label");
+const pmt::pmt_t KEY_CONFIDENCE = pmt::mp("confidence");
+const pmt::pmt_t KEY_PROBS = pmt::mp("probs");
+const pmt::pmt_t KEY_LATENCY = pmt::mp("latency");
+const pmt::pmt_t KEY_MODEL = pmt::mp("model");
 
 size_t model_classes(const std::string& path)
 {
@@ -91,7 +99,7 @@ classifier_impl::classifier_impl(const std::string& model_path,
     d_L = info.frame_length;
     d_hop = hop > 0 ? size_t(hop) : d_L;
     d_classes = info.classes.size();
-    d_labels = info.classes;
+    set_labels(info.classes);
     d_norm = std::make_unique<frame_normaliser>(d_L, info.normalisation);
     d_frame.resize(2 * d_L);
     int port = 0;
@@ -113,8 +121,7 @@ void classifier_impl::set_model(const std::string& model_path)
         throw input_error(model_path, "the probability output is " + std::to_string(d_classes) +
                                           " wide; this model has another class count");
     d_engine->swap_model(model_path);
-    std::lock_guard<std::mutex> lk(d_time_mtx);
-    d_labels = d_engine->info().classes;
+    set_labels(d_engine->info().classes);
     d_logger->info("now classifying with {}", model_path);
 }
 
@@ -134,6 +141,15 @@ void classifier_impl::handle_model_msg(const pmt::pmt_t& msg)
     }
 }
 
+void classifier_impl::set_labels(const std::vector<std::string>& labels)
+{
+    std::vector<pmt::pmt_t> syms;
+    for (const auto& l : labels)
+        syms.push_back(pmt::intern(l));
+    std::lock_guard<std::mutex> lk(d_time_mtx);
+    d_label_syms.swap(syms);
+}
+
 std::string classifier_impl::stats() const
 {
     auto s = d_engine->stats();
@@ -144,59 +160,76 @@ std::string classifier_impl::stats() const
                            { "swaps", s.swaps },
                            { "queue_high_water", s.queue_high_water },
                            { "busy_seconds", s.busy_seconds },
+                           { "deliver_seconds", s.deliver_seconds },
                            { "bad_frames", d_bad_frames } }
         .dump();
 }
 
-pmt::pmt_t classifier_impl::to_pmt(const frame_result& r) const
+pmt::pmt_t classifier_impl::to_pmt(const frame_result& r)
 {
+    // One dict per frame at tens of thousands of frames/s: the keys and label
+    // symbols are interned once (interning costs a hash and a lock), and the
+    // entries are consed directly (the keys are distinct, so dict_add's
+    // search for an existing key is not needed). Same dict as dict_add builds.
     pmt::pmt_t d = pmt::make_dict();
-    d = pmt::dict_add(d, pmt::mp("offset"), pmt::from_uint64(r.offset));
-    d = pmt::dict_add(d, pmt::mp("class"), pmt::from_long(r.label));
-    std::lock_guard<std::mutex> lk(d_time_mtx);
-    const std::string label = size_t(r.label) < d_labels.size() ? d_labels[r.label] : "";
-    d = pmt::dict_add(d, pmt::mp("label"), pmt::intern(label));
-    d = pmt::dict_add(d, pmt::mp("confidence"), pmt::from_double(r.confidence));
-    d = pmt::dict_add(d, pmt::mp("probs"), pmt::init_f32vector(r.probs.size(), r.probs));
-    d = pmt::dict_add(d, pmt::mp("latency"), pmt::from_double(r.latency_s));
-    d = pmt::dict_add(d, pmt::mp("model"), pmt::from_uint64(r.model_generation));
-    if (d_have_time && d_sample_rate > 0 && r.offset >= d_time_offset) {
-        const double dt = double(r.offset - d_time_offset) / d_sample_rate + d_time_frac;
+    d = pmt::acons(KEY_OFFSET, pmt::from_uint64(r.offset), d);
+    d = pmt::acons(KEY_CLASS, pmt::from_long(r.label), d);
+    d = pmt::acons(KEY_LABEL,
+                   size_t(r.label) < d_label_syms.size() ? d_label_syms[r.label]
+                                                          : pmt::intern(""),
+                   d);
+    d = pmt::acons(KEY_CONFIDENCE, pmt::from_double(r.confidence), d);
+    d = pmt::acons(KEY_PROBS, pmt::init_f32vector(r.probs.size(), r.probs.data()), d);
+    d = pmt::acons(KEY_LATENCY, pmt::from_double(r.latency_s), d);
+    d = pmt::acons(KEY_MODEL, pmt::from_uint64(r.model_generation), d);
+    const auto& rate_tag = d_rx_rate.at(r.offset);
+    const double rate = rate_tag && *rate_tag > 0 ? *rate_tag : d_sample_rate;
+    const auto& t = d_rx_time.at(r.offset);
+    if (t && rate > 0) {
+        const double dt = double(r.offset - d_rx_time.since()) / rate + t->second;
         const double whole = std::floor(dt);
-        d = pmt::dict_add(d, TAG_RX_TIME,
-                          pmt::make_tuple(pmt::from_uint64(d_time_secs + uint64_t(whole)),
-                                          pmt::from_double(dt - whole)));
+        d = pmt::acons(TAG_RX_TIME,
+                       pmt::make_tuple(pmt::from_uint64(t->first + uint64_t(whole)),
+                                       pmt::from_double(dt - whole)),
+                       d);
     }
     return d;
 }
 
 void classifier_impl::on_results(std::vector<frame_result>& results)
 {
-    for (const auto& r : results)
-        message_port_pub(PORT_OUT, to_pmt(r));
+    // Build the batch's messages first, then publish them back to back, so
+    // that a subscriber's thread wakes once per batch rather than per frame.
+    d_msgs.clear();
+    {
+        std::lock_guard<std::mutex> lk(d_time_mtx); // labels, rx_time
+        for (const auto& r : results)
+            d_msgs.push_back(to_pmt(r));
+    }
+    for (const auto& m : d_msgs)
+        message_port_pub(PORT_OUT, m);
     std::lock_guard<std::mutex> lk(d_out_mtx);
     if (d_passthrough)
-        d_pending_tags.insert(d_pending_tags.end(), results.begin(), results.end());
+        for (size_t i = 0; i < results.size(); i++)
+            d_pending_tags.emplace_back(results[i].offset, d_msgs[i]);
     if (d_probabilities)
         d_pending_probs.insert(d_pending_probs.end(), results.begin(), results.end());
 }
 
-void classifier_impl::note_time_tags(uint64_t from, uint64_t to)
+void classifier_impl::note_time_tags(const std::vector<gr::tag_t>& tags, uint64_t from)
 {
-    std::vector<gr::tag_t> tags;
-    get_tags_in_range(tags, 0, from, to, TAG_RX_RATE);
     std::lock_guard<std::mutex> lk(d_time_mtx);
-    for (const auto& t : tags)
-        if (pmt::is_real(t.value))
-            d_sample_rate = pmt::to_double(t.value);
-    get_tags_in_range(tags, 0, from, to, TAG_RX_TIME);
-    for (const auto& t : tags)
-        if (pmt::is_tuple(t.value) && pmt::length(t.value) == 2) {
-            d_have_time = true;
-            d_time_offset = t.offset;
-            d_time_secs = pmt::to_uint64(pmt::tuple_ref(t.value, 0));
-            d_time_frac = pmt::to_double(pmt::tuple_ref(t.value, 1));
-        }
+    for (const auto& t : tags) {
+        if (t.offset < from) // seen in an earlier call
+            continue;
+        if (pmt::eqv(t.key, TAG_RX_RATE) && pmt::is_real(t.value))
+            d_rx_rate.add(t.offset, pmt::to_double(t.value));
+        else if (pmt::eqv(t.key, TAG_RX_TIME) && pmt::is_tuple(t.value) &&
+                 pmt::length(t.value) == 2)
+            d_rx_time.add(t.offset,
+                          { pmt::to_uint64(pmt::tuple_ref(t.value, 0)),
+                            pmt::to_double(pmt::tuple_ref(t.value, 1)) });
+    }
 }
 
 bool classifier_impl::stop()
@@ -221,9 +254,12 @@ int classifier_impl::general_work(int noutput_items,
     if (d_passthrough)
         n = std::min(n, noutput_items);
     const uint64_t first = nitems_read(0);
-    note_time_tags(first, first + n);
-    std::vector<gr::tag_t> eos;
-    get_tags_in_range(eos, 0, first, first + n, TAG_EOS);
+    std::vector<gr::tag_t> tags; // one scan for every key (a replay tags each frame)
+    get_tags_in_range(tags, 0, first, first + n);
+    note_time_tags(tags, d_seen);
+    const bool at_end = std::any_of(tags.begin(), tags.end(), [](const gr::tag_t& t) {
+        return pmt::eqv(t.key, TAG_EOS);
+    });
 
     // Frame the samples not seen before (the tail of a finished stream can
     // be offered again while results are still being written out).
@@ -257,12 +293,12 @@ int classifier_impl::general_work(int noutput_items,
         d_hist.erase(d_hist.begin(), d_hist.begin() + (keep_from - d_hist_start));
         d_hist_start = keep_from;
     }
-    const bool at_end = !eos.empty();
     if (at_end)
         d_engine->flush(); // the replay ended: every frame is classified and published
 
     // Stream outputs.
-    std::deque<frame_result> tags_ready, probs_ready;
+    std::deque<std::pair<uint64_t, pmt::pmt_t>> tags_ready;
+    std::deque<frame_result> probs_ready;
     {
         std::lock_guard<std::mutex> lk(d_out_mtx);
         tags_ready.swap(d_pending_tags);
@@ -271,14 +307,13 @@ int classifier_impl::general_work(int noutput_items,
     if (d_passthrough) {
         auto* out = static_cast<gr_complex*>(output_items[d_pass_port]);
         std::copy(in, in + n, out);
-        std::vector<gr::tag_t> tags;
-        get_tags_in_range(tags, 0, std::max(first, d_tags_copied), first + n);
         for (const auto& t : tags) // one output per input: same offsets
-            add_item_tag(d_pass_port, t);
+            if (t.offset >= d_tags_copied)
+                add_item_tag(d_pass_port, t);
         d_tags_copied = std::max(d_tags_copied, first + n);
         const uint64_t out0 = nitems_written(d_pass_port);
-        for (const auto& r : tags_ready) // at the frame's start, or the first sample still to come
-            add_item_tag(d_pass_port, std::max(r.offset, out0), TAG_CLASS, to_pmt(r));
+        for (const auto& [offset, msg] : tags_ready) // at the frame's start, or the first sample still to come
+            add_item_tag(d_pass_port, std::max(offset, out0), TAG_CLASS, msg);
     }
     if (d_probabilities) {
         auto* out = static_cast<float*>(output_items[d_prob_port]);

@@ -6,6 +6,7 @@
 #ifndef INCLUDED_AMRCOMPRESS_CLASSIFIER_IMPL_H
 #define INCLUDED_AMRCOMPRESS_CLASSIFIER_IMPL_H
 
+#include "capture/sticky_tags.h"
 #include "deploy/frame_normaliser.h"
 #include "deploy/inference_engine.h"
 #include <gnuradio/amrcompress/classifier.h>
@@ -48,8 +49,9 @@ public:
 private:
     void on_results(std::vector<frame_result>& results); // engine thread
     void handle_model_msg(const pmt::pmt_t& msg);
-    pmt::pmt_t to_pmt(const frame_result& r) const;
-    void note_time_tags(uint64_t from, uint64_t to);
+    pmt::pmt_t to_pmt(const frame_result& r); // with d_time_mtx held, in offset order
+    void set_labels(const std::vector<std::string>& labels);
+    void note_time_tags(const std::vector<gr::tag_t>& tags, uint64_t from);
 
     size_t d_L, d_hop;
     bool d_backpressure, d_passthrough, d_probabilities;
@@ -66,16 +68,21 @@ private:
     std::vector<float> d_frame;
     uint64_t d_bad_frames = 0, d_last_drop_log = 0, d_last_bad_log = 0;
 
-    // rx_time bookkeeping (scheduler thread writes, engine thread reads).
-    mutable std::mutex d_time_mtx;
-    bool d_have_time = false;
-    uint64_t d_time_offset = 0, d_time_secs = 0;
-    double d_time_frac = 0;
-    std::vector<std::string> d_labels;
+    // rx_time, rx_rate and labels (scheduler or message thread writes,
+    // engine thread reads). Time and rate are kept per tag offset, so that a
+    // frame's result still finds the tags in force at its first sample after
+    // the scheduler has framed past a newer tag.
+    std::mutex d_time_mtx;
+    capture::sticky_tag<std::pair<uint64_t, double>> d_rx_time;
+    capture::sticky_tag<double> d_rx_rate;
+    std::vector<pmt::pmt_t> d_label_syms; // the model's class names, interned
+    std::vector<pmt::pmt_t> d_msgs;       // engine thread: one batch's messages
 
-    // Results waiting for the stream outputs (tags, probability vectors).
+    // Results waiting for the stream outputs: (offset, message) for the
+    // pass-through tags, and probability vectors.
     std::mutex d_out_mtx;
-    std::deque<frame_result> d_pending_tags, d_pending_probs;
+    std::deque<std::pair<uint64_t, pmt::pmt_t>> d_pending_tags;
+    std::deque<frame_result> d_pending_probs;
     int d_pass_port = -1, d_prob_port = -1;
 };
 

@@ -152,6 +152,7 @@ struct inference_engine::impl {
                 r.model_generation = gen;
             }
             on_results(out);
+            const auto t2 = clock_type::now();
 
             lk.lock();
             for (auto& b : batch)
@@ -159,6 +160,7 @@ struct inference_engine::impl {
             st.classified += n;
             st.batches++;
             st.busy_seconds += std::chrono::duration<double>(t1 - t0).count();
+            st.deliver_seconds += std::chrono::duration<double>(t2 - t1).count();
             busy = false;
             idle_cv.notify_all();
         }

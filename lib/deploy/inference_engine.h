@@ -40,7 +40,8 @@ struct AMRCOMPRESS_API frame_result {
 struct AMRCOMPRESS_API engine_stats {
     uint64_t pushed = 0, classified = 0, dropped = 0, batches = 0, swaps = 0;
     size_t queue_high_water = 0;
-    double busy_seconds = 0; //!< time spent in forward()
+    double busy_seconds = 0;    //!< time spent in forward()
+    double deliver_seconds = 0; //!< time spent handing results out (messages, tags)
 };
 
 class AMRCOMPRESS_API inference_engine

@@ -4,6 +4,7 @@
  */
 #include "torch_runtime.h"
 #include <ATen/Parallel.h>
+#include <dlfcn.h>
 #include <malloc.h>
 #include <torch/csrc/jit/runtime/graph_executor.h>
 #include <algorithm>
@@ -29,6 +30,14 @@ void configure_torch_runtime(int threads)
             torch::jit::setGraphExecutorOptimize(false);
     });
     at::set_num_threads(std::max(1, threads));
+    // LibTorch's thread setting does not reach OpenBLAS, which Debian's
+    // LibTorch calls for GEMMs: its own pool (one thread per core) spins in
+    // sched_yield between calls and so holds a core that the rest of the
+    // process (a flowgraph's threads, another rank) needs. Looked up at run
+    // time because the system BLAS is chosen by update-alternatives.
+    using set_threads_fn = void (*)(int);
+    if (auto f = reinterpret_cast<set_threads_fn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+        f(std::max(1, threads));
 }
 
 int auto_threads(const std::string& arch, double flops_per_frame)

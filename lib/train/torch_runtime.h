@@ -18,7 +18,8 @@ namespace amrcompress {
  * every activation above glibc's (dynamic) mmap threshold is mapped and
  * unmapped on each step, page-faulting all of it again; training CNN1D ran
  * 3.9x slower that way. Turns TorchScript's graph optimisation off (slower
- * here; AMR_JIT_OPTIMIZE=1 turns it on). Sets LibTorch's intra-op threads.
+ * here; AMR_JIT_OPTIMIZE=1 turns it on). Sets LibTorch's intra-op threads,
+ * and OpenBLAS's when it is the BLAS in use.
  */
 void configure_torch_runtime(int threads);
 

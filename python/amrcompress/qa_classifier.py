@@ -191,7 +191,53 @@ class qa_classifier(gr_unittest.TestCase):
         self.assertEqual(list(p.argmax(axis=1)), [self.eval["a"][i] for i in self.test_frames])
         keys = [pmt.symbol_to_string(t.key) for t in samples.tags()]
         self.assertEqual(keys.count("amr_frame"), n)        # upstream tags pass through
-        self.assertGreater(keys.count("amr_class"), 0)     # and the results are tagged
+        self.assertEqual(keys.count("amr_class"), n)       # and every result is tagged
+        classes = [field(t.value, "class") for t in samples.tags()
+                   if pmt.symbol_to_string(t.key) == "amr_class"]
+        self.assertEqual(classes, [self.eval["a"][i] for i in self.test_frames])
+
+    def test_rx_time_of_each_frame(self):
+        # A radio's time tags: the clock at sample 0, then a jump (an overflow)
+        # inside frame 10. All samples arrive in one call, so the block has
+        # framed past the second tag before the first results come back:
+        # each frame must still get the time in force at its first sample.
+        L, n, rate = 128, 24, 1e6
+        jump = 10 * L + 5
+        rng = np.random.default_rng(3)
+        x = (rng.normal(size=n * L) + 1j * rng.normal(size=n * L)).astype(np.complex64)
+
+        def tag(offset, key, value):
+            t = gr.tag_t()
+            t.offset, t.key, t.value = offset, pmt.intern(key), value
+            return t
+        t0 = pmt.make_tuple(pmt.from_uint64(1000), pmt.from_double(0.25))
+        t1 = pmt.make_tuple(pmt.from_uint64(2000), pmt.from_double(0.5))
+        src = blocks.vector_source_c(x.tolist(), False, 1,
+                                     [tag(0, "rx_time", t0), tag(0, "rx_rate", pmt.from_double(rate)),
+                                      tag(jump, "rx_time", t1),
+                                      tag(n * L - 1, "amr_eos", pmt.PMT_T)])  # finite stream
+        clf = amrcompress.classifier(self.models["a"], batch_size=4, backpressure=True,
+                                     passthrough=True)
+        out = blocks.vector_sink_c()
+        sink = blocks.message_debug()
+        tb = gr.top_block()
+        tb.connect(src, clf, out)
+        tb.msg_connect(clf, "classification", sink, "store")
+        tb.run()
+        msgs = messages(sink)
+        self.assertEqual(len(msgs), n)
+        for k, m in enumerate(msgs):
+            secs, frac = field(m, "rx_time")
+            if k * L < jump:
+                want = 1000.25 + k * L / rate
+            else:
+                want = 2000.5 + (k * L - jump) / rate
+            self.assertEqual(secs, int(want), k)
+            self.assertAlmostEqual(frac, want - int(want), places=9, msg=str(k))
+        tagged = [t.value for t in out.tags() if pmt.symbol_to_string(t.key) == "amr_class"]
+        self.assertEqual(len(tagged), n)
+        for t, m in zip(tagged, msgs):  # the tags carry the messages' dicts
+            self.assertTrue(pmt.equal(t, m))
 
 
 if __name__ == "__main__":
