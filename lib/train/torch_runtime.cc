@@ -34,8 +34,11 @@ void configure_torch_runtime(int threads)
     // LibTorch calls for GEMMs: its own pool (one thread per core) spins in
     // sched_yield between calls and so holds a core that the rest of the
     // process (a flowgraph's threads, another rank) needs. Looked up at run
-    // time because the system BLAS is chosen by update-alternatives.
+    // time because the system BLAS is chosen by update-alternatives. An
+    // explicit OPENBLAS_NUM_THREADS is respected.
     using set_threads_fn = void (*)(int);
+    if (std::getenv("OPENBLAS_NUM_THREADS"))
+        return;
     if (auto f = reinterpret_cast<set_threads_fn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
         f(std::max(1, threads));
 }
