@@ -19,14 +19,16 @@ figures are its capacity without drops. Also: this CPU's sgemm GFLOP/s (torch
 1024^3, one thread) and each run's share of it (2 x MACs x frames/s).
 
 Variants: cpp (the block), cpp_opt (the block with optimize=True:
-frozen + optimize_for_inference), python (as users run it), python_malloc
-(with the glibc settings the C++ side applies, as in amr bench train).
+frozen + optimize_for_inference), python (as users run it), python_tuned
+(with the process settings the C++ side applies: glibc's malloc thresholds,
+as in amr bench train, and one OpenBLAS thread).
 
 Usage: bench_classify.py --data D.h5 --model NAME=model.pt [--model ...]
        [--threads 1,2] [--batches 1,8,32,128] [--seconds 3] [--json out.json]
 """
 
 import argparse
+import collections
 import json
 import os
 import sys
@@ -58,14 +60,23 @@ class python_classifier(gr.sync_block):
                                in_sig=[(np.complex64, self.L)], out_sig=None)
         self.message_port_register_out(pmt.intern("classification"))
         self.latencies = []
+        self.arrivals = collections.deque()  # arrival time of each frame not yet classified
+        self.seen = 0                        # frames offered so far
         self.count = 0
         self.offset = 0
 
     def work(self, input_items, output_items):
+        # Latency as the C++ block counts it: from the frame's first offer to
+        # this block (its arrival) to its result, so the wait for a batch to
+        # fill and behind earlier batches is included.
+        now = time.perf_counter()
         x = input_items[0]
+        new = self.nitems_read(0) + len(x) - self.seen
+        if new > 0:
+            self.arrivals.extend([now] * new)
+            self.seen += new
         n = len(x) - len(x) % self.batch if len(x) >= self.batch else 0
         for s in range(0, n, self.batch):
-            t0 = time.perf_counter()
             frames = x[s:s + self.batch]
             frames = frames / np.abs(frames).sum(axis=1, keepdims=True)  # l1, as the model says
             inp = torch.from_numpy(np.stack([frames.real, frames.imag], axis=1).astype(np.float32))
@@ -81,8 +92,8 @@ class python_classifier(gr.sync_block):
                 d = pmt.dict_add(d, pmt.intern("probs"), pmt.init_f32vector(len(p), p.tolist()))
                 self.message_port_pub(pmt.intern("classification"), d)
                 self.offset += self.L
-            dt = time.perf_counter() - t0
-            self.latencies.extend([dt] * len(probs))
+            done = time.perf_counter()
+            self.latencies.extend(done - self.arrivals.popleft() for _ in range(len(probs)))
             self.count += len(probs)
         return n
 
@@ -149,8 +160,9 @@ VARIANTS = {
     "cpp": ("cpp", {}),
     "cpp_opt": ("cpp", {"AMR_BENCH_OPTIMIZE": "1"}),
     "python": ("python", {}),
-    "python_malloc": ("python", {"MALLOC_MMAP_THRESHOLD_": "268435456",
-                                 "MALLOC_TRIM_THRESHOLD_": "536870912"}),
+    "python_tuned": ("python", {"MALLOC_MMAP_THRESHOLD_": "268435456",
+                                "MALLOC_TRIM_THRESHOLD_": "536870912",
+                                "OPENBLAS_NUM_THREADS": "1"}),
 }
 
 
@@ -165,6 +177,8 @@ def one(a):
 def measure(a, variant, path, batch, threads):
     import subprocess
     impl, env = VARIANTS[variant]
+    if "OPENBLAS_NUM_THREADS" in env:  # as the C++ side does: as many as LibTorch's
+        env = dict(env, OPENBLAS_NUM_THREADS=str(threads))
     cmd = [sys.executable, os.path.abspath(__file__), "--one", impl, "--model-path", path,
            "--data", a.data, "--batch", str(batch), "--threads", str(threads),
            "--seconds", str(a.seconds), "--model", "x=y"]
@@ -183,7 +197,7 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--batches", default="1,8,32,128")
     ap.add_argument("--seconds", type=float, default=3.0)
-    ap.add_argument("--variants", default="cpp,cpp_opt,python,python_malloc")
+    ap.add_argument("--variants", default="cpp,cpp_opt,python,python_tuned")
     ap.add_argument("--json")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     ap.add_argument("--model-path", help=argparse.SUPPRESS)
@@ -226,7 +240,7 @@ def print_budgets(rows, budgets=(5, 10, 25, 100)):
     """The best frames/s of C++ (either variant) and of each Python variant
     among the configurations whose p99 latency fits each budget."""
     print("\n| model | p99 latency budget | best C++ block | best Python block (as run) | "
-          "C++ / Python | best Python + malloc setting | C++ / Python+malloc |")
+          "C++ / Python | best Python, tuned | C++ / Python tuned |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     models = list(dict.fromkeys(r["model"] for r in rows))
     for m in models:
@@ -240,7 +254,7 @@ def print_budgets(rows, budgets=(5, 10, 25, 100)):
                     if res["p99_ms"] <= budget and res["fps"] > best.get(k, (0, ""))[0]:
                         best[k] = (res["fps"], ("opt, " if v == "cpp_opt" else "") +
                                    f"b{r['batch']}, {r['threads']}t")
-            c, p, pm = (best.get(k, (0, "-")) for k in ("cpp", "python", "python_malloc"))
+            c, p, pm = (best.get(k, (0, "-")) for k in ("cpp", "python", "python_tuned"))
             ratio = lambda x, y: f"{x / y:.2f}" if y else "-"
             cell = lambda x: f"{x[0]:,.0f} ({x[1]})" if x[0] else "none"
             print(f"| {m} | {budget} ms | {cell(c)} | {cell(p)} | {ratio(c[0], p[0])} | "

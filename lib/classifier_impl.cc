@@ -5,6 +5,8 @@
  */
 #include "classifier_impl.h"
 #include <gnuradio/amrcompress/error.h>
+#include <gnuradio/block_detail.h>
+#include <gnuradio/buffer_reader.h>
 #include <gnuradio/io_signature.h>
 #include <nlohmann/json.hpp>
 #include <algorithm>
@@ -241,7 +243,14 @@ bool classifier_impl::stop()
 void classifier_impl::forecast(int noutput_items, gr_vector_int& ninput_items_required)
 {
     // Pass-through: one input per output; probability vectors: a hop per vector.
-    ninput_items_required[0] = d_passthrough ? noutput_items : 1;
+    int need = d_passthrough ? noutput_items : 1;
+    // While a sample is held back for frames still in the engine (see the end
+    // of general_work), ask for one more, so that the scheduler waits for new
+    // input instead of calling again at once; once the engine is idle or the
+    // stream has ended, the held sample alone is enough.
+    if (d_holding && d_engine->in_flight() > 0 && !detail()->input(0)->done())
+        need = std::max(need, 2);
+    ninput_items_required[0] = need;
 }
 
 int classifier_impl::general_work(int noutput_items,
@@ -257,9 +266,14 @@ int classifier_impl::general_work(int noutput_items,
     std::vector<gr::tag_t> tags; // one scan for every key (a replay tags each frame)
     get_tags_in_range(tags, 0, first, first + n);
     note_time_tags(tags, d_seen);
-    const bool at_end = std::any_of(tags.begin(), tags.end(), [](const gr::tag_t& t) {
-        return pmt::eqv(t.key, TAG_EOS);
-    });
+    // The stream ends here when it carries amr_eos (dataset_source) or when
+    // upstream has finished (a file or vector source): everything is then
+    // classified and published before this call returns, because GNU Radio
+    // tells message subscribers that this block is done as soon as its input
+    // is used up.
+    const bool at_end = std::any_of(tags.begin(), tags.end(),
+                                    [](const gr::tag_t& t) { return pmt::eqv(t.key, TAG_EOS); }) ||
+                        detail()->input(0)->done();
 
     // Frame the samples not seen before (the tail of a finished stream can
     // be offered again while results are still being written out).
@@ -330,12 +344,22 @@ int classifier_impl::general_work(int noutput_items,
         }
         produce(d_prob_port, int(k));
     }
-    // At the end of a replay, hold back the last sample while results still
-    // wait for room in the stream outputs, so that the scheduler calls again.
+    // Hold back the last sample, so that the scheduler calls again rather
+    // than finishing the block: at the end of a stream, while results still
+    // wait for room in the stream outputs; before it, while frames are still
+    // in the engine (if upstream then finishes, the next call sees it and
+    // publishes them).
     int consumed = n;
-    if (at_end && n > 0) {
-        std::lock_guard<std::mutex> lk(d_out_mtx);
-        if (!d_pending_probs.empty() || !d_pending_tags.empty())
+    d_holding = false;
+    if (n > 0) {
+        bool hold;
+        if (at_end) {
+            std::lock_guard<std::mutex> lk(d_out_mtx);
+            hold = !d_pending_probs.empty() || !d_pending_tags.empty();
+        } else {
+            hold = d_holding = d_engine->in_flight() > 0;
+        }
+        if (hold)
             consumed = n - 1;
     }
     if (d_passthrough)

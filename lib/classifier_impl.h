@@ -65,6 +65,7 @@ private:
     uint64_t d_next = 0;            // offset of the next frame's first sample
     uint64_t d_seen = 0;            // samples already framed (input may be re-offered)
     uint64_t d_tags_copied = 0;     // upstream tags passed through up to this offset
+    bool d_holding = false;         // the last sample was held back for frames in flight
     std::vector<float> d_frame;
     uint64_t d_bad_frames = 0, d_last_drop_log = 0, d_last_bad_log = 0;
 

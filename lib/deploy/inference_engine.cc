@@ -86,6 +86,7 @@ struct inference_engine::impl {
     std::shared_ptr<loaded_model> model;
     uint64_t generation = 0;
     bool running = true, busy = false;
+    size_t busy_frames = 0; // in the batch being classified
     engine_stats st;
     std::thread worker;
 
@@ -125,6 +126,7 @@ struct inference_engine::impl {
             auto m = model;
             const uint64_t gen = generation;
             busy = true;
+            busy_frames = n;
             lk.unlock();
             room_cv.notify_all();
 
@@ -162,6 +164,7 @@ struct inference_engine::impl {
             st.busy_seconds += std::chrono::duration<double>(t1 - t0).count();
             st.deliver_seconds += std::chrono::duration<double>(t2 - t1).count();
             busy = false;
+            busy_frames = 0;
             idle_cv.notify_all();
         }
     }
@@ -239,6 +242,12 @@ void inference_engine::flush()
     d->work_cv.notify_all();
     d->idle_cv.wait(lk, [&] { return !d->running || (d->queue.empty() && !d->busy); });
     d->opt.max_wait_ms = wait;
+}
+
+size_t inference_engine::in_flight() const
+{
+    std::lock_guard<std::mutex> lk(d->mtx);
+    return d->queue.size() + d->busy_frames;
 }
 
 void inference_engine::swap_model(const std::string& model_path)

@@ -73,6 +73,8 @@ public:
     bool push(uint64_t offset, const float* frame, bool wait = false);
     //! Returns once every frame queued so far has been classified and delivered.
     void flush();
+    //! Frames queued or in the batch being classified, not yet delivered.
+    size_t in_flight() const;
     /*!
      * Loads another model and uses it from the next batch on. Throws
      * input_error, keeping the current model, when the new one does not fit
