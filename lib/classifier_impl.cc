@@ -258,6 +258,9 @@ int classifier_impl::general_work(int noutput_items,
                                   gr_vector_const_void_star& input_items,
                                   gr_vector_void_star& output_items)
 {
+    // Frames completed by this call's samples arrived now; their latency
+    // counts from here (a wait for room in the engine's queue included).
+    const auto arrived = std::chrono::steady_clock::now();
     const auto* in = static_cast<const gr_complex*>(input_items[0]);
     int n = ninput_items[0];
     if (d_passthrough)
@@ -291,7 +294,7 @@ int classifier_impl::general_work(int noutput_items,
                                d_bad_frames, d_next);
                 d_last_bad_log = d_bad_frames;
             }
-        } else if (!d_engine->push(d_next, d_frame.data(), d_backpressure)) {
+        } else if (!d_engine->push(d_next, d_frame.data(), d_backpressure, arrived)) {
             const uint64_t dropped = d_engine->stats().dropped;
             if (dropped >= 2 * d_last_drop_log) { // log at 1, 2, 4, 8, ... drops
                 d_logger->warn("inference cannot keep up: {} frames dropped so far "

@@ -207,8 +207,10 @@ model_info inference_engine::info() const
 
 size_t inference_engine::frame_length() const { return d->L; }
 
-bool inference_engine::push(uint64_t offset, const float* frame, bool wait)
+bool inference_engine::push(uint64_t offset, const float* frame, bool wait, time_point arrived)
 {
+    if (arrived == time_point())
+        arrived = clock_type::now();
     std::unique_lock<std::mutex> lk(d->mtx);
     if (wait)
         d->room_cv.wait(lk, [&] { return !d->running || d->queue.size() < d->opt.queue_frames; });
@@ -222,7 +224,7 @@ bool inference_engine::push(uint64_t offset, const float* frame, bool wait)
         d->spare.pop_back();
     }
     x.assign(frame, frame + 2 * d->L);
-    d->queue.push_back({ offset, clock_type::now(), std::move(x) });
+    d->queue.push_back({ offset, arrived, std::move(x) });
     d->st.pushed++;
     d->st.queue_high_water = std::max(d->st.queue_high_water, d->queue.size());
     const bool full_batch = d->queue.size() >= d->opt.batch_size;

@@ -11,6 +11,7 @@
 
 #include <gnuradio/amrcompress/api.h>
 #include <gnuradio/amrcompress/model.h>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -33,7 +34,7 @@ struct AMRCOMPRESS_API frame_result {
     int32_t label = 0;
     float confidence = 0;
     std::vector<float> probs;
-    double latency_s = 0;   //!< from push() to the end of its batch
+    double latency_s = 0;   //!< from the frame's arrival (see push()) to the end of its batch
     uint64_t model_generation = 0; //!< 0 for the first model, +1 per swap
 };
 
@@ -65,12 +66,17 @@ public:
     model_info info() const;      //!< the model in use
     size_t frame_length() const;  //!< fixed for the engine's life
 
+    using time_point = std::chrono::steady_clock::time_point;
+
     /*!
      * Queues one frame, [2 * L] floats (L of I, then L of Q), normalised.
      * When the queue is full: with `wait`, waits for room (backpressure);
-     * without, drops the frame, counts it and returns false.
+     * without, drops the frame, counts it and returns false. `arrived`: when
+     * the frame's last sample reached the caller (its latency counts from
+     * there, so a wait for room is included); default: now.
      */
-    bool push(uint64_t offset, const float* frame, bool wait = false);
+    bool push(uint64_t offset, const float* frame, bool wait = false,
+              time_point arrived = time_point());
     //! Returns once every frame queued so far has been classified and delivered.
     void flush();
     //! Frames queued or in the batch being classified, not yet delivered.

@@ -25,8 +25,10 @@ namespace amrcompress {
  *
  * Output: message port `classification`, one PMT dict per frame: `offset`
  * (u64, first sample), `class` (long), `label` (symbol), `confidence`
- * (double), `probs` (f32vector), `latency` (seconds from framing to result),
- * `model` (u64: 0 for the first model, +1 per swap) and, when the stream carries rx_time and a sample rate (rx_rate tag or the
+ * (double), `probs` (f32vector), `latency` (seconds from the arrival of
+ * the frame's last sample to its result), `model` (u64: 0 for the first
+ * model, +1 per swap) and, when the stream carries rx_time and a sample rate
+ * (rx_rate tag or the
  * `sample_rate` parameter), `rx_time` (tuple of u64 seconds, double
  * fraction) of the frame's first sample. Optional stream outputs: the input
  * passed through with an `amr_class` tag (the same dict) at or after each
