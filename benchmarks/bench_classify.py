@@ -21,10 +21,14 @@ figures are its capacity without drops. Also: this CPU's sgemm GFLOP/s (torch
 Variants: cpp (the block), cpp_opt (the block with optimize=True:
 frozen + optimize_for_inference), python (as users run it), python_tuned
 (with the process settings the C++ side applies: glibc's malloc thresholds,
-as in amr bench train, and one OpenBLAS thread).
+as in amr bench train, and one OpenBLAS thread), raw (LibTorch alone, no
+flowgraph: the same model on batches of the same frames in a loop, with the
+tuned settings; the ceiling of any block on this machine).
 
 Usage: bench_classify.py --data D.h5 --model NAME=model.pt [--model ...]
-       [--threads 1,2] [--batches 1,8,32,128] [--seconds 3] [--json out.json]
+       [--threads 1,2] [--batches 1,8,32,128] [--seconds 3] [--variants ...]
+       [--json out.json]
+       bench_classify.py --tables run1.json [run2.json ...]
 """
 
 import argparse
@@ -142,6 +146,38 @@ def run_python(data, model, batch, threads, seconds):
     return (c1 - c0) / (t1 - t0), blk.latencies[l0:l1]
 
 
+def run_raw(data, model, batch, threads, seconds):
+    """LibTorch alone: the same TorchScript on batches of normalised frames
+    from the same file, in a loop, no flowgraph. The ceiling for both blocks
+    (Python's per-call cost is small next to a batch); latency = the batch's
+    compute time."""
+    import h5py
+    torch.set_num_threads(threads)
+    m = torch.jit.load(model).eval()
+    with h5py.File(data, "r") as f:
+        x = f["X"][:4096]  # [N, L, 2]
+    c = x[..., 0] + 1j * x[..., 1]
+    c = c / np.abs(c).sum(axis=1, keepdims=True)  # l1, as the models say
+    frames = torch.from_numpy(np.stack([c.real, c.imag], axis=1).astype(np.float32))
+    n = len(frames) - len(frames) % batch
+    lat, count, k = [], 0, 0
+    with torch.no_grad():
+        t_end = time.perf_counter() + 0.5  # warm-up, as the flowgraphs get
+        while time.perf_counter() < t_end:
+            torch.softmax(m(frames[:batch]), dim=1)
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            s = (k * batch) % n
+            t = time.perf_counter()
+            torch.softmax(m(frames[s:s + batch]), dim=1)
+            lat.append(time.perf_counter() - t)
+            count += batch
+            k += 1
+        wall = time.perf_counter() - t0
+    torch.set_num_threads(1)
+    return count / wall, lat
+
+
 def sgemm_gflops():
     torch.set_num_threads(1)
     a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
@@ -163,12 +199,15 @@ VARIANTS = {
     "python_tuned": ("python", {"MALLOC_MMAP_THRESHOLD_": "268435456",
                                 "MALLOC_TRIM_THRESHOLD_": "536870912",
                                 "OPENBLAS_NUM_THREADS": "1"}),
+    "raw": ("raw", {"MALLOC_MMAP_THRESHOLD_": "268435456",
+                    "MALLOC_TRIM_THRESHOLD_": "536870912",
+                    "OPENBLAS_NUM_THREADS": "1"}),
 }
 
 
 def one(a):
     """One measurement in this (fresh) process; prints a JSON line."""
-    run = run_cpp if a.one == "cpp" else run_python
+    run = {"cpp": run_cpp, "python": run_python, "raw": run_raw}[a.one]
     fps, lat = run(a.data, a.model_path, a.batch, a.threads, a.seconds)
     q = lambda p: 1000 * float(np.percentile(lat, p)) if len(lat) else float("nan")
     print(json.dumps({"fps": fps, "p50_ms": q(50), "p99_ms": q(99)}))
@@ -192,13 +231,15 @@ def measure(a, variant, path, batch, threads):
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--model", action="append", required=True, help="NAME=path.pt")
+    ap.add_argument("--data")
+    ap.add_argument("--model", action="append", help="NAME=path.pt")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--batches", default="1,8,32,128")
     ap.add_argument("--seconds", type=float, default=3.0)
-    ap.add_argument("--variants", default="cpp,cpp_opt,python,python_tuned")
+    ap.add_argument("--variants", default="cpp,cpp_opt,python,python_tuned,raw")
     ap.add_argument("--json")
+    ap.add_argument("--tables", nargs="+", metavar="JSON",
+                    help="print the tables of earlier --json runs instead (their cells merged)")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     ap.add_argument("--model-path", help=argparse.SUPPRESS)
     ap.add_argument("--batch", type=int, help=argparse.SUPPRESS)
@@ -206,13 +247,17 @@ def main():
     if a.one:
         a.threads = int(a.threads)
         return one(a)
+    if a.tables:
+        rows = merge_runs(a.tables)
+        print_rows(rows)
+        print_budgets(rows)
+        return
+    if not a.data or not a.model:
+        ap.error("--data and --model are needed")
     variants = a.variants.split(",")
     gflops = sgemm_gflops()
     print(f"sgemm 1024^3, one thread: {gflops:.1f} GFLOP/s; every cell: frames/s "
           f"(p50 / p99 latency ms), each measured in a fresh process\n")
-    print("| model | MFLOPs/frame | threads | batch | " + " | ".join(variants) +
-          " | best C++ / python | C++ share of sgemm |")
-    print("|---|---:|---:|---:|" + "---:|" * (len(variants) + 2))
     rows = []
     for spec in a.model:
         name, path = spec.split("=", 1)
@@ -220,28 +265,56 @@ def main():
         for th in [int(t) for t in a.threads.split(",")]:
             for b in [int(x) for x in a.batches.split(",")]:
                 res = {v: measure(a, v, path, b, th) for v in variants}
-                cpp = max(res[v]["fps"] for v in variants if v.startswith("cpp"))
-                py = res["python"]["fps"] if "python" in res else float("nan")
-                share = 2 * macs * cpp / (gflops * 1e9 * th)
                 rows.append(dict(model=name, mflops=macs / 1e6, threads=th, batch=b,
-                                 results=res, best_cpp_over_python=cpp / py,
-                                 sgemm_share=share, sgemm_gflops=gflops, seconds=a.seconds))
-                cells = " | ".join(f"{res[v]['fps']:,.0f} ({res[v]['p50_ms']:.1f} / "
-                                   f"{res[v]['p99_ms']:.1f})" for v in variants)
-                print(f"| {name} | {macs / 1e6:.2f} | {th} | {b} | {cells} | {cpp / py:.2f} | "
-                      f"{100 * share:.1f} % |", flush=True)
+                                 results=res, sgemm_gflops=gflops, seconds=a.seconds))
+                print_rows(rows[-1:], header=len(rows) == 1)
     print_budgets(rows)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(rows, f, indent=1)
 
 
+def merge_runs(paths):
+    """Rows of several --json runs, the cells of the same model, threads and
+    batch merged (a later file's variant replaces an earlier one's)."""
+    merged = {}
+    for p in paths:
+        with open(p) as f:
+            for r in json.load(f):
+                key = (r["model"], r["threads"], r["batch"])
+                if key in merged:
+                    merged[key]["results"].update(r["results"])
+                else:
+                    merged[key] = r
+    return list(merged.values())
+
+
+def print_rows(rows, header=True):
+    variants = list(dict.fromkeys(v for r in rows for v in r["results"]))
+    if header:
+        print("| model | MFLOPs/frame | threads | batch | " + " | ".join(variants) +
+              " | best C++ / python | C++ share of sgemm |")
+        print("|---|---:|---:|---:|" + "---:|" * (len(variants) + 2))
+    for r in rows:
+        res = r["results"]
+        cpp = max(res[v]["fps"] for v in res if v.startswith("cpp"))
+        py = res["python"]["fps"] if "python" in res else float("nan")
+        share = 2 * r["mflops"] * 1e6 * cpp / (r["sgemm_gflops"] * 1e9 * r["threads"])
+        cells = " | ".join(f"{res[v]['fps']:,.0f} ({res[v]['p50_ms']:.1f} / "
+                           f"{res[v]['p99_ms']:.1f})" if v in res else "-" for v in variants)
+        print(f"| {r['model']} | {r['mflops']:.2f} | {r['threads']} | {r['batch']} | {cells} | "
+              f"{cpp / py:.2f} | {100 * share:.1f} % |", flush=True)
+
+
 def print_budgets(rows, budgets=(5, 10, 25, 100)):
-    """The best frames/s of C++ (either variant) and of each Python variant
-    among the configurations whose p99 latency fits each budget."""
+    """The best frames/s of C++ (either variant), of each Python variant and
+    of LibTorch alone among the configurations whose p99 latency fits each
+    budget; and what 3x the Python block would be as a share of LibTorch
+    alone (over 100 %: out of reach for any block on this machine)."""
     print("\n| model | p99 latency budget | best C++ block | best Python block (as run) | "
-          "C++ / Python | best Python, tuned | C++ / Python tuned |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+          "C++ / Python | best Python, tuned | C++ / Python tuned | LibTorch alone | "
+          "C++ / LibTorch alone | 3x Python / LibTorch alone |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     models = list(dict.fromkeys(r["model"] for r in rows))
     for m in models:
         for budget in budgets:
@@ -254,11 +327,14 @@ def print_budgets(rows, budgets=(5, 10, 25, 100)):
                     if res["p99_ms"] <= budget and res["fps"] > best.get(k, (0, ""))[0]:
                         best[k] = (res["fps"], ("opt, " if v == "cpp_opt" else "") +
                                    f"b{r['batch']}, {r['threads']}t")
-            c, p, pm = (best.get(k, (0, "-")) for k in ("cpp", "python", "python_tuned"))
+            c, p, pt, raw = (best.get(k, (0, "-"))
+                             for k in ("cpp", "python", "python_tuned", "raw"))
             ratio = lambda x, y: f"{x / y:.2f}" if y else "-"
             cell = lambda x: f"{x[0]:,.0f} ({x[1]})" if x[0] else "none"
+            target = f"{100 * 3 * p[0] / raw[0]:.0f} %" if p[0] and raw[0] else "-"
             print(f"| {m} | {budget} ms | {cell(c)} | {cell(p)} | {ratio(c[0], p[0])} | "
-                  f"{cell(pm)} | {ratio(c[0], pm[0])} |")
+                  f"{cell(pt)} | {ratio(c[0], pt[0])} | {cell(raw)} | {ratio(c[0], raw[0])} | "
+                  f"{target} |")
 
 
 def amrcompress_meta(path):
