@@ -23,11 +23,12 @@ frozen + optimize_for_inference), python (as users run it), python_tuned
 (with the process settings the C++ side applies: glibc's malloc thresholds,
 as in amr bench train, and one OpenBLAS thread), raw (LibTorch alone, no
 flowgraph: the same model on batches of the same frames in a loop, with the
-tuned settings; the ceiling of any block on this machine).
+tuned settings; the ceiling of any block on this machine), raw_opt (the
+same, frozen + optimize_for_inference).
 
 Usage: bench_classify.py --data D.h5 --model NAME=model.pt [--model ...]
-       [--threads 1,2] [--batches 1,8,32,128] [--seconds 3] [--variants ...]
-       [--json out.json]
+       [--threads 1,2] [--batches 1,8,32,128] [--seconds 3] [--repeat 1]
+       [--variants ...] [--json out.json]
        bench_classify.py --tables run1.json [run2.json ...]
 """
 
@@ -154,6 +155,8 @@ def run_raw(data, model, batch, threads, seconds):
     import h5py
     torch.set_num_threads(threads)
     m = torch.jit.load(model).eval()
+    if os.environ.get("AMR_BENCH_OPTIMIZE") == "1":  # as the block's optimize=True
+        m = torch.jit.optimize_for_inference(torch.jit.freeze(m))
     with h5py.File(data, "r") as f:
         x = f["X"][:4096]  # [N, L, 2]
     c = x[..., 0] + 1j * x[..., 1]
@@ -202,6 +205,9 @@ VARIANTS = {
     "raw": ("raw", {"MALLOC_MMAP_THRESHOLD_": "268435456",
                     "MALLOC_TRIM_THRESHOLD_": "536870912",
                     "OPENBLAS_NUM_THREADS": "1"}),
+    "raw_opt": ("raw", {"MALLOC_MMAP_THRESHOLD_": "268435456",
+                        "MALLOC_TRIM_THRESHOLD_": "536870912",
+                        "OPENBLAS_NUM_THREADS": "1", "AMR_BENCH_OPTIMIZE": "1"}),
 }
 
 
@@ -236,7 +242,10 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--batches", default="1,8,32,128")
     ap.add_argument("--seconds", type=float, default=3.0)
-    ap.add_argument("--variants", default="cpp,cpp_opt,python,python_tuned,raw")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="measure every cell this many times, the variants taking turns; "
+                         "the tables show the medians")
+    ap.add_argument("--variants", default="cpp,cpp_opt,python,python_tuned,raw,raw_opt")
     ap.add_argument("--json")
     ap.add_argument("--tables", nargs="+", metavar="JSON",
                     help="print the tables of earlier --json runs instead (their cells merged)")
@@ -257,14 +266,19 @@ def main():
     variants = a.variants.split(",")
     gflops = sgemm_gflops()
     print(f"sgemm 1024^3, one thread: {gflops:.1f} GFLOP/s; every cell: frames/s "
-          f"(p50 / p99 latency ms), each measured in a fresh process\n")
+          f"(p50 / p99 latency ms), each measured in a fresh process"
+          + (f", median of {a.repeat}" if a.repeat > 1 else "") + "\n")
     rows = []
     for spec in a.model:
         name, path = spec.split("=", 1)
         macs = json.loads(amrcompress_meta(path))["flops"]
         for th in [int(t) for t in a.threads.split(",")]:
             for b in [int(x) for x in a.batches.split(",")]:
-                res = {v: measure(a, v, path, b, th) for v in variants}
+                runs = {v: [] for v in variants}
+                for _ in range(a.repeat):  # in turns, so that a slow spell hits all alike
+                    for v in variants:
+                        runs[v].append(measure(a, v, path, b, th))
+                res = {v: median_run(runs[v]) for v in variants}
                 rows.append(dict(model=name, mflops=macs / 1e6, threads=th, batch=b,
                                  results=res, sgemm_gflops=gflops, seconds=a.seconds))
                 print_rows(rows[-1:], header=len(rows) == 1)
@@ -272,6 +286,16 @@ def main():
     if a.json:
         with open(a.json, "w") as f:
             json.dump(rows, f, indent=1)
+
+
+def median_run(runs):
+    """Median frames/s, p50 and p99 of repeated measurements of one cell
+    (each taken separately), with the single runs kept."""
+    med = lambda k: float(np.median([r[k] for r in runs]))
+    out = {"fps": med("fps"), "p50_ms": med("p50_ms"), "p99_ms": med("p99_ms")}
+    if len(runs) > 1:
+        out["runs"] = runs
+    return out
 
 
 def merge_runs(paths):
@@ -323,13 +347,13 @@ def print_budgets(rows, budgets=(5, 10, 25, 100)):
                 if r["model"] != m:
                     continue
                 for v, res in r["results"].items():
-                    k = "cpp" if v.startswith("cpp") else v
+                    k = "cpp" if v.startswith("cpp") else "raw" if v.startswith("raw") else v
                     if res["p99_ms"] <= budget and res["fps"] > best.get(k, (0, ""))[0]:
-                        best[k] = (res["fps"], ("opt, " if v == "cpp_opt" else "") +
+                        best[k] = (res["fps"], ("opt, " if v.endswith("_opt") else "") +
                                    f"b{r['batch']}, {r['threads']}t")
             c, p, pt, raw = (best.get(k, (0, "-"))
                              for k in ("cpp", "python", "python_tuned", "raw"))
-            ratio = lambda x, y: f"{x / y:.2f}" if y else "-"
+            ratio = lambda x, y: f"{x / y:.2f}" if x and y else "-"
             cell = lambda x: f"{x[0]:,.0f} ({x[1]})" if x[0] else "none"
             target = f"{100 * 3 * p[0] / raw[0]:.0f} %" if p[0] and raw[0] else "-"
             print(f"| {m} | {budget} ms | {cell(c)} | {cell(p)} | {ratio(c[0], p[0])} | "
