@@ -145,10 +145,19 @@ public:
             eng.push(2 * L, f.data());
         CPPUNIT_ASSERT(eng.stats().dropped > 0);
         CPPUNIT_ASSERT(!eng.push(3 * L, f.data())); // still full
-        hold.unlock();
+        // In flight: every frame pushed and not yet delivered, whether still
+        // queued or in the batch held in delivery (when the engine has taken
+        // it yet: that depends on thread timing).
+        const size_t in_flight = eng.in_flight();
+        const auto held = eng.stats();
+        hold.unlock(); // before asserting: a failed assertion must not leave the engine blocked
+        CPPUNIT_ASSERT_EQUAL(size_t(held.pushed - held.classified), in_flight);
+        CPPUNIT_ASSERT(in_flight >= 2 && in_flight <= 4);
         eng.flush();
+        CPPUNIT_ASSERT_EQUAL(size_t(0), eng.in_flight());
         const auto s = eng.stats();
         CPPUNIT_ASSERT_EQUAL(s.pushed, s.classified);
+        CPPUNIT_ASSERT(s.deliver_seconds > 0); // the delivery above was held
         CPPUNIT_ASSERT_EQUAL(size_t(s.classified), delivered);
         CPPUNIT_ASSERT(s.queue_high_water <= 2);
     }
