@@ -12,9 +12,15 @@ import pmt
 AMR = os.environ.get("AMR_TOOL", "amr")
 
 
+def amr_run(*args, env=None, timeout=900):
+    """Runs the amr tool and returns its CompletedProcess (output captured),
+    whatever its exit code: for tests of failures."""
+    return subprocess.run([AMR, *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+
 def amr(*args):
     """Runs the amr tool; the test fails with its stderr if it fails."""
-    r = subprocess.run([AMR, *args], capture_output=True, text=True, timeout=900)
+    r = amr_run(*args)
     assert r.returncode == 0, r.stderr
     return r
 

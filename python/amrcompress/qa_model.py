@@ -11,20 +11,13 @@ the reported accuracies."""
 import csv
 import json
 import os
-import subprocess
 import tempfile
 
 import h5py
 import numpy as np
 import torch
 from gnuradio import gr_unittest
-
-AMR = os.environ.get("AMR_TOOL", "amr")
-
-
-def amr(*args):
-    r = subprocess.run([AMR, *args], capture_output=True, text=True, timeout=900)
-    return r
+from qa_helpers import amr_run as amr
 
 
 class qa_model(gr_unittest.TestCase):

@@ -11,18 +11,16 @@ reach the requested compression; bad input exits non-zero with a message."""
 
 import json
 import os
-import subprocess
 import tempfile
 
 import torch
 from gnuradio import gr_unittest
+from qa_helpers import amr_run as amr
 
-AMR = os.environ.get("AMR_TOOL", "amr")
+
 FAST = ["--diagnosis-epochs", "1", "-e", "1", "--probe-epochs", "1", "-b", "32"]
 
 
-def amr(*args):
-    return subprocess.run([AMR, *args], capture_output=True, text=True, timeout=900)
 
 
 def param_count(model):

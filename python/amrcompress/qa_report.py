@@ -14,16 +14,10 @@ import sys
 import tempfile
 
 from gnuradio import gr_unittest
+from qa_helpers import amr
 
-AMR = os.environ.get("AMR_TOOL", "amr")
 REPORT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "apps",
                       "amr-report")
-
-
-def amr(*args):
-    r = subprocess.run([AMR, *args], capture_output=True, text=True, timeout=900)
-    assert r.returncode == 0, r.stderr
-    return r
 
 
 class qa_report(gr_unittest.TestCase):

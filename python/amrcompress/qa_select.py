@@ -11,20 +11,18 @@ trains with `amr train --index`; bad input exits non-zero with a message."""
 import csv
 import json
 import os
-import subprocess
 import tempfile
 
 import h5py
 import numpy as np
 from gnuradio import gr_unittest
+from qa_helpers import amr_run as amr
 
-AMR = os.environ.get("AMR_TOOL", "amr")
+
 METHODS = ["foqus", "uniform", "cal", "cd", "forgetting", "grand", "herding", "kcenter",
            "leastconf", "entropy", "margin"]
 
 
-def amr(*args):
-    return subprocess.run([AMR, *args], capture_output=True, text=True, timeout=900)
 
 
 def read_index(path):

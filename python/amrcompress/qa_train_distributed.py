@@ -8,6 +8,7 @@ weights and the dynamics record of one process with the same global batch; a
 killed or stalled rank ends the job with a clear error within the timeout; a
 restarted job resumes from the checkpoint; bad settings are refused."""
 
+import functools
 import json
 import os
 import signal
@@ -20,17 +21,13 @@ import h5py
 import numpy as np
 import torch
 from gnuradio import gr_unittest
+from qa_helpers import AMR, amr_run
 
-AMR = os.environ.get("AMR_TOOL", "amr")
 # No dropout or BatchNorm: the result may then not depend on the rank count.
 SPEC = json.dumps({"arch": "cnn1d", "entry_kernel": 3, "kernel": 3, "hidden": 32,
                    "dropout": 0, "stacks": [{"channels": 16, "units": [16]},
                                             {"channels": 16, "units": [16]}]})
-
-
-def run(*args, env=None, timeout=600):
-    return subprocess.run([AMR, *args], capture_output=True, text=True, timeout=timeout,
-                          env=env)
+run = functools.partial(amr_run, timeout=600)
 
 
 def free_port():
