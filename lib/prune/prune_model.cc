@@ -4,6 +4,7 @@
  *
  * `amr prune`: load, measure, hand the model to the method, export, report.
  */
+#include "../train/checkpoint.h" // write_file_atomically
 #include "../train/data_split.h"
 #include "../train/epoch_loop.h"
 #include "../train/torch_runtime.h"
@@ -15,7 +16,6 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <sstream>
 
@@ -51,16 +51,6 @@ json structure(const json& spec, size_t frame_length)
     for (const auto& l : g.layers)
         layers.push_back(l.name);
     return { { "channels", spaces }, { "layers", layers } };
-}
-
-void write_file(const std::string& path, const std::string& text)
-{
-    std::ofstream f(path + ".partial");
-    f << text;
-    f.close();
-    if (!f)
-        throw input_error(path, "cannot write");
-    std::filesystem::rename(path + ".partial", path);
 }
 
 std::string pct(double v)
@@ -215,8 +205,8 @@ prune_result prune_model(const prune_config& cfg, const prune_progress_fn& progr
     rep["seconds"] =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     r.report_json = rep.dump(2);
-    write_file(r.report_path, r.report_json + "\n");
-    write_file(r.report_md_path, markdown(rep));
+    write_file_atomically(r.report_path, r.report_json + "\n");
+    write_file_atomically(r.report_md_path, markdown(rep));
     return r;
 }
 

@@ -23,7 +23,8 @@ std::string checkpoint_bytes(const torch::jit::Module& m,
                              torch::optim::Optimizer& opt,
                              const nlohmann::json& state);
 
-//! Writes bytes to path via path.partial, fsync and rename.
+//! Writes bytes to path via path.partial, fsync and rename (checkpoints,
+//! metrics.json, prune reports); throws input_error when it cannot write.
 void write_file_atomically(const std::string& path, const std::string& bytes);
 
 //! Reads a whole file; throws input_error when it cannot.

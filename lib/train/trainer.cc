@@ -25,7 +25,6 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
-#include <fstream>
 #include <numeric>
 #include <random>
 
@@ -96,10 +95,7 @@ void write_metrics(const std::string& path,
         { "model_path", r.model_path },
         { "dynamics_path", r.dynamics_path }
     };
-    std::ofstream f(path + ".partial");
-    f << j.dump(2) << "\n";
-    f.close();
-    std::filesystem::rename(path + ".partial", path);
+    write_file_atomically(path, j.dump(2) + "\n");
 }
 
 // What a resumed run must share with the run that wrote the checkpoint (the
