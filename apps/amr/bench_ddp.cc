@@ -51,10 +51,7 @@ double independent_throughput(const std::string& model, int k, size_t batch, int
     }
     double sum = 0;
     for (FILE* p : pipes) {
-        std::string last;
-        char buf[4096];
-        while (fgets(buf, sizeof buf, p))
-            last = buf;
+        const std::string last = last_line(p);
         pclose(p);
         sum += json::parse(last).at("samples_per_s").get<double>();
     }

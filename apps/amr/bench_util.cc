@@ -16,6 +16,15 @@ namespace amr {
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
+std::string last_line(FILE* pipe)
+{
+    std::string last;
+    char buf[4096];
+    while (fgets(buf, sizeof buf, pipe))
+        last = buf;
+    return last;
+}
+
 std::string fmt(double v)
 {
     char b[32];

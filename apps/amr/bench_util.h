@@ -2,14 +2,19 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Pieces the resumable accuracy benchmarks (coreset, prune) share.
+ * Pieces the benchmarks share (the resumable accuracy ones: coreset, prune;
+ * those that run measurements in child processes: train, ddp).
  */
 #ifndef INCLUDED_AMR_BENCH_UTIL_H
 #define INCLUDED_AMR_BENCH_UTIL_H
 
+#include <cstdio>
 #include <string>
 
 namespace amr {
+
+//! The last line a pipe (popen) writes before it ends; "" if none.
+std::string last_line(FILE* pipe);
 
 //! %g formatting.
 std::string fmt(double v);

@@ -6,6 +6,7 @@
  * side in one run. Each measurement runs in its own process (amr bench
  * train-one / the Python script), so thread pools of one cannot slow another.
  */
+#include "bench_util.h"
 #include "cli.h"
 #include "summary.h"
 #include <gnuradio/amrcompress/error.h>
@@ -29,11 +30,7 @@ std::string run(const std::string& cmd)
     std::unique_ptr<FILE, decltype(&pclose)> p(popen(cmd.c_str(), "r"), pclose);
     if (!p)
         throw std::runtime_error("cannot run " + cmd);
-    std::string out, line;
-    char buf[4096];
-    while (fgets(buf, sizeof buf, p.get()))
-        out = buf;
-    return out;
+    return last_line(p.get());
 }
 
 std::string find_reference(const std::string& given)
