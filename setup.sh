@@ -27,7 +27,7 @@ packages=(
     gnuradio-dev libvolk2-dev libspdlog-dev libfmt-dev libgmp-dev
     libboost-program-options-dev libboost-dev libcppunit-dev
     libhdf5-dev nlohmann-json3-dev pybind11-dev
-    libtorch-dev libgloo-dev libopenblas0-pthread
+    libtorch-dev libgloo-dev libopenblas0-pthread libdnnl-dev libzip-dev
     python3-numpy python3-h5py python3-torch python3-matplotlib
     gr-osmosdr
 )

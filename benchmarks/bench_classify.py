@@ -18,8 +18,14 @@ p99. The classifier runs with backpressure and a queue of one batch, so the
 figures are its capacity without drops. Also: this CPU's sgemm GFLOP/s (torch
 1024^3, one thread) and each run's share of it (2 x MACs x frames/s).
 
-Variants: cpp (the block), cpp_opt (the block with optimize=True:
-frozen + optimize_for_inference), python (as users run it), python_tuned
+Variants: cpp (the block on its default engine: the native oneDNN engine
+for a zoo model, fp32), cpp_bf16 and cpp_int8 (the block at bf16 and int8;
+int8 runs a copy of the model calibrated with `amr quantize` on --data),
+cpp_int8_batch (int8, one message per batch on the `classifications` port
+instead of one per frame), cpp_int8_stream (int8, class indices on a stream
+output, no messages), cpp_libtorch (the block on LibTorch, as before the
+native engine), cpp_opt (on LibTorch with optimize=True: frozen +
+optimize_for_inference), python (as users run it), python_tuned
 (with the process settings the C++ side applies: glibc's malloc thresholds,
 as in amr bench train, and one OpenBLAS thread), raw (LibTorch alone, no
 flowgraph: the same model on batches of the same frames in a loop, with the
@@ -104,13 +110,20 @@ class python_classifier(gr.sync_block):
 
 
 def run_cpp(data, model, batch, threads, seconds):
+    """The block; its options come from AMR_BENCH_BLOCK (JSON keyword arguments)."""
+    kw = json.loads(os.environ.get("AMR_BENCH_BLOCK", "{}"))
     tb = gr.top_block()
     src = amrcompress.dataset_source(data, "", True, 0)
     clf = amrcompress.classifier(model, 0, batch, threads, batch, True,
-                                 optimize=os.environ.get("AMR_BENCH_OPTIMIZE") == "1")
+                                 optimize=os.environ.get("AMR_BENCH_OPTIMIZE") == "1", **kw)
     sink = blocks.message_debug()
     tb.connect(src, clf)
-    tb.msg_connect(clf, "classification", sink, "store")
+    if kw.get("class_output"):
+        null = blocks.null_sink(gr.sizeof_int)
+        tb.connect(clf, null)
+    port = "classifications" if kw.get("batch_messages") else "classification"
+    if kw.get("batch_messages") or kw.get("frame_messages", True):
+        tb.msg_connect(clf, port, sink, "store")
     tb.start()
     time.sleep(0.5)  # warm-up
     c0, t0 = clf.frames_classified(), time.perf_counter()
@@ -121,9 +134,16 @@ def run_cpp(data, model, batch, threads, seconds):
     tb.stop()
     tb.wait()
     step = max(1, (m1 - m0) // 5000)
-    lat = [pmt.to_double(pmt.dict_ref(sink.get_message(i), pmt.intern("latency"), pmt.PMT_NIL))
-           for i in range(m0, m1, step)]
+    lat = []
+    for i in range(m0, m1, step):
+        v = pmt.dict_ref(sink.get_message(i), pmt.intern("latency"), pmt.PMT_NIL)
+        lat.extend(pmt.f64vector_elements(v) if pmt.is_f64vector(v) else [pmt.to_double(v)])
+    global BACKEND
+    BACKEND = clf.backend()
     return (c1 - c0) / (t1 - t0), lat
+
+
+BACKEND = None  # what ran the block's model, reported with its figures
 
 
 def run_python(data, model, batch, threads, seconds):
@@ -194,21 +214,38 @@ def sgemm_gflops():
     return best / 1e9
 
 
+TUNED = {"MALLOC_MMAP_THRESHOLD_": "268435456", "MALLOC_TRIM_THRESHOLD_": "536870912",
+         "OPENBLAS_NUM_THREADS": "1"}
+block = lambda **kw: {"AMR_BENCH_BLOCK": json.dumps(kw)}
 VARIANTS = {
-    # name: (implementation, extra environment)
-    "cpp": ("cpp", {}),
-    "cpp_opt": ("cpp", {"AMR_BENCH_OPTIMIZE": "1"}),
+    # name: (implementation, extra environment); int8 variants run the
+    # calibrated copy of the model
+    "cpp": ("cpp", block()),
+    "cpp_bf16": ("cpp", block(precision="bf16")),
+    "cpp_int8": ("cpp", block(precision="int8")),
+    "cpp_int8_batch": ("cpp", block(precision="int8", frame_messages=False,
+                                    batch_messages=True)),
+    "cpp_int8_stream": ("cpp", block(precision="int8", frame_messages=False,
+                                     class_output=True)),
+    "cpp_libtorch": ("cpp", block(engine="libtorch")),
+    "cpp_opt": ("cpp", dict(block(engine="libtorch"), AMR_BENCH_OPTIMIZE="1")),
     "python": ("python", {}),
-    "python_tuned": ("python", {"MALLOC_MMAP_THRESHOLD_": "268435456",
-                                "MALLOC_TRIM_THRESHOLD_": "536870912",
-                                "OPENBLAS_NUM_THREADS": "1"}),
-    "raw": ("raw", {"MALLOC_MMAP_THRESHOLD_": "268435456",
-                    "MALLOC_TRIM_THRESHOLD_": "536870912",
-                    "OPENBLAS_NUM_THREADS": "1"}),
-    "raw_opt": ("raw", {"MALLOC_MMAP_THRESHOLD_": "268435456",
-                        "MALLOC_TRIM_THRESHOLD_": "536870912",
-                        "OPENBLAS_NUM_THREADS": "1", "AMR_BENCH_OPTIMIZE": "1"}),
+    "python_tuned": ("python", TUNED),
+    "raw": ("raw", TUNED),
+    "raw_opt": ("raw", dict(TUNED, AMR_BENCH_OPTIMIZE="1")),
 }
+
+
+def quantised_copy(path, data, tmp):
+    """The model calibrated for int8 on --data's training split (amr quantize)."""
+    import subprocess
+    out = os.path.join(tmp, os.path.basename(os.path.dirname(os.path.abspath(path))) +
+                       "_" + os.path.basename(path).replace(".pt", "") + "_int8.pt")
+    r = subprocess.run([os.environ.get("AMR_TOOL", "amr"), "quantize", path, data, "-o", out],
+                       capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        raise RuntimeError("amr quantize failed: " + r.stderr[-1500:])
+    return out
 
 
 def one(a):
@@ -216,12 +253,17 @@ def one(a):
     run = {"cpp": run_cpp, "python": run_python, "raw": run_raw}[a.one]
     fps, lat = run(a.data, a.model_path, a.batch, a.threads, a.seconds)
     q = lambda p: 1000 * float(np.percentile(lat, p)) if len(lat) else float("nan")
-    print(json.dumps({"fps": fps, "p50_ms": q(50), "p99_ms": q(99)}))
+    out = {"fps": fps, "p50_ms": q(50), "p99_ms": q(99)}
+    if BACKEND:
+        out["backend"] = BACKEND
+    print(json.dumps(out))
 
 
 def measure(a, variant, path, batch, threads):
     import subprocess
     impl, env = VARIANTS[variant]
+    if "int8" in variant:
+        path = a.int8_paths[path]
     if "OPENBLAS_NUM_THREADS" in env:  # as the C++ side does: as many as LibTorch's
         env = dict(env, OPENBLAS_NUM_THREADS=str(threads))
     cmd = [sys.executable, os.path.abspath(__file__), "--one", impl, "--model-path", path,
@@ -232,6 +274,7 @@ def measure(a, variant, path, batch, threads):
     if r.returncode != 0:
         raise RuntimeError(variant + " failed: " + r.stderr[-1500:])
     return json.loads(r.stdout.strip().splitlines()[-1])
+
 
 
 def main():
@@ -245,7 +288,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=1,
                     help="measure every cell this many times, the variants taking turns; "
                          "the tables show the medians")
-    ap.add_argument("--variants", default="cpp,cpp_opt,python,python_tuned,raw,raw_opt")
+    ap.add_argument("--variants", default="cpp,cpp_bf16,cpp_int8,cpp_int8_batch,cpp_int8_stream,"
+                                          "cpp_libtorch,python,raw")
     ap.add_argument("--json")
     ap.add_argument("--tables", nargs="+", metavar="JSON",
                     help="print the tables of earlier --json runs instead (their cells merged)")
@@ -259,11 +303,22 @@ def main():
     if a.tables:
         rows = merge_runs(a.tables)
         print_rows(rows)
+        print_ratios(rows)
         print_budgets(rows)
         return
     if not a.data or not a.model:
         ap.error("--data and --model are needed")
     variants = a.variants.split(",")
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown:
+        ap.error("unknown variants: " + ",".join(unknown) + " (known: " + ",".join(VARIANTS) + ")")
+    import tempfile
+    tmp = tempfile.TemporaryDirectory()
+    a.int8_paths = {}
+    if any("int8" in v for v in variants):
+        for spec in a.model:
+            path = spec.split("=", 1)[1]
+            a.int8_paths[path] = quantised_copy(path, a.data, tmp.name)
     gflops = sgemm_gflops()
     print(f"sgemm 1024^3, one thread: {gflops:.1f} GFLOP/s; every cell: frames/s "
           f"(p50 / p99 latency ms), each measured in a fresh process"
@@ -282,6 +337,7 @@ def main():
                 rows.append(dict(model=name, mflops=macs / 1e6, threads=th, batch=b,
                                  results=res, sgemm_gflops=gflops, seconds=a.seconds))
                 print_rows(rows[-1:], header=len(rows) == 1)
+    print_ratios(rows)
     print_budgets(rows)
     if a.json:
         with open(a.json, "w") as f:
@@ -293,6 +349,8 @@ def median_run(runs):
     (each taken separately), with the single runs kept."""
     med = lambda k: float(np.median([r[k] for r in runs]))
     out = {"fps": med("fps"), "p50_ms": med("p50_ms"), "p99_ms": med("p99_ms")}
+    if "backend" in runs[0]:
+        out["backend"] = runs[0]["backend"]
     if len(runs) > 1:
         out["runs"] = runs
     return out
@@ -328,6 +386,26 @@ def print_rows(rows, header=True):
                            f"{res[v]['p99_ms']:.1f})" if v in res else "-" for v in variants)
         print(f"| {r['model']} | {r['mflops']:.2f} | {r['threads']} | {r['batch']} | {cells} | "
               f"{cpp / py:.2f} | {100 * share:.1f} % |", flush=True)
+
+
+def print_ratios(rows):
+    """Each block variant's frames/s over LibTorch alone's (raw) in the same
+    cell: the speed-up the native engine gives a flowgraph."""
+    variants = [v for v in dict.fromkeys(v for r in rows for v in r["results"])
+                if v.startswith("cpp")]
+    if not variants or not any("raw" in r["results"] for r in rows):
+        return
+    print("\n| model | threads | batch | " + " | ".join(v + " / raw" for v in variants) +
+          " | backend of cpp |")
+    print("|---|---:|---:|" + "---:|" * len(variants) + "---|")
+    for r in rows:
+        res = r["results"]
+        if "raw" not in res:
+            continue
+        cells = " | ".join(f"{res[v]['fps'] / res['raw']['fps']:.2f}" if v in res else "-"
+                           for v in variants)
+        print(f"| {r['model']} | {r['threads']} | {r['batch']} | {cells} | "
+              f"{res.get('cpp', {}).get('backend', '-').split(' (')[0]} |")
 
 
 def print_budgets(rows, budgets=(5, 10, 25, 100)):

@@ -18,6 +18,7 @@ namespace amrcompress {
 namespace {
 
 const pmt::pmt_t PORT_OUT = pmt::mp("classification");
+const pmt::pmt_t PORT_BATCH = pmt::mp("classifications");
 const pmt::pmt_t PORT_MODEL = pmt::mp("model");
 const pmt::pmt_t TAG_CLASS = pmt::mp("amr_class");
 const pmt::pmt_t TAG_EOS = pmt::mp("amr_eos");
@@ -30,21 +31,26 @@ const pmt::pmt_t KEY_CONFIDENCE = pmt::mp("confidence");
 const pmt::pmt_t KEY_PROBS = pmt::mp("probs");
 const pmt::pmt_t KEY_LATENCY = pmt::mp("latency");
 const pmt::pmt_t KEY_MODEL = pmt::mp("model");
+const pmt::pmt_t KEY_LABELS = pmt::mp("labels");
 
 size_t model_classes(const std::string& path)
 {
     return read_model_info(path).classes.size();
 }
 
-gr::io_signature::sptr outputs(bool passthrough, bool probabilities, size_t classes)
+gr::io_signature::sptr
+outputs(bool passthrough, bool probabilities, bool class_output, size_t classes)
 {
     std::vector<int> sizes;
     if (passthrough)
         sizes.push_back(sizeof(gr_complex));
     if (probabilities)
         sizes.push_back(int(classes * sizeof(float)));
-    return sizes.empty() ? gr::io_signature::make(0, 0, 0)
-                         : gr::io_signature::makev(int(sizes.size()), int(sizes.size()), sizes);
+    if (class_output)
+        sizes.push_back(sizeof(int32_t));
+    return sizes.empty()
+               ? gr::io_signature::make(0, 0, 0)
+               : gr::io_signature::makev(int(sizes.size()), int(sizes.size()), sizes);
 }
 
 } // namespace
@@ -59,12 +65,31 @@ classifier::sptr classifier::make(const std::string& model_path,
                                   bool probabilities,
                                   double sample_rate,
                                   int frame_length,
-                                  bool optimize)
+                                  bool optimize,
+                                  const std::string& precision,
+                                  const std::string& engine,
+                                  bool batch_messages,
+                                  bool class_output,
+                                  bool frame_messages,
+                                  bool process_tuning)
 {
-    return gnuradio::make_block_sptr<classifier_impl>(model_path, hop, batch_size, threads,
-                                                      queue_frames, backpressure, passthrough,
-                                                      probabilities, sample_rate, frame_length,
-                                                      optimize);
+    return gnuradio::make_block_sptr<classifier_impl>(model_path,
+                                                      hop,
+                                                      batch_size,
+                                                      threads,
+                                                      queue_frames,
+                                                      backpressure,
+                                                      passthrough,
+                                                      probabilities,
+                                                      sample_rate,
+                                                      frame_length,
+                                                      optimize,
+                                                      precision,
+                                                      engine,
+                                                      batch_messages,
+                                                      class_output,
+                                                      frame_messages,
+                                                      process_tuning);
 }
 
 classifier_impl::classifier_impl(const std::string& model_path,
@@ -77,26 +102,43 @@ classifier_impl::classifier_impl(const std::string& model_path,
                                  bool probabilities,
                                  double sample_rate,
                                  int frame_length,
-                                 bool optimize)
-    : gr::block("classifier",
-                gr::io_signature::make(1, 1, sizeof(gr_complex)),
-                outputs(passthrough, probabilities, model_classes(model_path))),
+                                 bool optimize,
+                                 const std::string& precision,
+                                 const std::string& engine,
+                                 bool batch_messages,
+                                 bool class_output,
+                                 bool frame_messages,
+                                 bool process_tuning)
+    : gr::block(
+          "classifier",
+          gr::io_signature::make(1, 1, sizeof(gr_complex)),
+          outputs(passthrough, probabilities, class_output, model_classes(model_path))),
       d_backpressure(backpressure),
       d_passthrough(passthrough),
       d_probabilities(probabilities),
+      d_class_output(class_output),
+      d_batch_messages(batch_messages),
+      d_frame_messages(frame_messages),
       d_sample_rate(sample_rate)
 {
-    if (hop < 0 || batch_size < 1 || threads < 1 || queue_frames < batch_size || frame_length < 0)
-        throw input_error("classifier: hop >= 0, batch size >= 1, threads >= 1 and a queue of "
-                          "at least one batch are needed");
+    if (hop < 0 || batch_size < 1 || threads < 1 || queue_frames < batch_size ||
+        frame_length < 0)
+        throw input_error(
+            "classifier: hop >= 0, batch size >= 1, threads >= 1 and a queue of "
+            "at least one batch are needed");
     engine_options opt;
     opt.batch_size = batch_size;
     opt.threads = threads;
     opt.queue_frames = queue_frames;
     opt.optimize = optimize;
+    opt.prec = deploy::parse_precision(precision);
+    opt.engine = engine;
+    opt.process_tuning = process_tuning;
+    opt.log = [this](const std::string& line) { d_logger->info("{}", line); };
     d_engine = std::make_unique<inference_engine>(
-        model_path, size_t(frame_length), opt,
-        [this](std::vector<frame_result>& r) { on_results(r); });
+        model_path, size_t(frame_length), opt, [this](std::vector<frame_result>& r) {
+            on_results(r);
+        });
     const auto info = d_engine->info();
     d_L = info.frame_length;
     d_hop = hop > 0 ? size_t(hop) : d_L;
@@ -109,8 +151,11 @@ classifier_impl::classifier_impl(const std::string& model_path,
         d_pass_port = port++;
     if (probabilities)
         d_prob_port = port++;
+    if (class_output)
+        d_class_port = port++;
     set_tag_propagation_policy(TPP_DONT); // pass-through tags are copied by hand
     message_port_register_out(PORT_OUT);
+    message_port_register_out(PORT_BATCH);
     message_port_register_in(PORT_MODEL);
     set_msg_handler(PORT_MODEL, [this](const pmt::pmt_t& msg) { handle_model_msg(msg); });
 }
@@ -120,8 +165,9 @@ classifier_impl::~classifier_impl() = default;
 void classifier_impl::set_model(const std::string& model_path)
 {
     if (d_probabilities && model_classes(model_path) != d_classes)
-        throw input_error(model_path, "the probability output is " + std::to_string(d_classes) +
-                                          " wide; this model has another class count");
+        throw input_error(model_path,
+                          "the probability output is " + std::to_string(d_classes) +
+                              " wide; this model has another class count");
     d_engine->swap_model(model_path);
     set_labels(d_engine->info().classes);
     d_logger->info("now classifying with {}", model_path);
@@ -148,23 +194,30 @@ void classifier_impl::set_labels(const std::vector<std::string>& labels)
     std::vector<pmt::pmt_t> syms;
     for (const auto& l : labels)
         syms.push_back(pmt::intern(l));
+    pmt::pmt_t list = pmt::PMT_NIL;
+    for (auto it = syms.rbegin(); it != syms.rend(); ++it)
+        list = pmt::cons(*it, list);
     std::lock_guard<std::mutex> lk(d_time_mtx);
     d_label_syms.swap(syms);
+    d_label_list = list;
 }
 
 std::string classifier_impl::stats() const
 {
     auto s = d_engine->stats();
-    return nlohmann::json{ { "pushed", s.pushed },
-                           { "classified", s.classified },
-                           { "dropped", s.dropped },
-                           { "batches", s.batches },
-                           { "swaps", s.swaps },
-                           { "queue_high_water", s.queue_high_water },
-                           { "busy_seconds", s.busy_seconds },
-                           { "deliver_seconds", s.deliver_seconds },
-                           { "bad_frames", d_bad_frames } }
-        .dump();
+    return nlohmann::json{
+        { "pushed", s.pushed },
+        { "classified", s.classified },
+        { "dropped", s.dropped },
+        { "failed", s.failed },
+        { "batches", s.batches },
+        { "swaps", s.swaps },
+        { "queue_high_water", s.queue_high_water },
+        { "busy_seconds", s.busy_seconds },
+        { "deliver_seconds", s.deliver_seconds },
+        { "bad_frames", d_bad_frames },
+        { "backend", d_engine->backend_description() }
+    }.dump();
 }
 
 pmt::pmt_t classifier_impl::to_pmt(const frame_result& r)
@@ -178,7 +231,7 @@ pmt::pmt_t classifier_impl::to_pmt(const frame_result& r)
     d = pmt::acons(KEY_CLASS, pmt::from_long(r.label), d);
     d = pmt::acons(KEY_LABEL,
                    size_t(r.label) < d_label_syms.size() ? d_label_syms[r.label]
-                                                          : pmt::intern(""),
+                                                         : pmt::intern(""),
                    d);
     d = pmt::acons(KEY_CONFIDENCE, pmt::from_double(r.confidence), d);
     d = pmt::acons(KEY_PROBS, pmt::init_f32vector(r.probs.size(), r.probs.data()), d);
@@ -198,24 +251,68 @@ pmt::pmt_t classifier_impl::to_pmt(const frame_result& r)
     return d;
 }
 
+pmt::pmt_t classifier_impl::batch_pmt(const std::vector<frame_result>& results)
+{
+    // One message per batch, built from uniform vectors (one copy each): no
+    // per-frame PMT objects.
+    const size_t n = results.size();
+    const size_t C = n ? results.front().probs.size() : 0;
+    d_b_offset.resize(n);
+    d_b_class.resize(n);
+    d_b_conf.resize(n);
+    d_b_latency.resize(n);
+    d_b_probs.assign(n * C, 0.0f);
+    for (size_t i = 0; i < n; i++) {
+        const auto& r = results[i];
+        d_b_offset[i] = r.offset;
+        d_b_class[i] = r.label;
+        d_b_conf[i] = r.confidence;
+        d_b_latency[i] = r.latency_s;
+        if (r.probs.size() == C)
+            std::copy(r.probs.begin(), r.probs.end(), d_b_probs.begin() + i * C);
+    }
+    pmt::pmt_t d = pmt::make_dict();
+    d = pmt::acons(KEY_OFFSET, pmt::init_u64vector(n, d_b_offset.data()), d);
+    d = pmt::acons(KEY_CLASS, pmt::init_s32vector(n, d_b_class.data()), d);
+    d = pmt::acons(KEY_CONFIDENCE, pmt::init_f32vector(n, d_b_conf.data()), d);
+    d = pmt::acons(KEY_PROBS, pmt::init_f32vector(n * C, d_b_probs.data()), d);
+    d = pmt::acons(KEY_LATENCY, pmt::init_f64vector(n, d_b_latency.data()), d);
+    d = pmt::acons(
+        KEY_MODEL, pmt::from_uint64(n ? results.front().model_generation : 0), d);
+    d = pmt::acons(KEY_LABELS, d_label_list, d);
+    return d;
+}
+
 void classifier_impl::on_results(std::vector<frame_result>& results)
 {
     // Build the batch's messages first, then publish them back to back, so
     // that a subscriber's thread wakes once per batch rather than per frame.
+    // Per-frame dicts only when someone takes them (the message port, or the
+    // pass-through tags).
     d_msgs.clear();
+    pmt::pmt_t batch;
     {
         std::lock_guard<std::mutex> lk(d_time_mtx); // labels, rx_time
-        for (const auto& r : results)
-            d_msgs.push_back(to_pmt(r));
+        if (d_frame_messages || d_passthrough)
+            for (const auto& r : results)
+                d_msgs.push_back(to_pmt(r));
+        if (d_batch_messages)
+            batch = batch_pmt(results);
     }
-    for (const auto& m : d_msgs)
-        message_port_pub(PORT_OUT, m);
+    if (d_frame_messages)
+        for (const auto& m : d_msgs)
+            message_port_pub(PORT_OUT, m);
+    if (d_batch_messages)
+        message_port_pub(PORT_BATCH, batch);
     std::lock_guard<std::mutex> lk(d_out_mtx);
     if (d_passthrough)
         for (size_t i = 0; i < results.size(); i++)
             d_pending_tags.emplace_back(results[i].offset, d_msgs[i]);
     if (d_probabilities)
         d_pending_probs.insert(d_pending_probs.end(), results.begin(), results.end());
+    if (d_class_output)
+        for (const auto& r : results)
+            d_pending_classes.push_back(r.label);
 }
 
 void classifier_impl::note_time_tags(const std::vector<gr::tag_t>& tags, uint64_t from)
@@ -274,9 +371,11 @@ int classifier_impl::general_work(int noutput_items,
     // classified and published before this call returns, because GNU Radio
     // tells message subscribers that this block is done as soon as its input
     // is used up.
-    const bool at_end = std::any_of(tags.begin(), tags.end(),
-                                    [](const gr::tag_t& t) { return pmt::eqv(t.key, TAG_EOS); }) ||
-                        detail()->input(0)->done();
+    const bool at_end =
+        std::any_of(tags.begin(),
+                    tags.end(),
+                    [](const gr::tag_t& t) { return pmt::eqv(t.key, TAG_EOS); }) ||
+        detail()->input(0)->done();
 
     // Frame the samples not seen before (the tail of a finished stream can
     // be offered again while results are still being written out).
@@ -291,7 +390,8 @@ int classifier_impl::general_work(int noutput_items,
             if (++d_bad_frames >= 2 * d_last_bad_log) { // 1, 2, 4, ...
                 d_logger->warn("{} frames with NaN or infinite samples skipped (not "
                                "classified), the last at sample {}",
-                               d_bad_frames, d_next);
+                               d_bad_frames,
+                               d_next);
                 d_last_bad_log = d_bad_frames;
             }
         } else if (!d_engine->push(d_next, d_frame.data(), d_backpressure, arrived)) {
@@ -299,7 +399,8 @@ int classifier_impl::general_work(int noutput_items,
             if (dropped >= 2 * d_last_drop_log) { // log at 1, 2, 4, 8, ... drops
                 d_logger->warn("inference cannot keep up: {} frames dropped so far "
                                "(queue {} frames); see stats()",
-                               dropped, d_engine->stats().queue_high_water);
+                               dropped,
+                               d_engine->stats().queue_high_water);
                 d_last_drop_log = std::max<uint64_t>(dropped, 1);
             }
         }
@@ -316,10 +417,12 @@ int classifier_impl::general_work(int noutput_items,
     // Stream outputs.
     std::deque<std::pair<uint64_t, pmt::pmt_t>> tags_ready;
     std::deque<frame_result> probs_ready;
+    std::deque<int32_t> classes_ready;
     {
         std::lock_guard<std::mutex> lk(d_out_mtx);
         tags_ready.swap(d_pending_tags);
         probs_ready.swap(d_pending_probs);
+        classes_ready.swap(d_pending_classes);
     }
     if (d_passthrough) {
         auto* out = static_cast<gr_complex*>(output_items[d_pass_port]);
@@ -329,7 +432,8 @@ int classifier_impl::general_work(int noutput_items,
                 add_item_tag(d_pass_port, t);
         d_tags_copied = std::max(d_tags_copied, first + n);
         const uint64_t out0 = nitems_written(d_pass_port);
-        for (const auto& [offset, msg] : tags_ready) // at the frame's start, or the first sample still to come
+        for (const auto& [offset, msg] :
+             tags_ready) // at the frame's start, or the first sample still to come
             add_item_tag(d_pass_port, std::max(offset, out0), TAG_CLASS, msg);
     }
     if (d_probabilities) {
@@ -343,9 +447,22 @@ int classifier_impl::general_work(int noutput_items,
         }
         if (!probs_ready.empty()) { // no room this time: keep them, in order
             std::lock_guard<std::mutex> lk(d_out_mtx);
-            d_pending_probs.insert(d_pending_probs.begin(), probs_ready.begin(), probs_ready.end());
+            d_pending_probs.insert(
+                d_pending_probs.begin(), probs_ready.begin(), probs_ready.end());
         }
         produce(d_prob_port, int(k));
+    }
+    if (d_class_output) {
+        auto* out = static_cast<int32_t*>(output_items[d_class_port]);
+        const size_t k = std::min(classes_ready.size(), size_t(noutput_items));
+        std::copy(classes_ready.begin(), classes_ready.begin() + k, out);
+        classes_ready.erase(classes_ready.begin(), classes_ready.begin() + k);
+        if (!classes_ready.empty()) { // no room this time: keep them, in order
+            std::lock_guard<std::mutex> lk(d_out_mtx);
+            d_pending_classes.insert(
+                d_pending_classes.begin(), classes_ready.begin(), classes_ready.end());
+        }
+        produce(d_class_port, int(k));
     }
     // Hold back the last sample, so that the scheduler calls again rather
     // than finishing the block: at the end of a stream, while results still
@@ -358,7 +475,8 @@ int classifier_impl::general_work(int noutput_items,
         bool hold;
         if (at_end) {
             std::lock_guard<std::mutex> lk(d_out_mtx);
-            hold = !d_pending_probs.empty() || !d_pending_tags.empty();
+            hold = !d_pending_probs.empty() || !d_pending_tags.empty() ||
+                   !d_pending_classes.empty();
         } else {
             hold = d_holding = d_engine->in_flight() > 0;
         }

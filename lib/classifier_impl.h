@@ -29,7 +29,13 @@ public:
                     bool probabilities,
                     double sample_rate,
                     int frame_length,
-                    bool optimize);
+                    bool optimize,
+                    const std::string& precision,
+                    const std::string& engine,
+                    bool batch_messages,
+                    bool class_output,
+                    bool frame_messages,
+                    bool process_tuning);
     ~classifier_impl() override;
 
     int frame_length() const override { return int(d_L); }
@@ -37,6 +43,7 @@ public:
     uint64_t frames_classified() const override { return d_engine->stats().classified; }
     uint64_t frames_dropped() const override { return d_engine->stats().dropped; }
     std::string stats() const override;
+    std::string backend() const override { return d_engine->backend_description(); }
     void set_model(const std::string& model_path) override;
 
     bool stop() override;
@@ -50,11 +57,14 @@ private:
     void on_results(std::vector<frame_result>& results); // engine thread
     void handle_model_msg(const pmt::pmt_t& msg);
     pmt::pmt_t to_pmt(const frame_result& r); // with d_time_mtx held, in offset order
+    pmt::pmt_t
+    batch_pmt(const std::vector<frame_result>& results); // with d_time_mtx held
     void set_labels(const std::vector<std::string>& labels);
     void note_time_tags(const std::vector<gr::tag_t>& tags, uint64_t from);
 
     size_t d_L, d_hop;
-    bool d_backpressure, d_passthrough, d_probabilities;
+    bool d_backpressure, d_passthrough, d_probabilities, d_class_output;
+    bool d_batch_messages, d_frame_messages;
     double d_sample_rate;
     size_t d_classes;
     std::unique_ptr<frame_normaliser> d_norm;
@@ -62,10 +72,10 @@ private:
 
     std::vector<gr_complex> d_hist; // samples from offset d_hist_start on
     uint64_t d_hist_start = 0;
-    uint64_t d_next = 0;            // offset of the next frame's first sample
-    uint64_t d_seen = 0;            // samples already framed (input may be re-offered)
-    uint64_t d_tags_copied = 0;     // upstream tags passed through up to this offset
-    bool d_holding = false;         // the last sample was held back for frames in flight
+    uint64_t d_next = 0;        // offset of the next frame's first sample
+    uint64_t d_seen = 0;        // samples already framed (input may be re-offered)
+    uint64_t d_tags_copied = 0; // upstream tags passed through up to this offset
+    bool d_holding = false;     // the last sample was held back for frames in flight
     std::vector<float> d_frame;
     uint64_t d_bad_frames = 0, d_last_drop_log = 0, d_last_bad_log = 0;
 
@@ -77,14 +87,21 @@ private:
     capture::sticky_tag<std::pair<uint64_t, double>> d_rx_time;
     capture::sticky_tag<double> d_rx_rate;
     std::vector<pmt::pmt_t> d_label_syms; // the model's class names, interned
+    pmt::pmt_t d_label_list;              // the same as a PMT list (batch messages)
     std::vector<pmt::pmt_t> d_msgs;       // engine thread: one batch's messages
+    // Engine thread: one batch's columns for the batch message.
+    std::vector<uint64_t> d_b_offset;
+    std::vector<int32_t> d_b_class;
+    std::vector<float> d_b_conf, d_b_probs;
+    std::vector<double> d_b_latency;
 
     // Results waiting for the stream outputs: (offset, message) for the
-    // pass-through tags, and probability vectors.
+    // pass-through tags, probability vectors and class indices.
     std::mutex d_out_mtx;
     std::deque<std::pair<uint64_t, pmt::pmt_t>> d_pending_tags;
     std::deque<frame_result> d_pending_probs;
-    int d_pass_port = -1, d_prob_port = -1;
+    std::deque<int32_t> d_pending_classes;
+    int d_pass_port = -1, d_prob_port = -1, d_class_port = -1;
 };
 
 } // namespace amrcompress

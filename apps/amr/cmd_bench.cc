@@ -141,6 +141,7 @@ int bench_select(const std::vector<std::string>& args);
 int bench_prune(const std::vector<std::string>& args);
 int bench_keeper(const std::vector<std::string>& args);
 int bench_ddp(const std::vector<std::string>& args);
+int bench_infer(const std::vector<std::string>& args);
 
 int cmd_bench(const std::vector<std::string>& args)
 {
@@ -152,7 +153,8 @@ int cmd_bench(const std::vector<std::string>& args)
                      "  select      selection time of every method\n"
                      "  prune       the FCOS protocol: accuracy, FLOPs, params, frames/s\n"
                      "  keeper      the coreset keeper vs reservoir and offline FoQuS\n"
-                     "  ddp         data-parallel training with 1, 2, 4 ranks; RML2018 estimate\n";
+                     "  ddp         data-parallel training with 1, 2, 4 ranks; RML2018 estimate\n"
+                     "  infer       inference engines alone: LibTorch vs native fp32/bf16/int8\n";
         return args.empty() ? 2 : 0;
     }
     std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -170,8 +172,10 @@ int cmd_bench(const std::vector<std::string>& args)
         return bench_keeper(rest);
     if (args[0] == "ddp")
         return bench_ddp(rest);
+    if (args[0] == "infer")
+        return bench_infer(rest);
     throw gr::amrcompress::input_error("unknown benchmark '" + args[0] +
-                                       "' (train, coreset, select, prune, keeper, ddp)");
+                                       "' (train, coreset, select, prune, keeper, ddp, infer)");
 }
 
 } // namespace amr

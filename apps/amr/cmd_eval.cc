@@ -21,7 +21,7 @@ namespace amr {
 int cmd_eval(const std::vector<std::string>& args)
 {
     using namespace gr::amrcompress;
-    std::string model, dataset, out, index;
+    std::string model, dataset, out, index, engine, precision;
     float snr_min = -1e30f, snr_max = 1e30f;
     double train_fraction;
     int threads;
@@ -42,7 +42,13 @@ int cmd_eval(const std::vector<std::string>& args)
         "threads,j", po::value(&threads)->default_value(1), "intra-op threads")(
         "batch-size,b", po::value(&batch)->default_value(512), "batch size")(
         "save-logits", "also write logits.csv (one row of C logits per frame)")(
-        "no-plots", "skip the PNG plots");
+        "precision",
+        po::value(&precision)->default_value("fp32"),
+        "fp32, bf16 or int8 (int8: a model calibrated by amr quantize), on the native "
+        "engine")("engine",
+                  po::value(&engine)->default_value("auto"),
+                  "auto (the native engine when it can run the model, else LibTorch), "
+                  "native or libtorch")("no-plots", "skip the PNG plots");
     po::positional_options_description pos;
     pos.add("model", 1).add("dataset", 1);
     po::variables_map vm;
@@ -63,8 +69,14 @@ int cmd_eval(const std::vector<std::string>& args)
         if (idx.empty())
             throw input_error(dataset, "no frames selected for evaluation");
     }
-    auto r =
-        evaluate_model(model, dataset, idx, threads, batch, vm.count("save-logits") > 0);
+    auto r = evaluate_model(model,
+                            dataset,
+                            idx,
+                            threads,
+                            batch,
+                            vm.count("save-logits") > 0,
+                            engine,
+                            precision);
 
     const size_t C = r.classes.size();
     std::vector<std::vector<size_t>> confusion(C, std::vector<size_t>(C, 0));
@@ -113,15 +125,18 @@ int cmd_eval(const std::vector<std::string>& args)
     nlohmann::json j = { { "model", model },
                          { "dataset", dataset },
                          { "frames", r.indices.size() },
+                         { "precision", precision },
+                         { "backend", r.backend },
                          { "accuracy", r.accuracy() },
                          { "classes", r.classes },
                          { "accuracy_per_snr", snr_rows },
                          { "confusion", confusion } };
     write_json(j, out + "/eval.json");
 
-    std::printf("amr eval: %zu frames, accuracy %.4f\n  per SNR:",
+    std::printf("amr eval: %zu frames, accuracy %.4f (%s)\n  per SNR:",
                 r.indices.size(),
-                r.accuracy());
+                r.accuracy(),
+                r.backend.c_str());
     for (const auto& row : snr_rows)
         std::printf(
             " %g:%.3f", row["snr_db"].get<double>(), row["accuracy"].get<double>());

@@ -13,6 +13,7 @@ int cmd_gen(const std::vector<std::string>&);
 int cmd_info(const std::vector<std::string>&);
 int cmd_convert(const std::vector<std::string>&);
 int cmd_subset(const std::vector<std::string>&);
+int cmd_quantize(const std::vector<std::string>&);
 int forward_to_ml(const std::vector<std::string>&);
 
 const std::vector<command>& commands()
@@ -25,6 +26,9 @@ const std::vector<command>& commands()
             { "subset",
               "select frames (index file, class, SNR, split) into a new file",
               cmd_subset },
+            { "quantize",
+              "int8 calibration of a model for the native engine",
+              cmd_quantize },
         };
         // Model commands run in amr-ml (LibTorch), see forward_to_ml().
         for (const auto& d : ml_command_descriptions())

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstring>
 #include <map>
+#include <set>
 
 namespace gr {
 namespace amrcompress {
@@ -27,17 +28,91 @@ const std::map<std::string, std::string>& allowed_globals()
     return g;
 }
 
-vptr make(kind k)
+// What LibTorch's pickler writes into a TorchScript archive's data.pkl
+// (besides the `__torch__.*` classes): symbols only, nothing is called.
+const std::set<std::string>& torchscript_globals()
 {
-    auto v = std::make_shared<value>();
-    v->k = k;
-    return v;
+    static const std::set<std::string> g = {
+        "torch._utils._rebuild_tensor_v2",
+        "collections.OrderedDict",
+        "torch.jit._pickle.restore_type_tag",
+        "torch.jit._pickle.build_intlist",
+        "torch.jit._pickle.build_doublelist",
+        "torch.jit._pickle.build_boollist",
+        "torch.jit._pickle.build_tensorlist",
+        "torch.jit._pickle.build_genericlist",
+        // storage types (persistent ids name them) and dtypes
+        "torch.FloatStorage",
+        "torch.DoubleStorage",
+        "torch.HalfStorage",
+        "torch.BFloat16Storage",
+        "torch.LongStorage",
+        "torch.IntStorage",
+        "torch.ShortStorage",
+        "torch.CharStorage",
+        "torch.ByteStorage",
+        "torch.BoolStorage",
+        "torch.ComplexFloatStorage",
+        "torch.ComplexDoubleStorage",
+        "torch.QInt8Storage",
+        "torch.QUInt8Storage",
+        "torch.QInt32Storage",
+        "torch.QUInt4x2Storage",
+        "torch.QUInt2x4Storage",
+        "torch.UntypedStorage",
+        "torch.float32",
+        "torch.float",
+    };
+    return g;
+}
+
+bool is_torch_class(const std::string& module)
+{
+    return module == "__torch__" || module.compare(0, 10, "__torch__.") == 0;
+}
+
+// Children of a value, in a fixed order (nullptr past the last).
+value* child(const value& v, size_t i)
+{
+    if (i < v.items.size())
+        return v.items[i].get();
+    i -= v.items.size();
+    if (i < 2 * v.entries.size())
+        return (i % 2 ? v.entries[i / 2].second : v.entries[i / 2].first).get();
+    i -= 2 * v.entries.size();
+    if (i == 0 && v.array_dtype)
+        return v.array_dtype.get();
+    i -= v.array_dtype ? 1 : 0;
+    if (i == 0 && v.state)
+        return v.state.get();
+    return nullptr;
 }
 
 class machine
 {
 public:
-    machine(const std::string& b, const std::string& path) : buf(b), path(path) {}
+    machine(const std::string& b, const std::string& path, const options& opt)
+        : buf(b), path(path), opt(opt), ts(opt.d == dialect::torchscript)
+    {
+    }
+
+    // Unreferenced values may still form cycles (a list appended to itself
+    // and then dropped): cut every value that is not part of the result.
+    ~machine()
+    {
+        stack.clear();
+        memo.clear();
+        for (auto& w : created)
+            if (auto v = w.lock()) {
+                if (!(accepted && v->mark == done)) {
+                    v->items.clear();
+                    v->entries.clear();
+                    v->array_dtype.reset();
+                    v->state.reset();
+                }
+                v->mark = 0;
+            }
+    }
 
     vptr run()
     {
@@ -48,6 +123,7 @@ public:
                 if (stack.size() != 1 || !marks.empty())
                     fail(at, "malformed pickle: STOP with a stack of " +
                                  std::to_string(stack.size()));
+                check_acyclic(stack.back(), at);
                 return stack.back();
             }
             step(op, at);
@@ -57,10 +133,78 @@ public:
 private:
     const std::string& buf;
     const std::string& path;
+    const options opt;
+    const bool ts;
     size_t pos = 0;
     std::vector<vptr> stack;
     std::vector<size_t> marks;
     std::map<int64_t, vptr> memo;
+    std::vector<std::weak_ptr<value>> created;
+    size_t elements = 0;   // put into tuples, lists and dicts
+    bool accepted = false; // the result (values marked `done`) is returned
+    enum : uint8_t { on_path = 1, done = 2 };
+
+    vptr make(kind k)
+    {
+        if (opt.max_items && created.size() >= opt.max_items)
+            fail(pos,
+                 "pickle creates more than " + std::to_string(opt.max_items) + " values");
+        vptr v(new value); // not make_shared: a weak_ptr would pin the memory
+        v->k = k;
+        created.push_back(v);
+        return v;
+    }
+
+    void limit(size_t n, const char* what)
+    {
+        if (opt.max_items && n >= opt.max_items)
+            fail(pos,
+                 std::string("pickle has more than ") + std::to_string(opt.max_items) +
+                     " " + what);
+    }
+
+    // A memoised value can be put into containers any number of times, a
+    // pointer each time: at most 4 per value allowed.
+    void placed(size_t n)
+    {
+        elements += n;
+        if (opt.max_items && elements > 4 * opt.max_items)
+            fail(pos,
+                 "pickle has more than " + std::to_string(4 * opt.max_items) +
+                     " elements in its tuples, lists and dicts");
+    }
+
+    void memoize(int64_t key, size_t at)
+    {
+        vptr& v = top(at);
+        if (!memo.count(key))
+            limit(memo.size(), "memo entries");
+        memo[key] = v;
+    }
+
+    // Depth-first without recursion; a value met again while it is still on
+    // the path is a cycle. Shared values (the memo) are fine.
+    void check_acyclic(const vptr& root, size_t at)
+    {
+        std::vector<std::pair<value*, size_t>> path{ { root.get(), 0 } };
+        root->mark = on_path;
+        while (!path.empty()) {
+            auto& [v, i] = path.back();
+            value* c = child(*v, i++);
+            if (!c) {
+                v->mark = done;
+                path.pop_back();
+                continue;
+            }
+            if (c->mark == on_path)
+                fail(at, "pickle builds a value that contains itself");
+            if (c->mark != done) {
+                c->mark = on_path;
+                path.push_back({ c, 0 });
+            }
+        }
+        accepted = true;
+    }
 
     [[noreturn]] void fail(size_t at, const std::string& what) const
     {
@@ -118,11 +262,16 @@ private:
             fail(at, "malformed pickle: no MARK");
         size_t m = marks.back();
         marks.pop_back();
+        placed(stack.size() - m);
         std::vector<vptr> items(stack.begin() + m, stack.end());
         stack.resize(m);
         return items;
     }
-    void push(vptr v) { stack.push_back(std::move(v)); }
+    void push(vptr v)
+    {
+        limit(stack.size(), "stack entries");
+        stack.push_back(std::move(v));
+    }
     void push_int(int64_t i)
     {
         auto v = make(kind::integer);
@@ -254,6 +403,14 @@ private:
     void push_global(const std::string& module, const std::string& name, size_t at)
     {
         std::string full = module + "." + name;
+        if (ts) {
+            if ((is_torch_class(module) && !name.empty()) ||
+                torchscript_globals().count(full))
+                return push_str(kind::global, full);
+            fail(at,
+                 "pickle refers to '" + full +
+                     "', which is not part of a TorchScript module's data");
+        }
         auto it = allowed_globals().find(full);
         if (it == allowed_globals().end())
             fail(at, "pickle refers to '" + full +
@@ -264,8 +421,61 @@ private:
     static const std::string& str_of(const vptr& v) { return v->s; }
     bool is_str(const vptr& v) const { return v->k == kind::bytes || v->k == kind::text; }
 
+    // A `__torch__.*` class global, as NEWOBJ/REDUCE's callable.
+    bool torch_class(const vptr& fn) const
+    {
+        return ts && fn->k == kind::global && fn->s.compare(0, 9, "__torch__") == 0 &&
+               !torchscript_globals().count(fn->s);
+    }
+
+    vptr new_object(const vptr& cls, const vptr& args, size_t at, const char* op)
+    {
+        if (!torch_class(cls) || args->k != kind::tuple)
+            fail(at,
+                 std::string(op) + " on " + describe(cls) + " with " + describe(args) +
+                     " (only __torch__ classes are accepted)");
+        auto o = make(kind::object);
+        o->s = cls->s;
+        o->items = args->items;
+        return o;
+    }
+
+    vptr reduce_torchscript(const vptr& fn, const vptr& args, size_t at)
+    {
+        const auto& a = args->items;
+        if (torch_class(fn))
+            return new_object(fn, args, at, "REDUCE");
+        if (fn->s == "torch._utils._rebuild_tensor_v2") {
+            auto t = make(kind::tensor);
+            t->s = fn->s;
+            t->items = a;
+            return t;
+        }
+        if (fn->s == "collections.OrderedDict") {
+            if (!a.empty())
+                fail(at, "OrderedDict with arguments (only OrderedDict() is accepted)");
+            return make(kind::dict);
+        }
+        if (fn->s == "torch.jit._pickle.restore_type_tag") { // (value, 'List[str]')
+            if (a.size() != 2 || !is_str(a[1]))
+                fail(at, "unexpected arguments to restore_type_tag");
+            return a[0];
+        }
+        if (fn->s.compare(0, 23, "torch.jit._pickle.build") == 0) { // build_intlist([..])
+            if (a.size() != 1 || a[0]->k != kind::list)
+                fail(at, "unexpected arguments to " + fn->s);
+            return a[0];
+        }
+        fail(at, "REDUCE on '" + fn->s + "'");
+    }
+
     vptr reduce(const vptr& fn, const vptr& args, size_t at)
     {
+        if (ts) {
+            if (fn->k != kind::global || args->k != kind::tuple)
+                fail(at, "REDUCE on " + describe(fn) + " with " + describe(args));
+            return reduce_torchscript(fn, args, at);
+        }
         if (fn->k != kind::global || args->k != kind::tuple)
             fail(at, "REDUCE on something other than an allowed numpy name");
         const auto& a = args->items;
@@ -306,6 +516,12 @@ private:
 
     void build(const vptr& obj, const vptr& state, size_t at)
     {
+        if (obj->k == kind::object) {
+            if (obj->state)
+                fail(at, "BUILD twice on " + describe(obj));
+            obj->state = state;
+            return;
+        }
         if (obj->k == kind::dtype) {
             // (3, '<', None, None, None, -1, -1, 0[, ...])
             if (state->k != kind::tuple || state->items.size() < 2 ||
@@ -332,7 +548,10 @@ private:
             obj->data = s[4]->s;
             return;
         }
-        fail(at, "BUILD on " + describe(obj) + " (only numpy arrays are accepted)");
+        fail(at,
+             "BUILD on " + describe(obj) +
+                 (ts ? " (only __torch__ objects are accepted)"
+                     : " (only numpy arrays are accepted)"));
     }
 
     void step(unsigned char op, size_t at)
@@ -340,7 +559,10 @@ private:
         switch (op) {
         case 0x80: byte(); break;                 // PROTO
         case 0x95: le(8); break;                  // FRAME
-        case '(': marks.push_back(stack.size()); break;
+        case '(':
+            limit(marks.size(), "MARKs");
+            marks.push_back(stack.size());
+            break;
         case '0': pop(at); break;
         case '1': pop_mark(at); break;
         case '2': push(top(at)); break;           // DUP
@@ -412,6 +634,7 @@ private:
         case 0x86:
         case 0x87: {
             size_t n = op - 0x84;
+            placed(n);
             std::vector<vptr> items(n);
             for (size_t i = n; i-- > 0;)
                 items[i] = pop(at);
@@ -430,6 +653,7 @@ private:
             vptr& l = top(at);
             if (l->k != kind::list)
                 fail(at, "APPEND to " + describe(l));
+            placed(1);
             l->items.push_back(v);
             break;
         }
@@ -457,6 +681,7 @@ private:
             vptr& d = top(at);
             if (d->k != kind::dict)
                 fail(at, "SETITEM on " + describe(d));
+            placed(2);
             d->entries.push_back({ k, v });
             break;
         }
@@ -469,10 +694,10 @@ private:
                 d->entries.push_back({ items[i], items[i + 1] });
             break;
         }
-        case 'p': memo[parse_int(line(), at)] = top(at); break;
-        case 'q': memo[byte()] = top(at); break;
-        case 'r': memo[static_cast<int64_t>(le(4))] = top(at); break;
-        case 0x94: memo[static_cast<int64_t>(memo.size())] = top(at); break;
+        case 'p': memoize(parse_int(line(), at), at); break;
+        case 'q': memoize(byte(), at); break;
+        case 'r': memoize(static_cast<int64_t>(le(4)), at); break;
+        case 0x94: memoize(static_cast<int64_t>(memo.size()), at); break;
         case 'g':
         case 'h':
         case 'j': {
@@ -507,13 +732,26 @@ private:
             build(top(at), state, at);
             break;
         }
+        case 0x81: // NEWOBJ
+            if (ts) {
+                vptr args = pop(at), cls = pop(at);
+                push(new_object(cls, args, at, "NEWOBJ"));
+                break;
+            }
+            [[fallthrough]];
         case 'i':
         case 'o':
-        case 0x81:
         case 0x92:
             fail(at, "pickle creates arbitrary objects (INST/OBJ/NEWOBJ)");
+        case 'Q': // BINPERSID
+            if (ts) {
+                auto p = make(kind::persistent);
+                p->state = pop(at);
+                push(p);
+                break;
+            }
+            [[fallthrough]];
         case 'P':
-        case 'Q':
             fail(at, "pickle uses persistent ids");
         case 0x82:
         case 0x83:
@@ -532,9 +770,47 @@ private:
 
 vptr parse(const std::string& bytes, const std::string& path)
 {
+    return parse(bytes, path, options());
+}
+
+vptr parse(const std::string& bytes, const std::string& path, const options& opt)
+{
     if (bytes.empty())
         throw input_error(path, "empty file, not a pickle");
-    return machine(bytes, path).run();
+    return machine(bytes, path, opt).run();
+}
+
+value::~value()
+{
+    if (items.empty() && entries.empty() && !array_dtype && !state)
+        return;
+    // Children that only this value holds are emptied before they are
+    // released, so each destructor call is shallow.
+    std::vector<vptr> work;
+    auto detach = [&work](value& v) {
+        for (auto& c : v.items)
+            if (c)
+                work.push_back(std::move(c));
+        v.items.clear();
+        for (auto& e : v.entries) {
+            if (e.first)
+                work.push_back(std::move(e.first));
+            if (e.second)
+                work.push_back(std::move(e.second));
+        }
+        v.entries.clear();
+        if (v.array_dtype)
+            work.push_back(std::move(v.array_dtype));
+        if (v.state)
+            work.push_back(std::move(v.state));
+    };
+    detach(*this);
+    while (!work.empty()) {
+        vptr v = std::move(work.back());
+        work.pop_back();
+        if (v.use_count() == 1)
+            detach(*v);
+    }
 }
 
 std::string describe(const vptr& v)
@@ -552,6 +828,9 @@ std::string describe(const vptr& v)
     case kind::global: return "global " + v->s;
     case kind::dtype: return "numpy dtype";
     case kind::ndarray: return "numpy array";
+    case kind::object: return "object " + v->s;
+    case kind::persistent: return "persistent id";
+    case kind::tensor: return "tensor";
     }
     return "?";
 }

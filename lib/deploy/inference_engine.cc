@@ -3,14 +3,11 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "inference_engine.h"
-#include "../model/torch_model.h"
-#include "../train/torch_runtime.h"
 #include <gnuradio/amrcompress/error.h>
-#include <torch/csrc/jit/runtime/graph_executor.h>
-#include <torch/torch.h>
-#include <cstdlib>
-#include <chrono>
 #include <condition_variable>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -22,49 +19,57 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-struct loaded_model {
-    torch::jit::Module module;
-    model_info info;
-};
-
-//! Loads a model and runs a trial batch through it: a file that does not
-//! follow the contract is refused here, not at the first frame.
-std::shared_ptr<loaded_model>
-load_checked(const std::string& path, size_t frame_length, bool optimize)
+deploy::backend_options backend_opts(const engine_options& o)
 {
-    auto bm = model::load(path);
-    if (frame_length && bm.info.frame_length != frame_length)
-        throw input_error(path, "the model takes frames of " +
-                                    std::to_string(bm.info.frame_length) +
-                                    " samples; this stream is framed in " +
-                                    std::to_string(frame_length));
-    auto m = std::make_shared<loaded_model>(loaded_model{ bm.module, bm.info });
-    m->module.eval();
-    if (optimize) {
-        // Freezing inlines the weights and folds BatchNorm into the convs;
-        // optimize_for_inference picks oneDNN kernels where they pay off.
-        // Measured in docs/benchmarks.md; a model the passes cannot handle
-        // runs as it is.
-        try {
-            auto frozen = torch::jit::freeze(m->module);
-            m->module = torch::jit::optimize_for_inference(frozen);
-        } catch (const c10::Error&) {
-        }
+    deploy::backend_options b;
+    b.batch_size = o.batch_size;
+    b.threads = o.threads;
+    b.prec = o.prec;
+    b.engine = o.engine;
+    b.optimize = o.optimize;
+    b.process_tuning = o.process_tuning;
+    return b;
+}
+
+//! Opens a model and checks its frame length (the backend checks the
+//! contract with a trial batch).
+std::shared_ptr<deploy::inference_backend>
+open_checked(const std::string& path, size_t frame_length, const engine_options& opt)
+{
+    std::shared_ptr<deploy::inference_backend> b =
+        deploy::open_backend(path, backend_opts(opt), opt.log);
+    if (!b)
+        throw input_error(path, "no engine can run this model");
+    const size_t L = b->info().frame_length;
+    if (frame_length && L != frame_length)
+        throw input_error(path,
+                          "the model takes frames of " + std::to_string(L) +
+                              " samples; this stream is framed in " +
+                              std::to_string(frame_length));
+    return b;
+}
+
+//! Probabilities (softmax, max-subtracted so that no exp() overflows),
+//! label and confidence of one frame's logits.
+void softmax_row(const float* logits, size_t C, frame_result& r)
+{
+    r.probs.resize(C);
+    size_t arg = 0;
+    for (size_t c = 1; c < C; c++)
+        if (logits[c] > logits[arg])
+            arg = c;
+    const float m = logits[arg];
+    double sum = 0;
+    for (size_t c = 0; c < C; c++) {
+        const float e = std::exp(logits[c] - m);
+        r.probs[c] = e;
+        sum += e;
     }
-    torch::NoGradGuard ng;
-    const int64_t L = bm.info.frame_length, C = bm.info.classes.size();
-    try {
-        auto out = m->module.forward({ torch::zeros({ 2, 2, L }) });
-        if (!out.isTensor() || out.toTensor().dim() != 2 || out.toTensor().size(0) != 2 ||
-            out.toTensor().size(1) != C)
-            throw input_error(path, "the model does not return [B, " + std::to_string(C) +
-                                        "] logits for float32 [B, 2, " + std::to_string(L) +
-                                        "] frames (docs/models.md)");
-    } catch (const c10::Error& e) {
-        throw input_error(path, std::string("the model fails on float32 [B, 2, L] frames: ") +
-                                    e.what_without_backtrace());
-    }
-    return m;
+    const float inv = float(1.0 / sum);
+    for (size_t c = 0; c < C; c++)
+        r.probs[c] *= inv;
+    r.label = int32_t(arg);
+    r.confidence = r.probs[arg];
 }
 
 } // namespace
@@ -83,21 +88,22 @@ struct inference_engine::impl {
     };
     std::deque<pending> queue;
     std::vector<std::vector<float>> spare; // recycled frame buffers
-    std::shared_ptr<loaded_model> model;
+    std::shared_ptr<deploy::inference_backend> model;
     uint64_t generation = 0;
     bool running = true, busy = false;
     size_t busy_frames = 0; // in the batch being classified
     engine_stats st;
     std::thread worker;
 
+    // The engine thread's own buffers, sized once (logits grow if a swapped-in
+    // model has more classes): no allocation per batch.
+    std::vector<pending> batch;
+    std::vector<float> x, logits;
+    std::vector<frame_result> out;
+    uint64_t failed_batches = 0, last_fail_log = 0;
+
     void run()
     {
-        configure_torch_runtime(opt.threads);
-        // Unlike training, inference gains from TorchScript's graph executor
-        // optimisations: CNN1D at batch 1 +51 %, ResNet56 at batch 32 +26 %
-        // (docs/benchmarks.md). AMR_JIT_OPTIMIZE=0 turns them off.
-        const char* jit = std::getenv("AMR_JIT_OPTIMIZE");
-        torch::jit::setGraphExecutorOptimize(!(jit && std::string(jit) == "0"));
         std::unique_lock<std::mutex> lk(mtx);
         while (true) {
             // Wait for a full batch, or a partial one that waited long enough.
@@ -105,8 +111,9 @@ struct inference_engine::impl {
                 if (queue.size() >= opt.batch_size)
                     break;
                 if (!queue.empty()) {
-                    auto deadline = queue.front().t + std::chrono::duration<double, std::milli>(
-                                                          opt.max_wait_ms);
+                    auto deadline =
+                        queue.front().t +
+                        std::chrono::duration<double, std::milli>(opt.max_wait_ms);
                     if (clock_type::now() >= deadline)
                         break;
                     work_cv.wait_until(lk, deadline);
@@ -117,8 +124,7 @@ struct inference_engine::impl {
             if (!running)
                 return;
             const size_t n = std::min(queue.size(), opt.batch_size);
-            std::vector<pending> batch;
-            batch.reserve(n);
+            batch.clear();
             for (size_t i = 0; i < n; i++) {
                 batch.push_back(std::move(queue.front()));
                 queue.pop_front();
@@ -130,37 +136,53 @@ struct inference_engine::impl {
             lk.unlock();
             room_cv.notify_all();
 
-            auto x = torch::empty({ int64_t(n), 2, int64_t(L) });
-            float* dst = x.data_ptr<float>();
             for (size_t i = 0; i < n; i++)
-                std::copy(batch[i].x.begin(), batch[i].x.end(), dst + i * 2 * L);
+                std::copy(batch[i].x.begin(), batch[i].x.end(), x.data() + i * 2 * L);
+            const size_t C = m->info().classes.size();
+            if (logits.size() < opt.batch_size * C)
+                logits.resize(opt.batch_size * C);
             const auto t0 = clock_type::now();
-            torch::Tensor probs;
-            {
-                torch::NoGradGuard ng;
-                probs = torch::softmax(m->module.forward({ x }).toTensor(), 1).contiguous();
+            bool ok = true;
+            std::string error;
+            try {
+                m->forward(x.data(), n, logits.data());
+            } catch (const std::exception& e) {
+                ok = false;
+                error = e.what();
+            }
+            if (ok) {
+                out.resize(n);
+                for (size_t i = 0; i < n; i++)
+                    softmax_row(logits.data() + i * C, C, out[i]);
             }
             const auto t1 = clock_type::now();
-            const int64_t C = probs.size(1);
-            const float* p = probs.data_ptr<float>();
-            std::vector<frame_result> out(n);
-            for (size_t i = 0; i < n; i++) {
-                auto& r = out[i];
-                r.offset = batch[i].offset;
-                r.probs.assign(p + i * C, p + (i + 1) * C);
-                r.label = int32_t(std::max_element(r.probs.begin(), r.probs.end()) - r.probs.begin());
-                r.confidence = r.probs[r.label];
-                r.latency_s = std::chrono::duration<double>(t1 - batch[i].t).count();
-                r.model_generation = gen;
+            if (ok) {
+                for (size_t i = 0; i < n; i++) {
+                    auto& r = out[i];
+                    r.offset = batch[i].offset;
+                    r.latency_s = std::chrono::duration<double>(t1 - batch[i].t).count();
+                    r.model_generation = gen;
+                }
+                on_results(out);
+            } else if (++failed_batches >= 2 * last_fail_log) { // 1, 2, 4, ...
+                last_fail_log = failed_batches;
+                if (opt.log)
+                    opt.log("inference failed (" + std::to_string(failed_batches) +
+                            " batches so far, their frames not classified): " + error);
             }
-            on_results(out);
             const auto t2 = clock_type::now();
+            m.reset(); // a model swapped out meanwhile is released unlocked
 
             lk.lock();
             for (auto& b : batch)
                 spare.push_back(std::move(b.x));
-            st.classified += n;
-            st.batches++;
+            batch.clear();
+            if (ok) {
+                st.classified += n;
+                st.batches++;
+            } else {
+                st.failed += n;
+            }
             st.busy_seconds += std::chrono::duration<double>(t1 - t0).count();
             st.deliver_seconds += std::chrono::duration<double>(t2 - t1).count();
             busy = false;
@@ -177,12 +199,17 @@ inference_engine::inference_engine(const std::string& model_path,
     : d(std::make_unique<impl>())
 {
     if (opt.batch_size < 1 || opt.queue_frames < opt.batch_size || opt.threads < 1)
-        throw input_error("classifier: batch size >= 1, queue >= batch size and threads >= 1 "
-                          "are needed");
+        throw input_error(
+            "classifier: batch size >= 1, queue >= batch size and threads >= 1 "
+            "are needed");
     d->opt = opt;
     d->on_results = std::move(on_results);
-    d->model = load_checked(model_path, frame_length, opt.optimize);
-    d->L = d->model->info.frame_length;
+    d->model = open_checked(model_path, frame_length, opt);
+    d->L = d->model->info().frame_length;
+    d->batch.reserve(opt.batch_size);
+    d->x.assign(opt.batch_size * 2 * d->L, 0.0f);
+    d->logits.assign(opt.batch_size * d->model->info().classes.size(), 0.0f);
+    d->out.reserve(opt.batch_size);
     d->worker = std::thread([this] { d->run(); });
 }
 
@@ -202,18 +229,28 @@ inference_engine::~inference_engine()
 model_info inference_engine::info() const
 {
     std::lock_guard<std::mutex> lk(d->mtx);
-    return d->model->info;
+    return d->model->info();
 }
 
 size_t inference_engine::frame_length() const { return d->L; }
 
-bool inference_engine::push(uint64_t offset, const float* frame, bool wait, time_point arrived)
+std::string inference_engine::backend_description() const
+{
+    std::lock_guard<std::mutex> lk(d->mtx);
+    return d->model->description();
+}
+
+bool inference_engine::push(uint64_t offset,
+                            const float* frame,
+                            bool wait,
+                            time_point arrived)
 {
     if (arrived == time_point())
         arrived = clock_type::now();
     std::unique_lock<std::mutex> lk(d->mtx);
     if (wait)
-        d->room_cv.wait(lk, [&] { return !d->running || d->queue.size() < d->opt.queue_frames; });
+        d->room_cv.wait(
+            lk, [&] { return !d->running || d->queue.size() < d->opt.queue_frames; });
     if (d->queue.size() >= d->opt.queue_frames || !d->running) {
         d->st.dropped++;
         return false;
@@ -254,7 +291,12 @@ size_t inference_engine::in_flight() const
 
 void inference_engine::swap_model(const std::string& model_path)
 {
-    auto m = load_checked(model_path, d->L, d->opt.optimize); // in the caller's thread, unlocked
+    engine_options opt;
+    {
+        std::lock_guard<std::mutex> lk(d->mtx);
+        opt = d->opt;
+    }
+    auto m = open_checked(model_path, d->L, opt); // in the caller's thread, unlocked
     std::lock_guard<std::mutex> lk(d->mtx);
     d->model = m;
     d->generation++;

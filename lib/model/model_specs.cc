@@ -56,6 +56,43 @@ json default_spec(const std::string& arch)
                       "' (known: cnn1d, resnet56, cnn2d, lstm, or a JSON spec)");
 }
 
+namespace {
+[[noreturn]] void bad_spec(const std::string& what) { throw input_error("model spec: " + what); }
+} // namespace
+
+int spec_int(const json& j, const char* key, int lo)
+{
+    if (!j.is_object() || !j.contains(key) || !j[key].is_number_integer())
+        bad_spec(std::string("'") + key + "' must be an integer");
+    const int64_t v = j[key].get<int64_t>();
+    if (v < lo || v > (int64_t(1) << 24))
+        bad_spec(std::string("'") + key + "' must be between " + std::to_string(lo) +
+                 " and 2^24");
+    return int(v);
+}
+
+double spec_double(const json& j, const char* key, double dflt)
+{
+    if (!j.is_object() || !j.contains(key))
+        return dflt;
+    if (!j[key].is_number())
+        bad_spec(std::string("'") + key + "' must be a number");
+    return j[key].get<double>();
+}
+
+std::vector<int> spec_int_list(const json& j, const char* key)
+{
+    if (!j.is_object() || !j.contains(key) || !j[key].is_array())
+        bad_spec(std::string("'") + key + "' must be a list of integers");
+    std::vector<int> v;
+    for (const auto& x : j[key]) {
+        if (!x.is_number_integer() || x.get<int64_t>() < 1 || x.get<int64_t>() > (1 << 24))
+            bad_spec(std::string("'") + key + "' must hold integers between 1 and 2^24");
+        v.push_back(x.get<int>());
+    }
+    return v;
+}
+
 json resolve_spec(const std::string& spec_or_arch)
 {
     auto first = spec_or_arch.find_first_not_of(" \t\r\n");

@@ -5,17 +5,25 @@
 #ifndef INCLUDED_AMRCOMPRESS_MODEL_SPECS_H
 #define INCLUDED_AMRCOMPRESS_MODEL_SPECS_H
 
+#include <gnuradio/amrcompress/api.h>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace gr {
 namespace amrcompress {
 namespace model {
 
 //! Built-in description of an architecture; throws input_error for unknown names.
-nlohmann::json default_spec(const std::string& arch);
+AMRCOMPRESS_API nlohmann::json default_spec(const std::string& arch);
 //! An architecture name or a JSON spec -> JSON spec.
-nlohmann::json resolve_spec(const std::string& spec_or_arch);
+AMRCOMPRESS_API nlohmann::json resolve_spec(const std::string& spec_or_arch);
+
+// Reading a spec's fields; each throws input_error("model spec: ...") naming
+// the key when it is missing or out of range.
+AMRCOMPRESS_API int spec_int(const nlohmann::json& j, const char* key, int lo = 1);
+AMRCOMPRESS_API double spec_double(const nlohmann::json& j, const char* key, double dflt);
+AMRCOMPRESS_API std::vector<int> spec_int_list(const nlohmann::json& j, const char* key);
 
 } // namespace model
 } // namespace amrcompress

@@ -8,8 +8,9 @@
  * torch.jit.load. FLOPs are counted while the code is generated, with thop's
  * conventions (conv and linear multiply-accumulates at batch 1).
  */
-#include "torch_model.h"
+#include "model_meta.h"
 #include "model_specs.h"
+#include "torch_model.h"
 #include <gnuradio/amrcompress/error.h>
 #include <cmath>
 #include <fstream>
@@ -23,43 +24,11 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr const char* META_FILE = "amr_meta.json";
+constexpr const char* META_FILE = MODEL_META_FILE;
 
 [[noreturn]] void bad_spec(const std::string& what)
 {
     throw input_error("model spec: " + what);
-}
-
-int get_int(const json& j, const char* key, int lo = 1)
-{
-    if (!j.contains(key) || !j[key].is_number_integer())
-        bad_spec(std::string("'") + key + "' must be an integer");
-    int v = j[key].get<int>();
-    if (v < lo)
-        bad_spec(std::string("'") + key + "' must be >= " + std::to_string(lo));
-    return v;
-}
-
-double get_double(const json& j, const char* key, double dflt)
-{
-    if (!j.contains(key))
-        return dflt;
-    if (!j[key].is_number())
-        bad_spec(std::string("'") + key + "' must be a number");
-    return j[key].get<double>();
-}
-
-std::vector<int> int_list(const json& j, const char* key)
-{
-    if (!j.contains(key) || !j[key].is_array())
-        bad_spec(std::string("'") + key + "' must be a list of integers");
-    std::vector<int> v;
-    for (const auto& x : j[key]) {
-        if (!x.is_number_integer() || x.get<int>() < 1)
-            bad_spec(std::string("'") + key + "' must hold positive integers");
-        v.push_back(x.get<int>());
-    }
-    return v;
 }
 
 // PyTorch's default initialisation: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for
@@ -169,7 +138,7 @@ private:
 
 int build_cnn1d(builder& b, const json& s, size_t L)
 {
-    const int k = get_int(s, "kernel"), ek = get_int(s, "entry_kernel");
+    const int k = spec_int(s, "kernel"), ek = spec_int(s, "entry_kernel");
     if (k % 2 == 0 || ek % 2 == 0)
         bad_spec("cnn1d kernels must be odd (same-length convolutions)");
     if (!s.contains("stacks") || !s["stacks"].is_array() || s["stacks"].empty())
@@ -183,11 +152,11 @@ int build_cnn1d(builder& b, const json& s, size_t L)
     int in = 2, len = static_cast<int>(L);
     for (size_t i = 0; i < n_stacks; i++) {
         const json& st = s["stacks"][i];
-        const int ch = get_int(st, "channels");
+        const int ch = spec_int(st, "channels");
         const std::string p = "s" + std::to_string(i);
         b.conv1d(p + "_entry", in, ch, ek, ek / 2, len); // linear entry conv
         b.tap(p + "_entry");
-        auto units = int_list(st, "units");
+        auto units = spec_int_list(st, "units");
         for (size_t u = 0; u < units.size(); u++) {
             const std::string q = p + "_u" + std::to_string(u);
             b.line("r = x");
@@ -202,8 +171,8 @@ int build_cnn1d(builder& b, const json& s, size_t L)
         len /= 2;
         in = ch;
     }
-    const int hidden = get_int(s, "hidden");
-    const double drop = get_double(s, "dropout", 0.0);
+    const int hidden = spec_int(s, "hidden");
+    const double drop = spec_double(s, "dropout", 0.0);
     b.line("x = torch.flatten(x, 1)");
     b.linear("fc1", "x", in * len, hidden);
     b.line("x = torch.dropout(torch.relu(x), " + std::to_string(drop) + ", self.training)");
@@ -212,7 +181,7 @@ int build_cnn1d(builder& b, const json& s, size_t L)
 
 int build_resnet(builder& b, const json& s, size_t L)
 {
-    const int stem = get_int(s, "stem");
+    const int stem = spec_int(s, "stem");
     if (!s.contains("stages") || !s["stages"].is_array() || s["stages"].empty())
         bad_spec("resnet needs a non-empty 'stages' list");
     int h = 2, w = static_cast<int>(L);
@@ -224,10 +193,10 @@ int build_resnet(builder& b, const json& s, size_t L)
     int in = stem;
     for (size_t si = 0; si < s["stages"].size(); si++) {
         const json& st = s["stages"][si];
-        const int ch = get_int(st, "channels"), stride = get_int(st, "stride");
+        const int ch = spec_int(st, "channels"), stride = spec_int(st, "stride");
         if (stride > 2)
             bad_spec("resnet stage stride must be 1 or 2");
-        auto blocks = int_list(st, "blocks");
+        auto blocks = spec_int_list(st, "blocks");
         if (blocks.empty())
             bad_spec("every resnet stage needs at least one block");
         for (size_t bi = 0; bi < blocks.size(); bi++) {
@@ -266,14 +235,14 @@ int build_cnn2d(builder& b, const json& s, size_t L)
 {
     if (!s.contains("convs") || !s["convs"].is_array() || s["convs"].empty())
         bad_spec("cnn2d needs a non-empty 'convs' list");
-    const double drop = get_double(s, "dropout", 0.0);
+    const double drop = spec_double(s, "dropout", 0.0);
     const std::string dropout =
         "x = torch.dropout(torch.relu(x), " + std::to_string(drop) + ", self.training)";
     int h = 2, w = static_cast<int>(L), in = 1;
     b.line("x = x.unsqueeze(1)");
     for (size_t i = 0; i < s["convs"].size(); i++) {
         const json& c = s["convs"][i];
-        auto k = int_list(c, "kernel");
+        auto k = spec_int_list(c, "kernel");
         if (k.size() != 2)
             bad_spec("cnn2d kernel must be [h, w]");
         std::vector<int> pad = { 0, 0 };
@@ -284,7 +253,7 @@ int build_cnn2d(builder& b, const json& s, size_t L)
             if (pad.size() != 2 || pad[0] < 0 || pad[1] < 0)
                 bad_spec("cnn2d pad must be [h, w] >= 0");
         }
-        const int ch = get_int(c, "channels");
+        const int ch = spec_int(c, "channels");
         if (h + 2 * pad[0] < k[0] || w + 2 * pad[1] < k[1])
             throw input_error("frame length " + std::to_string(L) +
                               " is too short for cnn2d's kernels");
@@ -293,7 +262,7 @@ int build_cnn2d(builder& b, const json& s, size_t L)
         b.line(dropout);
         in = ch;
     }
-    const int hidden = get_int(s, "hidden");
+    const int hidden = spec_int(s, "hidden");
     b.line("x = torch.flatten(x, 1)");
     b.linear("fc1", "x", in * h * w, hidden);
     b.line(dropout);
@@ -302,7 +271,7 @@ int build_cnn2d(builder& b, const json& s, size_t L)
 
 int build_lstm(builder& b, const json& s, size_t L)
 {
-    const int hidden = get_int(s, "hidden"), layers = get_int(s, "layers");
+    const int hidden = spec_int(s, "hidden"), layers = spec_int(s, "layers");
     const std::string input = s.value("input", "ap");
     if (input == "ap") // amplitude and phase/pi per sample
         b.line("x = torch.stack([torch.sqrt(x[:, 0] * x[:, 0] + x[:, 1] * x[:, 1]), "
@@ -444,27 +413,7 @@ built_model load(const std::string& path)
         throw input_error(path, std::string("not a TorchScript model file (") +
                                     e.what_without_backtrace() + ")");
     }
-    const std::string& meta = extra[META_FILE];
-    if (meta.empty())
-        throw input_error(path, "TorchScript file without gr-amrcompress metadata "
-                                "(amr_meta.json); see docs/models.md for the contract");
-    try {
-        auto j = json::parse(meta);
-        model_info& i = out.info;
-        i.arch = j.at("arch");
-        i.spec = j.at("spec").dump();
-        i.classes = j.at("classes").get<std::vector<std::string>>();
-        i.frame_length = j.at("frame_length");
-        i.normalisation = j.at("normalisation");
-        i.input_layout = j.value("input_layout", i.input_layout);
-        i.params = j.value("params", size_t(0));
-        i.flops = j.value("flops", 0.0);
-        i.embedding_dim = j.value("embedding_dim", size_t(0));
-    } catch (const json::exception& e) {
-        throw input_error(path, std::string("malformed model metadata: ") + e.what());
-    }
-    if (out.info.classes.size() < 2 || out.info.frame_length == 0)
-        throw input_error(path, "model metadata lacks classes or frame length");
+    out.info = parse_model_meta(extra[META_FILE], path); // as read_model_info reads it
     return out;
 }
 
@@ -506,7 +455,7 @@ model_info describe_model(const std::string& spec_or_arch,
     return model::build(model::resolve_spec(spec_or_arch), classes, frame_length, "l1").info;
 }
 
-model_info read_model_info(const std::string& path) { return model::load(path).info; }
+// read_model_info (without LibTorch): lib/model/model_meta.cc.
 
 } // namespace amrcompress
 } // namespace gr

@@ -1,14 +1,20 @@
 /*
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Evaluation runs on the inference backends the classifier uses (the native
+ * engine for a zoo model, LibTorch otherwise), so amr eval measures what a
+ * flowgraph would classify, at each precision.
  */
+#include "../deploy/inference_backend.h"
+#include "../deploy/model_frames.h"
 #include "../model/torch_model.h"
-#include "frame_tensors.h"
-#include "torch_runtime.h"
 #include <gnuradio/amrcompress/dataset_reader.h>
 #include <gnuradio/amrcompress/error.h>
 #include <gnuradio/amrcompress/train.h>
-#include <torch/torch.h>
+#include <algorithm>
+#include <cmath>
+#include <iostream>
 #include <numeric>
 
 namespace gr {
@@ -19,40 +25,57 @@ eval_result evaluate_model(const std::string& model_path,
                            const std::vector<size_t>& indices,
                            int threads,
                            size_t batch_size,
-                           bool keep_logits)
+                           bool keep_logits,
+                           const std::string& engine,
+                           const std::string& precision)
 {
-    configure_torch_runtime(threads);
     dataset_reader ds(dataset_path);
-    auto bm = model::load_fitting(model_path, ds.info());
+    model::check_fits(read_model_info(model_path),
+                      ds.info().classes,
+                      ds.info().frame_length,
+                      model_path);
+    deploy::backend_options opt;
+    opt.batch_size = std::max<size_t>(batch_size, 1);
+    opt.threads = std::max(threads, 1);
+    opt.engine = engine;
+    opt.prec = deploy::parse_precision(precision);
+    auto backend = deploy::open_backend(
+        model_path, opt, [](const std::string& line) { std::cerr << line << "\n"; });
     eval_result r;
+    r.backend = backend->description();
     r.classes = ds.info().classes;
     r.indices = indices;
     if (r.indices.empty()) {
         r.indices.resize(ds.size());
         std::iota(r.indices.begin(), r.indices.end(), 0);
     }
-    const size_t C = r.classes.size();
-    for_each_tensor_block(ds, r.indices, std::max<size_t>(batch_size, 1) * 8,
-                          [&](const frame_tensors& t, size_t) {
-        auto logits = predict_logits(bm.module, t.x, batch_size);
-        if (logits.dim() != 2 || size_t(logits.size(1)) != C)
-            throw input_error(model_path,
-                              "the model's output is not [B, " + std::to_string(C) +
-                                  "] logits");
-        auto p = logits.argmax(1);
-        const int64_t* pp = p.data_ptr<int64_t>();
-        const int64_t* lp = t.labels.data_ptr<int64_t>();
-        for (size_t k = 0; k < t.snr_db.size(); k++) {
-            r.predictions.push_back(static_cast<int32_t>(pp[k]));
-            r.labels.push_back(static_cast<int32_t>(lp[k]));
-            r.snr_db.push_back(t.snr_db[k]);
-            r.correct += pp[k] == lp[k];
-        }
-        if (keep_logits)
-            r.logits.insert(r.logits.end(),
-                            logits.data_ptr<float>(),
-                            logits.data_ptr<float>() + logits.numel());
-    });
+    const size_t C = r.classes.size(), F = 2 * ds.info().frame_length, B = opt.batch_size;
+    std::vector<float> x, logits;
+    ds.for_each_block(
+        r.indices, std::max<size_t>(B * 8, 4096), [&](const frame_block& b, size_t) {
+            x.resize(b.size() * F);
+            logits.resize(b.size() * C);
+            deploy::to_model_layout(b, x.data());
+            for (size_t i = 0; i < b.size(); i += B)
+                backend->forward(
+                    x.data() + i * F, std::min(B, b.size() - i), logits.data() + i * C);
+            for (size_t k = 0; k < b.size(); k++) {
+                const float* l = logits.data() + k * C;
+                if (!std::all_of(l, l + C, [](float v) { return std::isfinite(v); }))
+                    throw input_error(model_path,
+                                      "the model's logits are not finite (NaN or "
+                                      "infinite) for frame " +
+                                          std::to_string(r.indices[r.labels.size()]) +
+                                          " of " + dataset_path);
+                const int32_t p = int32_t(std::max_element(l, l + C) - l);
+                r.predictions.push_back(p);
+                r.labels.push_back(b.labels[k]);
+                r.snr_db.push_back(b.snr_db[k]);
+                r.correct += p == b.labels[k];
+            }
+            if (keep_logits)
+                r.logits.insert(r.logits.end(), logits.begin(), logits.end());
+        });
     return r;
 }
 

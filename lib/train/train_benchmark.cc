@@ -2,6 +2,7 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "../deploy/inference_backend.h"
 #include "../model/model_specs.h"
 #include "../model/torch_model.h"
 #include "torch_runtime.h"
@@ -10,6 +11,7 @@
 #include <gnuradio/amrcompress/train.h>
 #include <torch/torch.h>
 #include <chrono>
+#include <random>
 
 namespace gr {
 namespace amrcompress {
@@ -64,23 +66,30 @@ double measure_train_throughput(const std::string& model,
 double measure_inference_throughput(const std::string& model_path,
                                     size_t batch_size,
                                     double min_seconds,
-                                    int threads)
+                                    int threads,
+                                    const std::string& engine,
+                                    const std::string& precision)
 {
-    configure_torch_runtime(threads);
-    auto bm = model::load(model_path);
-    auto& m = bm.module;
-    m.eval();
-    torch::NoGradGuard ng;
-    torch::manual_seed(0);
-    const int64_t B = std::max<size_t>(batch_size, 1), L = bm.info.frame_length;
-    auto x = torch::randn({ B, 2, L }) / (1.25 * L);
-    for (int i = 0; i < 3; i++) // warm-up: allocations, TorchScript profiling runs
-        m.forward({ x });
+    deploy::backend_options opt;
+    opt.batch_size = std::max<size_t>(batch_size, 1);
+    opt.threads = std::max(threads, 1);
+    opt.engine = engine;
+    opt.prec = deploy::parse_precision(precision);
+    auto b = deploy::open_backend(model_path, opt);
+    const size_t B = opt.batch_size, L = b->info().frame_length,
+                 C = b->info().classes.size();
+    std::mt19937 rng(0);
+    std::normal_distribution<float> g(0.f, float(1.0 / (1.25 * L)));
+    std::vector<float> x(B * 2 * L), logits(B * C);
+    for (auto& v : x)
+        v = g(rng);
+    for (int i = 0; i < 3; i++) // warm-up: allocations, JIT, TorchScript profiling runs
+        b->forward(x.data(), B, logits.data());
     auto t = std::chrono::steady_clock::now();
     int runs = 0;
     double dt = 0;
     while (runs < 3 || dt < min_seconds) {
-        m.forward({ x });
+        b->forward(x.data(), B, logits.data());
         runs++;
         dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
     }

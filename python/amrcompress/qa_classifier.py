@@ -7,12 +7,18 @@
 gives exactly `amr eval`'s predictions; overload drops and counts frames
 without stalling the source; a model swaps in through the `model` port (an
 unfit one is refused and the old one stays); unfit models are refused at
-construction; the pass-through and probability outputs carry the results."""
+construction; the pass-through, probability and class outputs and the per-batch message
+carry the results; a zoo model classifies without LibTorch in the process
+(importing the module does not load it either), a model that needs it gets
+it, and the engine can be chosen."""
 
 import csv
 import json
 import os
+import subprocess
+import sys
 import tempfile
+import threading
 import time
 
 import numpy as np
@@ -23,11 +29,55 @@ from gnuradio import amrcompress
 from qa_helpers import amr, field
 
 CLASSES = ["BPSK", "QPSK", "8PSK", "GFSK", "WBFM"]
+REPLAY_DEADLINE_S = 120  # a replay of the test split takes about a second
 
 
 
 def messages(sink):
     return [sink.get_message(i) for i in range(sink.num_messages())]
+
+
+def batch_fields(msg):
+    """A batch message as a dict of Python values (labels as a list of str),
+    checking the vectors' types (pmt.to_python does not convert u64 vectors)."""
+    out = {}
+    for key, is_type, elements in (("offset", pmt.is_u64vector, pmt.u64vector_elements),
+                                   ("class", pmt.is_s32vector, pmt.s32vector_elements),
+                                   ("confidence", pmt.is_f32vector, pmt.f32vector_elements),
+                                   ("probs", pmt.is_f32vector, pmt.f32vector_elements),
+                                   ("latency", pmt.is_f64vector, pmt.f64vector_elements)):
+        v = pmt.dict_ref(msg, pmt.intern(key), pmt.PMT_NIL)
+        assert is_type(v), key
+        out[key] = list(elements(v))
+    out["model"] = field(msg, "model")
+    labels = pmt.dict_ref(msg, pmt.intern("labels"), pmt.PMT_NIL)
+    out["labels"] = [pmt.symbol_to_string(pmt.nth(i, labels)) for i in range(pmt.length(labels))]
+    return out
+
+
+# Run in a fresh interpreter (this test module imports torch itself): is
+# LibTorch mapped after importing gnuradio.amrcompress, and after classifying
+# a replay with a zoo model?
+NO_TORCH_CHECK = r"""
+import json, sys
+def mapped():
+    with open("/proc/self/maps") as f:
+        m = f.read()
+    return "libtorch" in m or "libc10" in m
+from gnuradio import gr, blocks
+from gnuradio import amrcompress
+after_import = mapped()
+data, index, model = sys.argv[1:4]
+tb = gr.top_block()
+src = amrcompress.dataset_source(data, index)
+clf = amrcompress.classifier(model, batch_size=16, backpressure=True, engine="auto")
+sink = blocks.message_debug()
+tb.connect(src, clf)
+tb.msg_connect(clf, "classification", sink, "store")
+tb.run()
+print(json.dumps({"after_import": after_import, "after_classify": mapped(),
+                  "backend": clf.backend(), "messages": sink.num_messages()}))
+"""
 
 
 class qa_classifier(gr_unittest.TestCase):
@@ -262,6 +312,146 @@ class qa_classifier(gr_unittest.TestCase):
         self.assertEqual(len(tagged), n)
         for t, m in zip(tagged, msgs):  # the tags carry the messages' dicts
             self.assertTrue(pmt.equal(t, m))
+
+    def replay(self, model, **kw):
+        """Replays the test split through a classifier; returns the block, the
+        per-frame messages, the batch messages and the stream outputs."""
+        tb = gr.top_block()
+        src = amrcompress.dataset_source(self.data, self.test_idx)
+        clf = amrcompress.classifier(model, batch_size=16, backpressure=True, **kw)
+        frames, batches = blocks.message_debug(), blocks.message_debug()
+        tb.connect(src, clf)
+        tb.msg_connect(clf, "classification", frames, "store")
+        tb.msg_connect(clf, "classifications", batches, "store")
+        sinks = []
+        if kw.get("passthrough"):
+            sinks.append(blocks.vector_sink_c())
+        if kw.get("probabilities"):
+            sinks.append(blocks.vector_sink_f(len(CLASSES)))
+        if kw.get("class_output"):
+            sinks.append(blocks.vector_sink_i())
+        for k, s in enumerate(sinks):
+            tb.connect((clf, k), s)
+        tb.start()
+        waiter = threading.Thread(target=tb.wait, daemon=True)
+        waiter.start()
+        waiter.join(REPLAY_DEADLINE_S)
+        if waiter.is_alive():
+            tb.stop()
+            waiter.join(10)
+            self.fail(f"the replay did not finish within {REPLAY_DEADLINE_S} s")
+        return clf, messages(frames), messages(batches), sinks
+
+    def test_batch_messages_carry_every_frame(self):
+        clf, frames, batches, _ = self.replay(self.models["a"], batch_messages=True)
+        n = len(self.test_frames)
+        self.assertEqual(len(frames), n)
+        self.assertGreater(len(batches), 1)
+        self.assertLess(len(batches), n)  # one per batch, not per frame
+        got = {"offset": [], "class": [], "confidence": []}
+        for m in batches:
+            b = batch_fields(m)
+            k = len(b["offset"])
+            self.assertGreater(k, 0)
+            for key in ("class", "confidence", "latency"):
+                self.assertEqual(len(b[key]), k, key)
+            self.assertEqual(len(b["probs"]), k * len(CLASSES))
+            self.assertEqual(b["labels"], CLASSES)
+            self.assertEqual(b["model"], 0)
+            p = np.array(b["probs"]).reshape(k, len(CLASSES))
+            np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-5)
+            self.assertEqual(list(p.argmax(axis=1)), b["class"])
+            np.testing.assert_allclose(p.max(axis=1), b["confidence"], rtol=1e-6)
+            self.assertTrue(all(t >= 0 for t in b["latency"]))
+            for key in got:
+                got[key] += b[key]
+        # Every frame's offset and class, equal to the per-frame dicts'.
+        self.assertEqual(got["offset"], [field(m, "offset") for m in frames])
+        self.assertEqual(got["class"], [field(m, "class") for m in frames])
+        np.testing.assert_allclose(got["confidence"], [field(m, "confidence") for m in frames],
+                                   rtol=1e-6)
+        self.assertEqual(got["class"], [self.eval["a"][i] for i in self.test_frames])
+
+    def test_class_output_stream(self):
+        clf, frames, _, (classes,) = self.replay(self.models["a"], class_output=True)
+        want = [field(m, "class") for m in frames]
+        self.assertEqual(len(want), len(self.test_frames))
+        self.assertEqual(list(classes.data()), want)
+        # With the other stream outputs: pass-through, probabilities, classes.
+        clf, frames, _, (samples, probs, classes) = self.replay(
+            self.models["a"], passthrough=True, probabilities=True, class_output=True)
+        want = [field(m, "class") for m in frames]
+        self.assertEqual(list(classes.data()), want)
+        p = np.array(probs.data()).reshape(-1, len(CLASSES))
+        self.assertEqual(list(p.argmax(axis=1)), want)
+        self.assertEqual(len(samples.data()), len(self.test_frames) * 128)
+
+    def test_batch_port_alone_without_frame_messages(self):
+        clf, frames, batches, (samples,) = self.replay(
+            self.models["a"], frame_messages=False, batch_messages=True, passthrough=True)
+        self.assertEqual(frames, [])  # no per-frame messages
+        offsets, classes = [], []
+        for m in batches:
+            b = batch_fields(m)
+            offsets += b["offset"]
+            classes += b["class"]
+        n = len(self.test_frames)
+        self.assertEqual(offsets, [k * 128 for k in range(n)])
+        self.assertEqual(classes, [self.eval["a"][i] for i in self.test_frames])
+        tagged = [field(t.value, "class") for t in samples.tags()
+                  if pmt.symbol_to_string(t.key) == "amr_class"]
+        self.assertEqual(tagged, classes)  # the pass-through tags still carry dicts
+        # Only the class stream: no messages at all, the classes all there.
+        clf, frames, batches, (out,) = self.replay(self.models["a"], frame_messages=False,
+                                                   class_output=True)
+        self.assertEqual((frames, batches), ([], []))
+        self.assertEqual(list(out.data()), classes)
+
+    def test_zoo_model_never_loads_libtorch(self):
+        r = subprocess.run([sys.executable, "-c", NO_TORCH_CHECK, self.data, self.test_idx,
+                            self.models["a"]], capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = json.loads(r.stdout.strip().splitlines()[-1])
+        self.assertFalse(out["after_import"], "importing gnuradio.amrcompress mapped LibTorch")
+        if out["backend"].startswith("LibTorch"):
+            self.skipTest("the native engine is not available (the zoo model ran on "
+                          + out["backend"] + ")")
+        self.assertEqual(out["messages"], len(self.test_frames))
+        self.assertFalse(out["after_classify"],
+                         "classifying with a zoo model on " + out["backend"] + " mapped LibTorch")
+
+    def test_engine_choice(self):
+        # A zoo model on LibTorch (without process tuning) gives the
+        # probabilities of the default engine.
+        clf_t, frames_t, _, (probs_t,) = self.replay(self.models["a"], engine="libtorch",
+                                                     process_tuning=False, probabilities=True)
+        clf_a, frames_a, _, (probs_a,) = self.replay(self.models["a"], probabilities=True)
+        self.assertTrue(clf_t.backend().startswith("LibTorch"), clf_t.backend())
+        self.assertEqual(json.loads(clf_t.stats())["backend"], clf_t.backend())
+        self.assertEqual(json.loads(clf_a.stats())["backend"], clf_a.backend())
+        np.testing.assert_allclose(np.array(probs_t.data()), np.array(probs_a.data()),
+                                   atol=1e-4)
+        # Bring-your-own TorchScript: LibTorch in "auto", refused by "native".
+        class Linear(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = torch.nn.Linear(2 * 128, len(CLASSES))
+
+            def forward(self, x):
+                return self.fc(x.flatten(1))
+        byo = os.path.join(self.dir, "byo.pt")
+        meta = {"arch": "byo_linear", "spec": {}, "classes": CLASSES, "frame_length": 128,
+                "normalisation": "l1"}
+        torch.jit.save(torch.jit.script(Linear()), byo,
+                       _extra_files={"amr_meta.json": json.dumps(meta)})
+        clf = amrcompress.classifier(byo)
+        self.assertTrue(clf.backend().startswith("LibTorch"), clf.backend())
+        with self.assertRaisesRegex(amrcompress.InputError, "byo.pt: the native engine"):
+            amrcompress.classifier(byo, engine="native")
+        with self.assertRaisesRegex(amrcompress.InputError, "precision 'fp16'"):
+            amrcompress.classifier(self.models["a"], precision="fp16")
+        with self.assertRaisesRegex(amrcompress.InputError, "engine 'cuda'"):
+            amrcompress.classifier(self.models["a"], engine="cuda")
 
 
 if __name__ == "__main__":

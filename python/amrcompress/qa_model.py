@@ -12,6 +12,7 @@ import csv
 import json
 import os
 import tempfile
+import zipfile
 
 import h5py
 import numpy as np
@@ -125,6 +126,72 @@ class qa_model(gr_unittest.TestCase):
         r = amr("train", self.data, "-o", os.path.join(self.dir, "t"), "-m", "nosuchnet")
         self.assertEqual(r.returncode, 1)
         self.assertIn("unknown model architecture", r.stderr)
+
+    def eval_json(self, model, *args):
+        ev = os.path.join(self.dir, "ev_" + "_".join(a.strip("-") for a in args))
+        r = amr("eval", model, self.data, "-o", ev, "--no-plots", *args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = list(csv.DictReader(open(os.path.join(ev, "predictions.csv"))))
+        return json.load(open(os.path.join(ev, "eval.json"))), [int(x["prediction"]) for x in rows], r
+
+    def test_006_engines_precisions_and_quantize(self):
+        out = os.path.join(self.dir, "cnn1d")
+        if not os.path.exists(os.path.join(out, "model.pt")):
+            self.train_and_compare("cnn1d", epochs=1)
+        model = os.path.join(out, "model.pt")
+        # The native engine gives LibTorch's prediction on every frame.
+        jn, pn, _ = self.eval_json(model, "--engine", "native")
+        jl, pl, _ = self.eval_json(model, "--engine", "libtorch")
+        self.assertTrue(jn["backend"].startswith("native oneDNN fp32"), jn["backend"])
+        self.assertTrue(jl["backend"].startswith("LibTorch"), jl["backend"])
+        self.assertEqual(pn, pl)
+        # int8 needs a calibration: refused by the native engine, LibTorch for auto.
+        r = amr("eval", model, self.data, "-o", os.path.join(self.dir, "e8"), "--no-plots",
+                "--precision", "int8", "--engine", "native")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("amr quantize", r.stderr)
+        ja, _, r = self.eval_json(model, "--precision", "int8")
+        self.assertTrue(ja["backend"].startswith("LibTorch"), ja["backend"])
+        self.assertEqual(r.stderr.count("running on LibTorch"), 1, r.stderr)
+        # amr quantize: deterministic, still a TorchScript model with the same function.
+        q1, q2 = os.path.join(self.dir, "q1.pt"), os.path.join(self.dir, "q2.pt")
+        for q in (q1, q2):
+            r = amr("quantize", model, self.data, "-o", q, "--frames", "200")
+            self.assertEqual(r.returncode, 0, r.stderr)
+        cal = []
+        for q in (q1, q2):
+            with zipfile.ZipFile(q) as z:
+                name = [n for n in z.namelist() if n.endswith("extra/amr_int8.json")]
+                self.assertEqual(len(name), 1)
+                cal.append(json.loads(z.read(name[0])))
+        self.assertEqual(cal[0], cal[1])
+        self.assertEqual(cal[0]["frames"], 200)
+        self.assertEqual(cal[0]["split"], "train")
+        extra = {"amr_int8.json": ""}
+        mq = torch.jit.load(q1, _extra_files=extra).eval()
+        self.assertEqual(json.loads(extra["amr_int8.json"]), cal[0])
+        x = torch.randn(4, 2, 128) / 160
+        with torch.no_grad():
+            self.assertTrue(torch.equal(mq(x), torch.jit.load(model).eval()(x)))
+        j8, p8, _ = self.eval_json(q1, "--precision", "int8")
+        jb, pb, _ = self.eval_json(q1, "--precision", "bf16")
+        self.assertTrue(j8["backend"].startswith("native oneDNN int8"), j8["backend"])
+        self.assertTrue(jb["backend"].startswith("native oneDNN bf16"), jb["backend"])
+        # A small test split: within 5 points (the benchmark holds 0.5 on the main job's data).
+        self.assertLess(abs(j8["accuracy"] - jn["accuracy"]), 0.05)
+        self.assertLess(abs(jb["accuracy"] - jn["accuracy"]), 0.05)
+        self.assertGreater(np.mean(np.array(p8) == np.array(pn)), 0.9)
+        # A model without a native graph: refused by engine=native, LibTorch otherwise.
+        lstm = os.path.join(self.dir, "lstm", "model.pt")
+        if not os.path.exists(lstm):
+            self.train_and_compare("lstm", epochs=1)
+        r = amr("eval", lstm, self.data, "-o", os.path.join(self.dir, "el"), "--no-plots",
+                "--engine", "native")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("lstm", r.stderr)
+        r = amr("quantize", lstm, self.data, "-o", os.path.join(self.dir, "lq.pt"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("cannot be quantised", r.stderr)
 
 
 if __name__ == "__main__":

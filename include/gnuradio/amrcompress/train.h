@@ -95,6 +95,7 @@ AMRCOMPRESS_API train_result train_model(const train_config& cfg,
  * Refuses (input_error) a model whose frame length or classes do not fit.
  */
 struct AMRCOMPRESS_API eval_result {
+    std::string backend;              //!< what ran the model, e.g. "native oneDNN int8 (...)"
     std::vector<std::string> classes;
     std::vector<size_t> indices;      //!< dataset frames evaluated
     std::vector<int32_t> labels, predictions;
@@ -104,12 +105,21 @@ struct AMRCOMPRESS_API eval_result {
     double accuracy() const { return indices.empty() ? 0.0 : double(correct) / indices.size(); }
 };
 
+/*!
+ * Classifies the frames `indices` (all when empty) of a dataset with a model
+ * as the classifier block would: on the native engine when it can run the
+ * model at `precision` ("fp32", "bf16", "int8"), else LibTorch (`engine`:
+ * "auto", "native" or "libtorch"). Throws input_error when the model does
+ * not fit the data or gives non-finite logits.
+ */
 AMRCOMPRESS_API eval_result evaluate_model(const std::string& model_path,
                                            const std::string& dataset_path,
                                            const std::vector<size_t>& indices,
                                            int threads = 1,
                                            size_t batch_size = 512,
-                                           bool keep_logits = false);
+                                           bool keep_logits = false,
+                                           const std::string& engine = "auto",
+                                           const std::string& precision = "fp32");
 
 /*!
  * \brief Training throughput (samples/s) of a model on random frames, measured
@@ -128,13 +138,17 @@ AMRCOMPRESS_API double measure_train_throughput(const std::string& model,
 
 /*!
  * \brief Inference throughput (frames/s) of a saved model: batches of random
- * frames through forward() in eval mode without autograd, after a warm-up,
- * for at least `min_seconds`. Throws input_error for unusable model files.
+ * frames through the backend the classifier would use (`engine` "auto",
+ * "native" or "libtorch"; `precision` "fp32", "bf16", "int8"), after a
+ * warm-up, for at least `min_seconds`. Throws input_error for unusable model
+ * files.
  */
 AMRCOMPRESS_API double measure_inference_throughput(const std::string& model_path,
                                                     size_t batch_size,
                                                     double min_seconds,
-                                                    int threads);
+                                                    int threads,
+                                                    const std::string& engine = "auto",
+                                                    const std::string& precision = "fp32");
 
 } // namespace amrcompress
 } // namespace gr

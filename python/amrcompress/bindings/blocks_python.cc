@@ -2,18 +2,17 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The GNU Radio blocks. Their C++ docs (include/gnuradio/amrcompress/*.h)
+ * The GNU Radio blocks. Their C++ docs (the headers in include/gnuradio/amrcompress/)
  * are the reference; the docstrings here are short.
  */
-#include <pybind11/pybind11.h>
-#include <pybind11/stl.h>
+#include "../../../lib/capture/snr_estimator.h"
 #include <gnuradio/amrcompress/classifier.h>
-#include <gnuradio/amrcompress/coreset_keeper.h>
 #include <gnuradio/amrcompress/dataset_sink.h>
 #include <gnuradio/amrcompress/dataset_source.h>
-#include <pybind11/numpy.h>
-#include "../../../lib/capture/snr_estimator.h"
 #include <gnuradio/amrcompress/error.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 #include <cmath>
 #include <limits>
 
@@ -25,10 +24,16 @@ void bind_blocks(py::module& m)
     using gr::amrcompress::dataset_source;
 
     py::class_<classifier, gr::block, gr::basic_block, std::shared_ptr<classifier>>(
-        m, "classifier",
-        "Classifies the modulation of a complex stream with a TorchScript model (batched, on "
-        "its own inference thread). Message ports: out 'classification' (dict per frame), in "
-        "'model' (path of a model to swap in).")
+        m,
+        "classifier",
+        "Classifies the modulation of a complex stream with a model file (batched, on "
+        "its own "
+        "inference thread; zoo models on the native engine, other TorchScript models on "
+        "LibTorch, loaded on demand). Message ports: out 'classification' (dict per "
+        "frame), "
+        "out 'classifications' (dict of vectors per batch), in 'model' (path of a model "
+        "to "
+        "swap in).")
         .def(py::init(&classifier::make),
              py::arg("model_path"),
              py::arg("hop") = 0,
@@ -40,18 +45,32 @@ void bind_blocks(py::module& m)
              py::arg("probabilities") = false,
              py::arg("sample_rate") = 0.0,
              py::arg("frame_length") = 0,
-             py::arg("optimize") = false)
+             py::arg("optimize") = false,
+             py::arg("precision") = "fp32",
+             py::arg("engine") = "auto",
+             py::arg("batch_messages") = false,
+             py::arg("class_output") = false,
+             py::arg("frame_messages") = true,
+             py::arg("process_tuning") = true)
         .def("frame_length", &classifier::frame_length)
         .def("classes", &classifier::classes)
         .def("frames_classified", &classifier::frames_classified)
         .def("frames_dropped", &classifier::frames_dropped)
         .def("stats", &classifier::stats, "counters as a JSON string")
+        .def("backend",
+             &classifier::backend,
+             "what runs the model, e.g. 'native oneDNN int8' or 'LibTorch fp32'")
         .def("set_model", &classifier::set_model, py::arg("model_path"));
 
-    py::class_<dataset_source, gr::sync_block, gr::block, gr::basic_block,
+    py::class_<dataset_source,
+               gr::sync_block,
+               gr::block,
+               gr::basic_block,
                std::shared_ptr<dataset_source>>(
-        m, "dataset_source",
-        "Replays a dataset as a complex stream with amr_frame/amr_label/amr_snr tags per frame "
+        m,
+        "dataset_source",
+        "Replays a dataset as a complex stream with amr_frame/amr_label/amr_snr tags per "
+        "frame "
         "and amr_eos on the last sample (unless repeat).")
         .def(py::init(&dataset_source::make),
              py::arg("path"),
@@ -63,11 +82,17 @@ void bind_blocks(py::module& m)
         .def("frames_sent", &dataset_source::frames_sent);
 
     using gr::amrcompress::dataset_sink;
-    py::class_<dataset_sink, gr::sync_block, gr::block, gr::basic_block,
+    py::class_<dataset_sink,
+               gr::sync_block,
+               gr::block,
+               gr::basic_block,
                std::shared_ptr<dataset_sink>>(
-        m, "dataset_sink",
-        "Captures a complex stream into a labelled dataset file: frames, class labels (tag > "
-        "'label' message > parameter), SNR (given or estimated), radio metadata; energy gate, "
+        m,
+        "dataset_sink",
+        "Captures a complex stream into a labelled dataset file: frames, class labels "
+        "(tag > "
+        "'label' message > parameter), SNR (given or estimated), radio metadata; energy "
+        "gate, "
         "thinning, quotas, rotation; flushed every flush_frames / flush_seconds.")
         .def(py::init(&dataset_sink::make),
              py::arg("path"),
@@ -105,47 +130,10 @@ void bind_blocks(py::module& m)
         .def("error", &dataset_sink::error)
         .def("stats", &dataset_sink::stats, "counters as a JSON string");
 
-    using gr::amrcompress::coreset_keeper;
-    py::class_<coreset_keeper, gr::sync_block, gr::block, gr::basic_block,
-               std::shared_ptr<coreset_keeper>>(
-        m, "coreset_keeper",
-        "Keeps a FoQuS coreset of at most `budget` labelled frames of the stream: scoring "
-        "epochs of a small model on its own thread every refresh_frames frames, tiered FoQuS "
-        "selection balanced per class (and SNR bin), atomic saves to state_path and resume. "
-        "Message ports: in 'label'; out 'stats' (dict), 'model' (path of a fine-tuned model).")
-        .def(py::init(&coreset_keeper::make),
-             py::arg("model"),
-             py::arg("classes") = std::vector<std::string>(),
-             py::arg("budget") = 1000,
-             py::arg("state_path") = "",
-             py::arg("frame_length") = 0,
-             py::arg("hop") = 0,
-             py::arg("label") = "",
-             py::arg("snr_db") = std::numeric_limits<double>::quiet_NaN(),
-             py::arg("refresh_frames") = 500,
-             py::arg("refresh_seconds") = 0.0,
-             py::arg("epochs_per_refresh") = 2,
-             py::arg("stratify_snr") = false,
-             py::arg("snr_bin_db") = 2.0,
-             py::arg("save_every") = 1,
-             py::arg("finetune_epochs") = 0,
-             py::arg("export_path") = "",
-             py::arg("buffer_frames") = 0,
-             py::arg("holdout_frames") = 256,
-             py::arg("threads") = 1,
-             py::arg("seed") = 1)
-        .def("size", &coreset_keeper::size)
-        .def("refreshes", &coreset_keeper::refreshes)
-        .def("frame_length", &coreset_keeper::frame_length)
-        .def("classes", &coreset_keeper::classes)
-        .def("stats", &coreset_keeper::stats, "counters as a JSON string")
-        .def("set_label", &coreset_keeper::set_label, py::arg("label"))
-        .def("label", &coreset_keeper::label)
-        .def("save", &coreset_keeper::save);
-
     m.def(
         "estimate_snr",
-        [](py::array_t<std::complex<float>, py::array::c_style | py::array::forcecast> frames) {
+        [](py::array_t<std::complex<float>, py::array::c_style | py::array::forcecast>
+               frames) {
             if (frames.ndim() != 2 || frames.shape(1) < 16)
                 throw gr::amrcompress::input_error(
                     "estimate_snr: expected complex frames [n, L] with L >= 16");
@@ -158,6 +146,8 @@ void bind_blocks(py::module& m)
             return out;
         },
         py::arg("frames"),
-        "Per-frame SNR estimate (dB) of complex frames [n, L], as dataset_sink computes it "
-        "when no SNR is given (Welch spectrum, noise from the quietest quarter of the bins).");
+        "Per-frame SNR estimate (dB) of complex frames [n, L], as dataset_sink computes "
+        "it "
+        "when no SNR is given (Welch spectrum, noise from the quietest quarter of the "
+        "bins).");
 }
