@@ -93,7 +93,21 @@ struct inference_engine::impl {
     bool running = true, busy = false;
     size_t busy_frames = 0; // in the batch being classified
     engine_stats st;
-    std::thread worker;
+    std::thread worker, deliverer;
+
+    // Results are handed out (messages, tags) on a thread of their own, so
+    // that the next batch's forward pass overlaps the last one's delivery:
+    // per-frame messages cost about as much as the native engine's forward
+    // pass of a pruned model. One batch waits at most; the worker waits for
+    // room (bounded memory and latency).
+    struct delivery {
+        std::vector<frame_result> results;
+        std::vector<clock_type::time_point> arrived;
+    };
+    std::deque<delivery> deliveries;
+    std::vector<delivery> spare_deliveries;
+    size_t delivering_frames = 0; // waiting for delivery or being delivered
+    std::condition_variable deliver_cv, deliver_room_cv;
 
     // The engine thread's own buffers, sized once (logits grow if a swapped-in
     // model has more classes): no allocation per batch.
@@ -158,35 +172,69 @@ struct inference_engine::impl {
             const auto t1 = clock_type::now();
             if (ok) {
                 for (size_t i = 0; i < n; i++) {
-                    auto& r = out[i];
-                    r.offset = batch[i].offset;
-                    r.latency_s = std::chrono::duration<double>(t1 - batch[i].t).count();
-                    r.model_generation = gen;
+                    out[i].offset = batch[i].offset;
+                    out[i].model_generation = gen;
                 }
-                on_results(out);
             } else if (++failed_batches >= 2 * last_fail_log) { // 1, 2, 4, ...
                 last_fail_log = failed_batches;
                 if (opt.log)
                     opt.log("inference failed (" + std::to_string(failed_batches) +
                             " batches so far, their frames not classified): " + error);
             }
-            const auto t2 = clock_type::now();
             m.reset(); // a model swapped out meanwhile is released unlocked
 
             lk.lock();
-            for (auto& b : batch)
-                spare.push_back(std::move(b.x));
-            batch.clear();
             if (ok) {
-                st.classified += n;
-                st.batches++;
+                deliver_room_cv.wait(lk, [&] { return !running || deliveries.empty(); });
+                delivery dl;
+                if (!spare_deliveries.empty()) {
+                    dl = std::move(spare_deliveries.back());
+                    spare_deliveries.pop_back();
+                }
+                dl.results.swap(out); // out gets the recycled vectors back
+                dl.arrived.clear();
+                for (const auto& b : batch)
+                    dl.arrived.push_back(b.t);
+                deliveries.push_back(std::move(dl));
+                delivering_frames += n;
+                deliver_cv.notify_one();
             } else {
                 st.failed += n;
             }
+            for (auto& b : batch)
+                spare.push_back(std::move(b.x));
+            batch.clear();
             st.busy_seconds += std::chrono::duration<double>(t1 - t0).count();
-            st.deliver_seconds += std::chrono::duration<double>(t2 - t1).count();
             busy = false;
             busy_frames = 0;
+            idle_cv.notify_all();
+        }
+    }
+
+    //! The delivery thread: results out in batch order, then counted.
+    void deliver()
+    {
+        std::unique_lock<std::mutex> lk(mtx);
+        while (true) {
+            deliver_cv.wait(lk, [&] { return !running || !deliveries.empty(); });
+            if (!running)
+                return;
+            delivery dl = std::move(deliveries.front());
+            deliveries.pop_front();
+            lk.unlock();
+            deliver_room_cv.notify_all();
+            const auto t1 = clock_type::now();
+            for (size_t i = 0; i < dl.results.size(); i++)
+                dl.results[i].latency_s =
+                    std::chrono::duration<double>(t1 - dl.arrived[i]).count();
+            on_results(dl.results);
+            const auto t2 = clock_type::now();
+            lk.lock();
+            st.classified += dl.results.size();
+            st.batches++;
+            st.deliver_seconds += std::chrono::duration<double>(t2 - t1).count();
+            delivering_frames -= dl.results.size();
+            spare_deliveries.push_back(std::move(dl));
             idle_cv.notify_all();
         }
     }
@@ -211,6 +259,7 @@ inference_engine::inference_engine(const std::string& model_path,
     d->logits.assign(opt.batch_size * d->model->info().classes.size(), 0.0f);
     d->out.reserve(opt.batch_size);
     d->worker = std::thread([this] { d->run(); });
+    d->deliverer = std::thread([this] { d->deliver(); });
 }
 
 inference_engine::~inference_engine()
@@ -222,8 +271,12 @@ inference_engine::~inference_engine()
     d->work_cv.notify_all();
     d->room_cv.notify_all();
     d->idle_cv.notify_all();
+    d->deliver_cv.notify_all();
+    d->deliver_room_cv.notify_all();
     if (d->worker.joinable())
         d->worker.join();
+    if (d->deliverer.joinable())
+        d->deliverer.join();
 }
 
 model_info inference_engine::info() const
@@ -279,14 +332,16 @@ void inference_engine::flush()
     const double wait = d->opt.max_wait_ms;
     d->opt.max_wait_ms = 0;
     d->work_cv.notify_all();
-    d->idle_cv.wait(lk, [&] { return !d->running || (d->queue.empty() && !d->busy); });
+    d->idle_cv.wait(lk, [&] {
+        return !d->running || (d->queue.empty() && !d->busy && d->delivering_frames == 0);
+    });
     d->opt.max_wait_ms = wait;
 }
 
 size_t inference_engine::in_flight() const
 {
     std::lock_guard<std::mutex> lk(d->mtx);
-    return d->queue.size() + d->busy_frames;
+    return d->queue.size() + d->busy_frames + d->delivering_frames;
 }
 
 void inference_engine::swap_model(const std::string& model_path)

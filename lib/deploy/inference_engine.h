@@ -46,8 +46,8 @@ struct AMRCOMPRESS_API frame_result {
     int32_t label = 0;
     float confidence = 0;
     std::vector<float> probs;
-    double latency_s =
-        0; //!< from the frame's arrival (see push()) to the end of its batch
+    //! From the frame's arrival (see push()) to the hand-out of its batch's results.
+    double latency_s = 0;
     uint64_t model_generation = 0; //!< 0 for the first model, +1 per swap
 };
 
@@ -69,8 +69,9 @@ public:
      * and checks it against the input contract (float32 [B, 2, L] in, [B, C]
      * logits out, C = its class count); throws input_error for a file that is
      * not such a model, or whose frame length differs from `frame_length` (0:
-     * take the model's). Results are delivered on the engine thread, one call
-     * per batch (the vector is the engine's, reused for the next batch).
+     * take the model's). Results are delivered on the engine's delivery
+     * thread (one thread, in batch order, overlapping the next batch's
+     * forward pass), one call per batch (the vector is the engine's, reused).
      */
     inference_engine(const std::string& model_path,
                      size_t frame_length,
@@ -98,7 +99,7 @@ public:
               time_point arrived = time_point());
     //! Returns once every frame queued so far has been classified and delivered.
     void flush();
-    //! Frames queued or in the batch being classified, not yet delivered.
+    //! Frames queued, being classified or waiting for delivery, not yet delivered.
     size_t in_flight() const;
     /*!
      * Opens another model (same options) and uses it from the next batch on.

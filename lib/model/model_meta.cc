@@ -55,5 +55,30 @@ model_info read_model_info(const std::string& path)
     return parse_model_meta(it == ts.extra.end() ? std::string() : it->second, path);
 }
 
+namespace model {
+
+void check_fits(const model_info& info,
+                const std::vector<std::string>& classes,
+                size_t frame_length,
+                const std::string& what)
+{
+    if (info.frame_length != frame_length)
+        throw input_error(what + ": the model takes frames of " +
+                          std::to_string(info.frame_length) + " samples, the data has " +
+                          std::to_string(frame_length));
+    if (info.classes != classes) {
+        auto list = [](const std::vector<std::string>& v) {
+            std::string s;
+            for (const auto& c : v)
+                s += (s.empty() ? "" : ",") + c;
+            return s;
+        };
+        throw input_error(what + ": the model's classes (" + list(info.classes) +
+                          ") differ from the data's (" + list(classes) + ")");
+    }
+}
+
+} // namespace model
+
 } // namespace amrcompress
 } // namespace gr

@@ -29,6 +29,15 @@ constexpr const char* MODEL_META_FILE = "amr_meta.json";
 AMRCOMPRESS_API model_info parse_model_meta(const std::string& json,
                                             const std::string& path);
 
+namespace model {
+//! Refuses (input_error naming `what`) a model that does not fit data with
+//! these classes and frame length.
+AMRCOMPRESS_API void check_fits(const model_info& info,
+                                const std::vector<std::string>& classes,
+                                size_t frame_length,
+                                const std::string& what);
+} // namespace model
+
 } // namespace amrcompress
 } // namespace gr
 

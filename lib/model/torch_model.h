@@ -8,6 +8,7 @@
 #ifndef INCLUDED_AMRCOMPRESS_TORCH_MODEL_H
 #define INCLUDED_AMRCOMPRESS_TORCH_MODEL_H
 
+#include "model_meta.h"
 #include <gnuradio/amrcompress/api.h>
 #include <gnuradio/amrcompress/dataset.h>
 #include <gnuradio/amrcompress/model.h>
@@ -42,12 +43,6 @@ AMRCOMPRESS_API void save(torch::jit::Module& m, const model_info& info, const s
 
 //! Loads a model file and its metadata; throws input_error for unusable files.
 AMRCOMPRESS_API built_model load(const std::string& path);
-
-//! Refuses (input_error) a model that does not fit data with these classes/length.
-AMRCOMPRESS_API void check_fits(const model_info& info,
-                const std::vector<std::string>& classes,
-                size_t frame_length,
-                const std::string& what);
 
 //! load() followed by check_fits() against the dataset's classes and frame length.
 AMRCOMPRESS_API built_model load_fitting(const std::string& path, const dataset_info& data);

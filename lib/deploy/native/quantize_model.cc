@@ -2,6 +2,7 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "../../model/model_meta.h"
 #include "../model_frames.h"
 #include "native_backend.h"
 #include "quantize_model.h"
