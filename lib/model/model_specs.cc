@@ -57,7 +57,10 @@ json default_spec(const std::string& arch)
 }
 
 namespace {
-[[noreturn]] void bad_spec(const std::string& what) { throw input_error("model spec: " + what); }
+[[noreturn]] void bad_spec(const std::string& what)
+{
+    throw input_error("model spec: " + what);
+}
 } // namespace
 
 int spec_int(const json& j, const char* key, int lo)
@@ -86,7 +89,8 @@ std::vector<int> spec_int_list(const json& j, const char* key)
         bad_spec(std::string("'") + key + "' must be a list of integers");
     std::vector<int> v;
     for (const auto& x : j[key]) {
-        if (!x.is_number_integer() || x.get<int64_t>() < 1 || x.get<int64_t>() > (1 << 24))
+        if (!x.is_number_integer() || x.get<int64_t>() < 1 ||
+            x.get<int64_t>() > (1 << 24))
             bad_spec(std::string("'") + key + "' must hold integers between 1 and 2^24");
         v.push_back(x.get<int>());
     }

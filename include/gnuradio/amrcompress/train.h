@@ -95,7 +95,7 @@ AMRCOMPRESS_API train_result train_model(const train_config& cfg,
  * Refuses (input_error) a model whose frame length or classes do not fit.
  */
 struct AMRCOMPRESS_API eval_result {
-    std::string backend;              //!< what ran the model, e.g. "native oneDNN int8 (...)"
+    std::string backend; //!< what ran the model, e.g. "native oneDNN int8 (...)"
     std::vector<std::string> classes;
     std::vector<size_t> indices;      //!< dataset frames evaluated
     std::vector<int32_t> labels, predictions;
@@ -143,12 +143,13 @@ AMRCOMPRESS_API double measure_train_throughput(const std::string& model,
  * warm-up, for at least `min_seconds`. Throws input_error for unusable model
  * files.
  */
-AMRCOMPRESS_API double measure_inference_throughput(const std::string& model_path,
-                                                    size_t batch_size,
-                                                    double min_seconds,
-                                                    int threads,
-                                                    const std::string& engine = "auto",
-                                                    const std::string& precision = "fp32");
+AMRCOMPRESS_API double
+measure_inference_throughput(const std::string& model_path,
+                             size_t batch_size,
+                             double min_seconds,
+                             int threads,
+                             const std::string& engine = "auto",
+                             const std::string& precision = "fp32");
 
 } // namespace amrcompress
 } // namespace gr
