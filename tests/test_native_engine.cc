@@ -286,7 +286,7 @@ public:
         const auto b = deploy::calibrate_int8(p, x.data(), 300);
         CPPUNIT_ASSERT(a.max_abs == b.max_abs);
         CPPUNIT_ASSERT_EQUAL(size_t(300), a.frames);
-        // Every activation the int8 network reads has a range, and no other.
+        // Every range is finite and >= 0, and the frames themselves have one.
         deploy::write_int8_calibration(
             p, tmp.file("d8.pt"), a, { { "dataset", "x.h5" } });
         auto net_names = std::set<std::string>();

@@ -41,6 +41,16 @@ struct AMRCOMPRESS_API backend_options {
     bool process_tuning = true;
 };
 
+/*!
+ * The options the tools ask for by name (amr eval, the benchmarks): batch
+ * size and threads of at least 1, `engine` and `precision` as the user
+ * spelled them (parse_precision throws input_error for an unknown one).
+ */
+AMRCOMPRESS_API backend_options tool_options(size_t batch_size,
+                                             int threads,
+                                             const std::string& engine,
+                                             const std::string& precision);
+
 class AMRCOMPRESS_API inference_backend
 {
 public:

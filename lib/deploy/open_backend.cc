@@ -13,6 +13,7 @@
 #include "torch_backend.h"
 #include <gnuradio/amrcompress/error.h>
 #include <dlfcn.h>
+#include <algorithm>
 #include <mutex>
 
 #ifndef AMR_ML_LIBRARY
@@ -109,6 +110,19 @@ precision parse_precision(const std::string& s)
     if (s == "int8")
         return precision::int8;
     throw input_error("precision '" + s + "': expected fp32, bf16 or int8");
+}
+
+backend_options tool_options(size_t batch_size,
+                             int threads,
+                             const std::string& engine,
+                             const std::string& precision)
+{
+    backend_options opt;
+    opt.batch_size = std::max<size_t>(batch_size, 1);
+    opt.threads = std::max(threads, 1);
+    opt.engine = engine;
+    opt.prec = parse_precision(precision);
+    return opt;
 }
 
 std::unique_ptr<inference_backend>

@@ -34,11 +34,7 @@ eval_result evaluate_model(const std::string& model_path,
                       ds.info().classes,
                       ds.info().frame_length,
                       model_path);
-    deploy::backend_options opt;
-    opt.batch_size = std::max<size_t>(batch_size, 1);
-    opt.threads = std::max(threads, 1);
-    opt.engine = engine;
-    opt.prec = deploy::parse_precision(precision);
+    const auto opt = deploy::tool_options(batch_size, threads, engine, precision);
     auto backend = deploy::open_backend(
         model_path, opt, [](const std::string& line) { std::cerr << line << "\n"; });
     eval_result r;

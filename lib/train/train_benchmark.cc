@@ -70,11 +70,7 @@ double measure_inference_throughput(const std::string& model_path,
                                     const std::string& engine,
                                     const std::string& precision)
 {
-    deploy::backend_options opt;
-    opt.batch_size = std::max<size_t>(batch_size, 1);
-    opt.threads = std::max(threads, 1);
-    opt.engine = engine;
-    opt.prec = deploy::parse_precision(precision);
+    const auto opt = deploy::tool_options(batch_size, threads, engine, precision);
     auto b = deploy::open_backend(model_path, opt);
     const size_t B = opt.batch_size, L = b->info().frame_length,
                  C = b->info().classes.size();

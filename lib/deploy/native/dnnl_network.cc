@@ -163,7 +163,6 @@ struct dnnl_network::impl {
     std::unordered_map<std::string, int> readers; // per root: reads still to come
     buffer_pool pool;
     std::vector<planned_step> steps;
-    std::vector<std::string> quantised;
     std::set<std::string> impls;
     size_t scratch_bytes = 0;
 
@@ -616,7 +615,6 @@ struct dnnl_network::impl {
         if (!is_head) {
             s.observe = cur;
             s.obs_buf = out_buf;
-            quantised.push_back(cur);
         }
         last_impl = unit_impl + " " + op.weight;
         add_step(std::move(s));
@@ -932,8 +930,6 @@ struct dnnl_network::impl {
         }
         if (!acts.count(g->output) || acts.at(g->output).buf != -4)
             throw unsupported_model("the graph does not end in a linear head");
-        if (prec == precision::int8)
-            quantised.insert(quantised.begin(), g->input);
 
         plan_input_copy();
 
@@ -998,15 +994,6 @@ dnnl_network::~dnnl_network() = default;
 
 size_t dnnl_network::batch() const { return d->B; }
 size_t dnnl_network::classes() const { return d->C; }
-
-std::vector<std::string> dnnl_network::quantised_activations() const
-{
-    std::vector<std::string> out = { "input" };
-    for (const auto& s : d->steps)
-        if (!s.observe.empty())
-            out.push_back(s.observe);
-    return out;
-}
 
 std::string dnnl_network::kernels() const
 {

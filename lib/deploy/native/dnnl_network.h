@@ -56,8 +56,6 @@ public:
      */
     void
     forward(const float* x, size_t n, float* logits, int8_calibration* observe = nullptr);
-    //! Names of the activations an int8 network needs ranges for.
-    std::vector<std::string> quantised_activations() const;
     //! e.g. "brg:avx512_core_bf16" of the convolutions, for the log.
     std::string kernels() const;
     /*!
