@@ -21,16 +21,19 @@ figures are its capacity without drops. Also: this CPU's sgemm GFLOP/s (torch
 Variants: cpp (the block on its default engine: the native oneDNN engine
 for a zoo model, fp32), cpp_bf16 and cpp_int8 (the block at bf16 and int8;
 int8 runs a copy of the model calibrated with `amr quantize` on --data),
-cpp_int8_batch (int8, one message per batch on the `classifications` port
-instead of one per frame), cpp_int8_stream (int8, class indices on a stream
-output, no messages), cpp_libtorch (the block on LibTorch, as before the
+cpp_batch, cpp_int8_batch (fp32, int8: one message per batch on the
+`classifications` port instead of one per frame), cpp_stream,
+cpp_bf16_stream, cpp_int8_stream (class indices on a stream output, no
+messages), cpp_libtorch (the block on LibTorch, as before the
 native engine), cpp_opt (on LibTorch with optimize=True: frozen +
 optimize_for_inference), python (as users run it), python_tuned
 (with the process settings the C++ side applies: glibc's malloc thresholds,
 as in amr bench train, and one OpenBLAS thread), raw (LibTorch alone, no
 flowgraph: the same model on batches of the same frames in a loop, with the
 tuned settings; the ceiling of any block on this machine), raw_opt (the
-same, frozen + optimize_for_inference).
+same, frozen + optimize_for_inference). The C++ block's processes do not
+import torch, as a GRC flowgraph does not (its import changes OpenMP's
+thread setting, which once hid a slow case: docs/inference.md, Threads).
 
 Usage: bench_classify.py --data D.h5 --model NAME=model.pt [--model ...]
        [--threads 1,2] [--batches 1,8,32,128] [--seconds 3] [--repeat 1]
@@ -47,7 +50,6 @@ import time
 
 import numpy as np
 import pmt
-import torch
 from gnuradio import blocks, gr
 
 try:
@@ -221,7 +223,11 @@ VARIANTS = {
     # name: (implementation, extra environment); int8 variants run the
     # calibrated copy of the model
     "cpp": ("cpp", block()),
+    "cpp_batch": ("cpp", block(frame_messages=False, batch_messages=True)),
+    "cpp_stream": ("cpp", block(frame_messages=False, class_output=True)),
     "cpp_bf16": ("cpp", block(precision="bf16")),
+    "cpp_bf16_stream": ("cpp", block(precision="bf16", frame_messages=False,
+                                     class_output=True)),
     "cpp_int8": ("cpp", block(precision="int8")),
     "cpp_int8_batch": ("cpp", block(precision="int8", frame_messages=False,
                                     batch_messages=True)),
@@ -248,8 +254,19 @@ def quantised_copy(path, data, tmp):
     return out
 
 
+torch = None  # imported where LibTorch runs: a flowgraph of the C++ block does not load it
+
+
+def import_torch():
+    global torch
+    import torch as t
+    torch = t
+
+
 def one(a):
     """One measurement in this (fresh) process; prints a JSON line."""
+    if a.one != "cpp":
+        import_torch()
     run = {"cpp": run_cpp, "python": run_python, "raw": run_raw}[a.one]
     fps, lat = run(a.data, a.model_path, a.batch, a.threads, a.seconds)
     q = lambda p: 1000 * float(np.percentile(lat, p)) if len(lat) else float("nan")
@@ -300,6 +317,7 @@ def main():
     if a.one:
         a.threads = int(a.threads)
         return one(a)
+    import_torch()  # sgemm's rate, the models' metadata
     if a.tables:
         rows = merge_runs(a.tables)
         print_rows(rows)

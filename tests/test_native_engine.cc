@@ -9,6 +9,7 @@
  * bf16 stay close to them; int8 calibration is deterministic; broken files
  * are refused with the file named.
  */
+#include "../lib/deploy/native/dnnl_network.h"
 #include "../lib/deploy/native/native_backend.h"
 #include "../lib/deploy/torchscript_extra.h"
 #include "../lib/model/net_graph.h"
@@ -22,6 +23,11 @@
 #include <fstream>
 #include <random>
 #include <set>
+#include <thread>
+
+// oneDNN's OpenMP runtime here (libgomp).
+extern "C" void omp_set_num_threads(int);
+extern "C" int omp_get_max_threads();
 
 using namespace gr::amrcompress;
 using json = nlohmann::json;
@@ -119,6 +125,18 @@ double max_rel_err(const std::vector<float>& a, const std::vector<float>& b)
     return e / std::max(m, 1e-30);
 }
 
+//! Threads of this process now.
+size_t thread_count()
+{
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("Threads:", 0) == 0)
+            return std::stoul(line.substr(8));
+    CPPUNIT_FAIL("no thread count in /proc/self/status");
+    return 0;
+}
+
 bool throws_naming(const std::function<void()>& f,
                    const std::string& path,
                    const std::string& part)
@@ -177,6 +195,8 @@ class native_engine_test : public CppUnit::TestFixture
     CPPUNIT_TEST(graph_reads_exactly_the_modules_tensors);
     CPPUNIT_TEST(fp32_gives_libtorchs_logits_for_every_architecture);
     CPPUNIT_TEST(partial_batches_and_batches_larger_than_the_network);
+    CPPUNIT_TEST(a_one_thread_network_opened_elsewhere_runs_on_one_thread);
+    CPPUNIT_TEST(short_rows_fold_into_channels_exactly);
     CPPUNIT_TEST(int8_and_bf16_stay_close_to_fp32);
     CPPUNIT_TEST(int8_calibration_is_deterministic_and_loadable);
     CPPUNIT_TEST(lstm_has_no_native_graph);
@@ -246,6 +266,72 @@ public:
         const auto all = run(*b, x, 128);
         for (size_t c = 0; c < CLASSES.size(); c++)
             CPPUNIT_ASSERT_EQUAL(all[5 * CLASSES.size() + c], alone[c]);
+    }
+
+    void a_one_thread_network_opened_elsewhere_runs_on_one_thread()
+    {
+        // The classifier opens its model on the flowgraph's thread and runs
+        // it on the engine's. oneDNN sizes a primitive's thread team when it
+        // is created, from the creating thread's OpenMP setting: opened
+        // under a setting of 4, a one-thread network must still run on the
+        // calling thread alone (it ran a team of 4, 4.6x slower in a
+        // flowgraph), and the opening thread keeps its own setting.
+        const std::string p = tmp.file("t.pt");
+        save_random(default_model_spec("cnn1d"), 128, p);
+        const auto x = frames(16, 128, 3);
+        const int saved = omp_get_max_threads();
+        omp_set_num_threads(4);
+        auto b = native(p, deploy::precision::fp32, 8); // backend_options: 1 thread
+        CPPUNIT_ASSERT_EQUAL(4, omp_get_max_threads());
+        const size_t before = thread_count();
+        size_t during = 0;
+        std::thread engine([&] {
+            run(*b, x, 128);
+            during = thread_count(); // an OpenMP team outlives its region
+        });
+        engine.join();
+        omp_set_num_threads(saved);
+        CPPUNIT_ASSERT_EQUAL(before + 1, during);
+    }
+
+    void short_rows_fold_into_channels_exactly()
+    {
+        // The ResNets' two rows fold into channels (fold_rows.h): a graph
+        // with no 2-D activation left, the same activation names (int8
+        // ranges still apply), and the same logits as the 2-D network.
+        for (const auto& v : VARIANTS) {
+            const std::string spec = spec_of(v);
+            if (json::parse(spec)["arch"] != "resnet")
+                continue;
+            const std::string p = tmp.file("f.pt");
+            auto bm = save_random(spec, v.L, p);
+            auto g = model::build_net_graph(json::parse(spec), CLASSES.size(), v.L);
+            const auto contents = deploy::read_torchscript(p);
+            const auto folded = deploy::fold_rows(g, contents.tensors);
+            CPPUNIT_ASSERT_MESSAGE(v.name, folded.has_value());
+            std::set<std::string> names;
+            for (const auto& op : g.ops)
+                names.insert(op.dst);
+            for (const auto& op : folded->graph.ops) {
+                CPPUNIT_ASSERT_MESSAGE(v.name + std::string(": ") + op.dst,
+                                       op.out_shape.size() <= 2);
+                CPPUNIT_ASSERT_MESSAGE(op.dst, names.count(op.dst));
+            }
+            const auto x = frames(8, v.L, 13);
+            std::vector<float> a(8 * CLASSES.size()), b(a.size());
+            deploy::dnnl_network(g, contents.tensors, 8, deploy::precision::fp32)
+                .forward(x.data(), 8, a.data());
+            deploy::dnnl_network(
+                g, contents.tensors, 8, deploy::precision::fp32, nullptr, false)
+                .forward(x.data(), 8, b.data());
+            CPPUNIT_ASSERT_MESSAGE(v.name, max_rel_err(a, b) < 1e-5);
+        }
+        // cnn2d's 1 x 3 kernels over two rows would double their taps folded.
+        auto g = model::build_net_graph(
+            json::parse(default_model_spec("cnn2d")), CLASSES.size(), 128);
+        const std::string p = tmp.file("f2.pt");
+        save_random(default_model_spec("cnn2d"), 128, p);
+        CPPUNIT_ASSERT(!deploy::fold_rows(g, deploy::read_torchscript(p).tensors));
     }
 
     void int8_and_bf16_stay_close_to_fp32()
@@ -325,25 +411,32 @@ public:
 
     void weights_that_do_not_match_the_spec_are_refused()
     {
-        const std::string p = tmp.file("w.pt"), bad = tmp.file("w_bad.pt");
-        auto bm = save_random(default_model_spec("cnn1d"), 128, p);
-        auto info = bm.info;
-        auto spec = json::parse(info.spec);
-        spec["stacks"][2]["units"][0] = 31; // the file's tensors are 32 wide
-        info.spec = spec.dump();
-        deploy::write_with_extra_file(p, bad, "amr_meta.json", info.to_json());
-        CPPUNIT_ASSERT(throws_naming(
-            [&] { deploy::open_native(bad, deploy::backend_options(), nullptr); },
-            bad,
-            "s2_u0_c1_w"));
-        spec = json::parse(bm.info.spec);
-        spec["stacks"][0].erase("channels"); // a malformed spec
-        info.spec = spec.dump();
-        deploy::write_with_extra_file(p, bad, "amr_meta.json", info.to_json());
-        CPPUNIT_ASSERT(throws_naming(
-            [&] { deploy::open_native(bad, deploy::backend_options(), nullptr); },
-            bad,
-            "channels"));
+        // A model of `arch` whose spec `edit` changes is refused, naming the
+        // file and `what`.
+        const std::string bad = tmp.file("w_bad.pt");
+        auto refused = [&](const std::string& arch,
+                           const std::function<void(json&)>& edit,
+                           const std::string& what) {
+            const std::string p = tmp.file("w_" + arch + ".pt");
+            auto info = save_random(default_model_spec(arch), 128, p).info;
+            auto spec = json::parse(info.spec);
+            edit(spec);
+            info.spec = spec.dump();
+            deploy::write_with_extra_file(p, bad, "amr_meta.json", info.to_json());
+            return throws_naming(
+                [&] { deploy::open_native(bad, deploy::backend_options(), nullptr); },
+                bad,
+                what);
+        };
+        // The file's tensors are 32 wide.
+        CPPUNIT_ASSERT(refused(
+            "cnn1d", [](json& s) { s["stacks"][2]["units"][0] = 31; }, "s2_u0_c1_w"));
+        // A folded (ResNet) layer is checked against the file as well: 16 wide.
+        CPPUNIT_ASSERT(refused(
+            "resnet56", [](json& s) { s["stages"][0]["blocks"][1] = 15; }, "l0_b1_c1_w"));
+        // A malformed spec.
+        CPPUNIT_ASSERT(refused(
+            "cnn1d", [](json& s) { s["stacks"][0].erase("channels"); }, "channels"));
     }
 
     void corrupt_weight_blob_is_refused()

@@ -142,6 +142,7 @@ int bench_prune(const std::vector<std::string>& args);
 int bench_keeper(const std::vector<std::string>& args);
 int bench_ddp(const std::vector<std::string>& args);
 int bench_infer(const std::vector<std::string>& args);
+int bench_profile(const std::vector<std::string>& args);
 
 int cmd_bench(const std::vector<std::string>& args)
 {
@@ -154,7 +155,8 @@ int cmd_bench(const std::vector<std::string>& args)
                      "  prune       the FCOS protocol: accuracy, FLOPs, params, frames/s\n"
                      "  keeper      the coreset keeper vs reservoir and offline FoQuS\n"
                      "  ddp         data-parallel training with 1, 2, 4 ranks; RML2018 estimate\n"
-                     "  infer       inference engines alone: LibTorch vs native fp32/bf16/int8\n";
+                     "  infer       inference engines alone: LibTorch vs native fp32/bf16/int8\n"
+                     "  profile     where a batch's time goes in the native engine\n";
         return args.empty() ? 2 : 0;
     }
     std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -174,8 +176,10 @@ int cmd_bench(const std::vector<std::string>& args)
         return bench_ddp(rest);
     if (args[0] == "infer")
         return bench_infer(rest);
+    if (args[0] == "profile")
+        return bench_profile(rest);
     throw gr::amrcompress::input_error("unknown benchmark '" + args[0] +
-                                       "' (train, coreset, select, prune, keeper, ddp, infer)");
+                                       "' (train, coreset, select, prune, keeper, ddp, infer, profile)");
 }
 
 } // namespace amr

@@ -192,6 +192,24 @@ class qa_model(gr_unittest.TestCase):
         r = amr("quantize", lstm, self.data, "-o", os.path.join(self.dir, "lq.pt"))
         self.assertEqual(r.returncode, 1)
         self.assertIn("cannot be quantised", r.stderr)
+        # amr bench profile: every step of the network, timed; the LSTM refused by name.
+        pj = os.path.join(self.dir, "profile.json")
+        r = amr("bench", "profile", q1, "--precision", "int8", "--batch", "8", "--iters", "5",
+                "--json", pj)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        prof = json.load(open(pj))
+        kinds = [s["step"].split()[0] for s in prof["steps"]]
+        self.assertEqual(kinds.count("convolution"), sum(
+            1 for n in torch.jit.load(model).state_dict() if n.endswith("_w") and
+            torch.jit.load(model).state_dict()[n].dim() == 3))
+        self.assertEqual(kinds[-2:], ["inner_product", "inner_product"])
+        self.assertTrue(all(s["us"] > 0 for s in prof["steps"]))
+        self.assertFalse(prof["rows_folded"])  # cnn1d has no rows to fold
+        self.assertGreater(prof["frames_per_s"], 0)
+        r = amr("bench", "profile", lstm)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(lstm, r.stderr)
+        self.assertIn("lstm", r.stderr)
 
 
 if __name__ == "__main__":

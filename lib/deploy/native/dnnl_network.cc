@@ -30,8 +30,6 @@
 #include <cstring>
 #include <set>
 
-extern "C" void omp_set_num_threads(int); // oneDNN's runtime here is libgomp
-
 namespace gr {
 namespace amrcompress {
 namespace deploy {
@@ -152,6 +150,7 @@ struct dnnl_network::impl {
     engine eng{ engine::kind::cpu, 0 };
     stream strm{ eng };
     size_t B = 0, C = 0, frame_floats = 0;
+    bool rows_folded = false;
     precision prec = precision::fp32;
     const int8_calibration* cal = nullptr;
     const model::net_graph* g = nullptr;
@@ -199,21 +198,7 @@ struct dnnl_network::impl {
     const archive_tensor& tensor(const std::string& name,
                                  const std::vector<int64_t>& shape) const
     {
-        auto it = w->find(name);
-        if (it == w->end())
-            throw input_error("the model file has no tensor '" + name +
-                              "' that its spec needs");
-        if (it->second.shape != shape) {
-            auto str = [](const std::vector<int64_t>& s) {
-                std::string o = "[";
-                for (size_t i = 0; i < s.size(); i++)
-                    o += (i ? ", " : "") + std::to_string(s[i]);
-                return o + "]";
-            };
-            throw input_error("tensor '" + name + "' is " + str(it->second.shape) +
-                              " in the model file; its spec needs " + str(shape));
-        }
-        return it->second;
+        return checked_tensor(*w, name, shape);
     }
 
     std::string root_of(const std::string& a) const
@@ -965,7 +950,8 @@ dnnl_network::dnnl_network(const model::net_graph& g,
                            const tensor_map& weights,
                            size_t batch,
                            precision p,
-                           const int8_calibration* calibration)
+                           const int8_calibration* calibration,
+                           bool fold)
     : d(std::make_unique<impl>())
 {
     if (batch < 1)
@@ -973,8 +959,11 @@ dnnl_network::dnnl_network(const model::net_graph& g,
     if (p == precision::int8 && !calibration)
         throw input_error("int8 needs activation ranges calibrated on training data (amr "
                           "quantize)");
-    d->g = &g;
-    d->w = &weights;
+    const std::optional<folded_network> folded =
+        fold ? fold_rows(g, weights) : std::nullopt;
+    d->rows_folded = folded.has_value();
+    d->g = folded ? &folded->graph : &g;
+    d->w = folded ? &folded->weights : &weights;
     d->B = batch;
     d->prec = p;
     d->cal = calibration;
@@ -994,6 +983,7 @@ dnnl_network::~dnnl_network() = default;
 
 size_t dnnl_network::batch() const { return d->B; }
 size_t dnnl_network::classes() const { return d->C; }
+bool dnnl_network::rows_folded() const { return d->rows_folded; }
 
 std::string dnnl_network::kernels() const
 {

@@ -15,6 +15,8 @@
 #include "../../model/net_graph.h"
 #include "../inference_backend.h"
 #include "../torchscript_archive.h"
+#include "fold_rows.h"
+#include <gnuradio/amrcompress/api.h>
 #include <map>
 #include <memory>
 #include <string>
@@ -23,28 +25,29 @@ namespace gr {
 namespace amrcompress {
 namespace deploy {
 
-using tensor_map = std::map<std::string, archive_tensor>;
-
 //! int8 activation ranges: max |value| of each activation (by graph name).
 struct int8_calibration {
     std::map<std::string, float> max_abs;
     size_t frames = 0;
 };
 
-class dnnl_network
+class AMRCOMPRESS_API dnnl_network
 {
 public:
     /*!
      * Compiles the graph. Throws input_error when a tensor the graph reads
      * is missing or of another shape, or int8 lacks a range; throws
      * unsupported_model when oneDNN cannot run the graph here (an op without
-     * a native kernel, a precision the CPU lacks).
+     * a native kernel, a precision the CPU lacks). A 2-D graph of short
+     * rows runs with its rows folded into channels (fold_rows.h) unless
+     * `fold` is false (for comparisons).
      */
     dnnl_network(const model::net_graph& g,
                  const tensor_map& weights,
                  size_t batch,
                  precision p,
-                 const int8_calibration* calibration = nullptr);
+                 const int8_calibration* calibration = nullptr,
+                 bool fold = true);
     ~dnnl_network();
 
     size_t batch() const;
@@ -56,6 +59,8 @@ public:
      */
     void
     forward(const float* x, size_t n, float* logits, int8_calibration* observe = nullptr);
+    //! Whether the graph runs with its rows folded into channels (fold_rows.h).
+    bool rows_folded() const;
     //! e.g. "brg:avx512_core_bf16" of the convolutions, for the log.
     std::string kernels() const;
     /*!

@@ -9,9 +9,13 @@
 #include <gnuradio/amrcompress/error.h>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <random>
 
-extern "C" void omp_set_num_threads(int); // oneDNN's runtime here is libgomp
+// oneDNN's runtime here is libgomp.
+extern "C" void omp_set_num_threads(int);
+extern "C" int omp_get_max_threads();
 
 namespace gr {
 namespace amrcompress {
@@ -20,6 +24,30 @@ namespace deploy {
 namespace {
 
 using json = nlohmann::json;
+
+/*!
+ * oneDNN sizes a primitive's thread team when the primitive is created, from
+ * the creating thread's OpenMP setting (every CPU unless set), and runs that
+ * team whatever the executing thread's own setting. A network compiled on the
+ * flowgraph's thread for a one-thread engine would run a team of every CPU:
+ * 4.6x slower here (2 vCPUs, next to the flowgraph's own threads). So
+ * compile with the count the network will run with, and give the calling
+ * thread its own setting back.
+ */
+class omp_threads_scope
+{
+public:
+    explicit omp_threads_scope(int n) : saved(omp_get_max_threads())
+    {
+        omp_set_num_threads(n);
+    }
+    ~omp_threads_scope() { omp_set_num_threads(saved); }
+    omp_threads_scope(const omp_threads_scope&) = delete;
+    omp_threads_scope& operator=(const omp_threads_scope&) = delete;
+
+private:
+    int saved;
+};
 
 //! A model file as the native engine sees it.
 struct native_model {
@@ -101,15 +129,18 @@ public:
     native_backend(std::unique_ptr<native_model> m,
                    const backend_options& opt,
                    const int8_calibration* cal,
-                   const std::string& path)
+                   const std::string& path,
+                   bool fold_rows)
         : mi(m->info), threads(std::max(1, opt.threads))
     {
         try {
+            omp_threads_scope scope(threads);
             net = std::make_unique<dnnl_network>(m->graph,
                                                  m->contents.tensors,
                                                  std::max<size_t>(1, opt.batch_size),
                                                  opt.prec,
-                                                 cal);
+                                                 cal,
+                                                 fold_rows);
         } catch (const input_error& e) {
             throw input_error(path, e.what());
         }
@@ -128,6 +159,9 @@ public:
             net->forward(x + i * F, std::min(B, n - i), logits + i * C);
     }
 
+    dnnl_network& network() { return *net; }
+    int thread_count() const { return threads; }
+
 private:
     model_info mi;
     std::unique_ptr<dnnl_network> net;
@@ -138,8 +172,12 @@ private:
 
 } // namespace
 
-std::unique_ptr<inference_backend>
-open_native(const std::string& path, const backend_options& opt, std::string* why_not)
+namespace {
+
+std::unique_ptr<native_backend> open_native_backend(const std::string& path,
+                                                    const backend_options& opt,
+                                                    bool fold_rows,
+                                                    std::string* why_not)
 {
     auto m = read_native(path, why_not);
     if (!m)
@@ -161,13 +199,56 @@ open_native(const std::string& path, const backend_options& opt, std::string* wh
         return nullptr;
     }
     try {
-        return std::make_unique<native_backend>(std::move(m), opt, &cal, path);
+        return std::make_unique<native_backend>(std::move(m), opt, &cal, path, fold_rows);
     } catch (const unsupported_model& e) {
         if (why_not)
             *why_not = e.what();
         return nullptr;
     }
 }
+
+} // namespace
+
+std::unique_ptr<inference_backend>
+open_native(const std::string& path, const backend_options& opt, std::string* why_not)
+{
+    return open_native_backend(path, opt, true, why_not);
+}
+
+native_profile profile_native(const std::string& path,
+                              const backend_options& opt,
+                              bool fold_rows,
+                              int iters)
+{
+    std::string why;
+    auto b = open_native_backend(path, opt, fold_rows, &why);
+    if (!b)
+        throw input_error(path, "the native engine cannot run it: " + why);
+    dnnl_network& net = b->network();
+    native_profile p;
+    p.kernels = net.kernels();
+    p.rows_folded = net.rows_folded();
+    omp_threads_scope scope(b->thread_count());
+    const size_t B = net.batch(), L = b->info().frame_length;
+    std::mt19937 rng(0);
+    std::normal_distribution<float> g(0.f, float(1.0 / (1.25 * L)));
+    std::vector<float> x(B * 2 * L), logits(B * net.classes());
+    for (auto& v : x)
+        v = g(rng);
+    for (int i = 0; i < 10; i++)
+        net.forward(x.data(), B, logits.data());
+    const int n = std::max(1, iters);
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < n; i++)
+        net.forward(x.data(), B, logits.data());
+    p.forward_us =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
+            .count() /
+        n;
+    p.steps = net.profile(n);
+    return p;
+}
+
 
 int8_calibration calibrate_int8(const std::string& path, const float* frames, size_t n)
 {
@@ -178,6 +259,7 @@ int8_calibration calibrate_int8(const std::string& path, const float* frames, si
     if (n == 0)
         throw input_error(path, "int8 calibration needs at least one frame");
     const size_t B = 256, F = 2 * m->info.frame_length, C = m->info.classes.size();
+    omp_threads_scope one_thread(1); // calibration is deterministic and small
     std::unique_ptr<dnnl_network> net;
     try {
         net = std::make_unique<dnnl_network>(
@@ -187,7 +269,6 @@ int8_calibration calibrate_int8(const std::string& path, const float* frames, si
     } catch (const input_error& e) {
         throw input_error(path, e.what());
     }
-    omp_set_num_threads(1);
     int8_calibration cal;
     std::vector<float> logits(B * C);
     for (size_t i = 0; i < n; i += B)

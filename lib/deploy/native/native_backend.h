@@ -29,6 +29,26 @@ namespace deploy {
 AMRCOMPRESS_API std::unique_ptr<inference_backend>
 open_native(const std::string& path, const backend_options& opt, std::string* why_not);
 
+//! Where a batch's time goes in the native network of a model.
+struct native_profile {
+    std::string kernels;      //!< oneDNN's kernels, as backend descriptions name them
+    double forward_us = 0;    //!< one batch's forward pass, mean over the iterations
+    bool rows_folded = false; //!< the graph ran with its rows folded (fold_rows.h)
+    //! Each step in execution order: oneDNN's name of it and its microseconds.
+    std::vector<std::pair<std::string, double>> steps;
+};
+
+/*!
+ * Times the native network of the model at `path` (opt: batch, threads,
+ * precision) on random frames: the whole forward pass and each step alone,
+ * `iters` times each. `fold_rows` false runs a 2-D graph unfolded (for
+ * comparison). Throws input_error when the native engine cannot run it.
+ */
+AMRCOMPRESS_API native_profile profile_native(const std::string& path,
+                                              const backend_options& opt,
+                                              bool fold_rows,
+                                              int iters);
+
 //! The name of the calibration inside the archive's extra/ folder.
 constexpr const char* INT8_CALIBRATION_FILE = "amr_int8.json";
 
