@@ -22,7 +22,7 @@ int cmd_model(const std::vector<std::string>& args)
         "Describe models: parameters and FLOPs of an architecture or spec for a given "
         "number of classes and frame length, or the metadata of a saved model file");
     o.add_options()
-        ("arch", po::value(&arch), "cnn1d, resnet56, cnn2d, lstm, or a JSON spec file")
+        ("arch", po::value(&arch), "cnn1d, cnn1d-lite, resnet56, cnn2d, lstm, or a JSON spec file")
         ("file", po::value(&file), "a saved model (.pt) to describe instead")
         ("classes,C", po::value(&classes)->default_value(11), "number of classes")
         ("frame-length,L", po::value(&L)->default_value(128), "frame length")
@@ -32,8 +32,10 @@ int cmd_model(const std::vector<std::string>& args)
     if (!parse("model", "(--arch A | --file MODEL.pt) [options]", args, o, {}, vm))
         return 0;
     std::vector<model_info> infos;
+    std::vector<std::string> shown; // the preset's name, the spec file's or the model's
     if (!file.empty()) {
         infos.push_back(read_model_info(file));
+        shown.push_back(infos.back().arch);
     } else {
         std::vector<std::string> archs = arch.empty() ? model_architectures()
                                                       : std::vector<std::string>{ arch };
@@ -42,6 +44,7 @@ int cmd_model(const std::vector<std::string>& args)
             names.push_back(c < rml2016_classes().size() ? rml2016_classes()[c]
                                                          : "class" + std::to_string(c));
         for (auto a : archs) {
+            shown.push_back(a.size() > 12 ? a.substr(0, 12) : a);
             std::ifstream f(a);
             if (f && a.find('.') != std::string::npos) { // a spec file
                 std::stringstream ss;
@@ -54,10 +57,12 @@ int cmd_model(const std::vector<std::string>& args)
         }
     }
     nlohmann::json all = nlohmann::json::array();
-    std::printf("%-10s %12s %14s %10s %8s\n", "arch", "params", "FLOPs (MAC)", "embedding", "L");
-    for (const auto& i : infos) {
-        std::printf("%-10s %12zu %14.0f %10zu %8zu\n", i.arch.c_str(), i.params, i.flops,
-                    i.embedding_dim, i.frame_length);
+    std::printf("%-12s %-8s %12s %14s %10s %8s\n", "model", "arch", "params", "FLOPs (MAC)",
+                "embedding", "L");
+    for (size_t k = 0; k < infos.size(); k++) {
+        const auto& i = infos[k];
+        std::printf("%-12s %-8s %12zu %14.0f %10zu %8zu\n", shown[k].c_str(), i.arch.c_str(),
+                    i.params, i.flops, i.embedding_dim, i.frame_length);
         all.push_back(nlohmann::json::parse(i.to_json()));
     }
     if (!json_out.empty())

@@ -24,6 +24,10 @@ AMRCOMPRESS_API nlohmann::json resolve_spec(const std::string& spec_or_arch);
 AMRCOMPRESS_API int spec_int(const nlohmann::json& j, const char* key, int lo = 1);
 AMRCOMPRESS_API double spec_double(const nlohmann::json& j, const char* key, double dflt);
 AMRCOMPRESS_API std::vector<int> spec_int_list(const nlohmann::json& j, const char* key);
+AMRCOMPRESS_API bool spec_bool(const nlohmann::json& j, const char* key, bool dflt);
+//! Whether cnn1d stack `i` convolves the I/Q plane in 2-D ("iq_2d": true;
+//! only the first stack can).
+AMRCOMPRESS_API bool cnn1d_stack_is_2d(const nlohmann::json& stack, size_t i);
 
 } // namespace model
 } // namespace amrcompress

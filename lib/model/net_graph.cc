@@ -68,6 +68,13 @@ public:
         push({ net_op::unsqueeze }, s);
     }
 
+    void squeeze_rows()
+    {
+        if (shape.size() != 3 || shape[1] != 1)
+            bad_spec("only a single row can be squeezed away");
+        push({ net_op::squeeze }, { shape[0], shape[2] });
+    }
+
     //! 1-D (kernel {k}) or 2-D (kernel {kh, kw}) convolution of `cur`.
     void conv(const std::string& n,
               int64_t out,
@@ -175,25 +182,42 @@ void cnn1d(graph_builder& b, const json& s, size_t L)
     if (n_stacks >= 20 || L % (size_t(1) << n_stacks) != 0)
         throw input_error("frame length " + std::to_string(L) + " does not fit cnn1d: " +
                           std::to_string(n_stacks) + " max-pool stages");
+    const bool bias = spec_bool(s, "bias", true);
     for (size_t i = 0; i < n_stacks; i++) {
         const json& st = s["stacks"][i];
         const int ch = spec_int(st, "channels");
         const std::string p = "s" + std::to_string(i);
-        b.conv(p + "_entry", ch, { ek }, { 1 }, { ek / 2 }, true); // linear entry conv
         const auto units = spec_int_list(st, "units");
+        if (cnn1d_stack_is_2d(st, i)) { // over the I/Q plane: lib/model/torch_model.cc
+            b.unsqueeze();
+            b.conv(p + "_entry", ch, { 1, ek }, { 1, 1 }, { 0, ek / 2 }, bias);
+            for (size_t u = 0; u < units.size(); u++) {
+                const std::string q = p + "_u" + std::to_string(u);
+                const std::string r = b.cur;
+                b.conv(q + "_c1", units[u], { 2, k }, { 1, 1 }, { 1, k / 2 }, bias);
+                b.relu();
+                b.conv(q + "_c2", ch, { 2, k }, { 1, 1 }, { 0, k / 2 }, bias);
+                b.add_relu(r);
+            }
+            b.max_pool(2);
+            b.squeeze_rows();
+            continue;
+        }
+        b.conv(p + "_entry", ch, { ek }, { 1 }, { ek / 2 }, bias); // linear entry conv
         for (size_t u = 0; u < units.size(); u++) {
             const std::string q = p + "_u" + std::to_string(u);
             const std::string r = b.cur;
-            b.conv(q + "_c1", units[u], { k }, { 1 }, { k / 2 }, true);
+            b.conv(q + "_c1", units[u], { k }, { 1 }, { k / 2 }, bias);
             b.relu();
-            b.conv(q + "_c2", ch, { k }, { 1 }, { k / 2 }, true);
+            b.conv(q + "_c2", ch, { k }, { 1 }, { k / 2 }, bias);
             b.add_relu(r);
         }
         b.max_pool(2);
     }
     b.flatten();
     b.linear("fc1", spec_int(s, "hidden"));
-    b.relu(); // dropout: identity in inference
+    if (spec_bool(s, "head_relu", true))
+        b.relu(); // dropout: identity in inference
 }
 
 void resnet(graph_builder& b, const json& s)

@@ -28,6 +28,7 @@ struct net_op {
     enum kind_t {
         scale,      //!< dst = src * (0-d tensor `weight`): the model's input gain
         unsqueeze,  //!< [B, C, W] -> [B, 1, C, W] (a view)
+        squeeze,    //!< [B, C, 1, W] -> [B, C, W] (a view)
         conv,       //!< 1-D or 2-D convolution, weight [out, in, (kh,) kw], optional bias
         batch_norm, //!< inference BatchNorm: weight = gamma, bias = beta, mean, var, eps
         relu,       //!< dst = max(src, 0)

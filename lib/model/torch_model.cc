@@ -71,13 +71,18 @@ public:
     }
 
     // x: [B, in, len] -> [B, out, len_out]
-    void conv1d(const std::string& n, int in, int out, int k, int pad, int& len)
+    void
+    conv1d(const std::string& n, int in, int out, int k, int pad, int& len, bool bias = true)
     {
         param(n + "_w", uniform({ out, in, k }, double(in) * k));
-        param(n + "_b", uniform({ out }, double(in) * k));
+        std::string b = "None";
+        if (bias) {
+            param(n + "_b", uniform({ out }, double(in) * k));
+            b = "self." + n + "_b";
+        }
         len = len + 2 * pad - k + 1;
         flops += double(out) * len * in * k;
-        line("x = torch.conv1d(x, self." + n + "_w, self." + n + "_b, [1], [" +
+        line("x = torch.conv1d(x, self." + n + "_w, " + b + ", [1], [" +
              std::to_string(pad) + "])");
     }
 
@@ -149,21 +154,46 @@ int build_cnn1d(builder& b, const json& s, size_t L)
                           std::to_string(n_stacks) +
                           " max-pool stages need a multiple of " +
                           std::to_string(size_t(1) << std::min<size_t>(n_stacks, 20)));
+    const bool bias = spec_bool(s, "bias", true);
     int in = 2, len = static_cast<int>(L);
     for (size_t i = 0; i < n_stacks; i++) {
         const json& st = s["stacks"][i];
         const int ch = spec_int(st, "channels");
         const std::string p = "s" + std::to_string(i);
-        b.conv1d(p + "_entry", in, ch, ek, ek / 2, len); // linear entry conv
-        b.tap(p + "_entry");
         auto units = spec_int_list(st, "units");
+        if (cnn1d_stack_is_2d(st, i)) {
+            // Over the I/Q plane [B, 1, 2, L], as the FCOS authors' first
+            // stack: each unit's first conv (2, k) pads the rows (2 -> 3),
+            // its second does not (3 -> 2); a max pool by 2 in both
+            // dimensions leaves one row, squeezed away.
+            int h = 2;
+            b.line("x = x.unsqueeze(1)");
+            b.conv2d(p + "_entry", "x", "x", 1, ch, 1, ek, 0, ek / 2, 1, bias, h, len);
+            b.tap(p + "_entry");
+            for (size_t u = 0; u < units.size(); u++) {
+                const std::string q = p + "_u" + std::to_string(u);
+                b.line("r = x");
+                b.conv2d(q + "_c1", "x", "x", ch, units[u], 2, k, 1, k / 2, 1, bias, h, len);
+                b.line("x = torch.relu(x)");
+                b.tap(q + ".inner");
+                b.conv2d(q + "_c2", "x", "x", units[u], ch, 2, k, 0, k / 2, 1, bias, h, len);
+                b.line("x = torch.relu(x + r)");
+                b.tap(q);
+            }
+            b.line("x = torch.max_pool2d(x, [2, 2], [2, 2]).squeeze(2)");
+            len /= 2;
+            in = ch;
+            continue;
+        }
+        b.conv1d(p + "_entry", in, ch, ek, ek / 2, len, bias); // linear entry conv
+        b.tap(p + "_entry");
         for (size_t u = 0; u < units.size(); u++) {
             const std::string q = p + "_u" + std::to_string(u);
             b.line("r = x");
-            b.conv1d(q + "_c1", ch, units[u], k, k / 2, len);
+            b.conv1d(q + "_c1", ch, units[u], k, k / 2, len, bias);
             b.line("x = torch.relu(x)");
             b.tap(q + ".inner");
-            b.conv1d(q + "_c2", units[u], ch, k, k / 2, len);
+            b.conv1d(q + "_c2", units[u], ch, k, k / 2, len, bias);
             b.line("x = torch.relu(x + r)");
             b.tap(q);
         }
@@ -173,9 +203,11 @@ int build_cnn1d(builder& b, const json& s, size_t L)
     }
     const int hidden = spec_int(s, "hidden");
     const double drop = spec_double(s, "dropout", 0.0);
+    // The authors' head has no activation between its two linear layers.
+    const std::string act = spec_bool(s, "head_relu", true) ? "torch.relu(x)" : "x";
     b.line("x = torch.flatten(x, 1)");
     b.linear("fc1", "x", in * len, hidden);
-    b.line("x = torch.dropout(torch.relu(x), " + std::to_string(drop) + ", self.training)");
+    b.line("x = torch.dropout(" + act + ", " + std::to_string(drop) + ", self.training)");
     return hidden;
 }
 

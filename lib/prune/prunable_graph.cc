@@ -4,6 +4,7 @@
  *
  * Tensor names follow lib/model/torch_model.cc (the spec builder).
  */
+#include "../model/model_specs.h"
 #include "prunable_graph.h"
 #include <gnuradio/amrcompress/error.h>
 #include <algorithm>
@@ -33,6 +34,7 @@ prunable_graph describe_cnn1d(const json& spec, size_t L)
     g.arch = "cnn1d";
     const json& stacks = spec.at("stacks");
     const size_t n = stacks.size();
+    const bool bias = model::spec_bool(spec, "bias", true); // the authors' has none
     for (size_t i = 0; i < n; i++) {
         const std::string p = "s" + idx(i);
         const json& units = stacks[i].at("units");
@@ -42,12 +44,12 @@ prunable_graph describe_cnn1d(const json& spec, size_t L)
         stack.name = p;
         stack.width_pointer = "/stacks/" + idx(i) + "/channels";
         stack.width = stacks[i].at("channels").get<int>();
-        add_producer_conv(stack, p + "_entry", true);
+        add_producer_conv(stack, p + "_entry", bias);
         stack.tap = p + "_entry";
         for (size_t u = 0; u < units.size(); u++) {
             const std::string q = p + "_u" + idx(u);
             g.layers.push_back({ q, true, "/stacks/" + idx(i) + "/units", u });
-            add_producer_conv(stack, q + "_c2", true);
+            add_producer_conv(stack, q + "_c2", bias);
             stack.consumers.push_back({ q + "_c1_w", 1, 1 });
             stack.tap = q; // the stack's output: its last unit
 
@@ -55,7 +57,7 @@ prunable_graph describe_cnn1d(const json& spec, size_t L)
             inner.name = q;
             inner.width_pointer = "/stacks/" + idx(i) + "/units/" + idx(u);
             inner.width = units[u].get<int>();
-            add_producer_conv(inner, q + "_c1", true);
+            add_producer_conv(inner, q + "_c1", bias);
             inner.consumers.push_back({ q + "_c2_w", 1, 1 });
             inner.tap = q + ".inner";
             g.spaces.push_back(inner);
@@ -83,8 +85,7 @@ prunable_graph describe_resnet(const json& spec)
         for (size_t b = 0; b < blocks.size(); b++) {
             const std::string p = "l" + idx(s) + "_b" + idx(b);
             const bool same_shape = (b > 0 || stride == 1) && in == ch;
-            g.layers.push_back(
-                { p, same_shape, "/stages/" + idx(s) + "/blocks", b });
+            g.layers.push_back({ p, same_shape, "/stages/" + idx(s) + "/blocks", b });
             channel_space inner;
             inner.name = p;
             inner.width_pointer = "/stages/" + idx(s) + "/blocks/" + idx(b);
@@ -146,21 +147,23 @@ prunable_graph describe_prunable(const json& spec, size_t frame_length)
     } catch (const json::exception& e) {
         throw input_error(std::string("model spec: ") + e.what());
     }
-    throw input_error("pruning supports the cnn1d and resnet architectures, not '" + arch +
-                      "'");
+    throw input_error("pruning supports the cnn1d and resnet architectures, not '" +
+                      arch + "'");
 }
 
-layer_removal
-remove_layers(const json& spec, const prunable_graph& graph, const std::vector<size_t>& layers)
+layer_removal remove_layers(const json& spec,
+                            const prunable_graph& graph,
+                            const std::vector<size_t>& layers)
 {
     layer_removal out;
     out.spec = spec;
     std::vector<char> gone(graph.layers.size(), 0);
     for (size_t i : layers) {
         if (i >= graph.layers.size() || !graph.layers[i].removable)
-            throw input_error("layer " + (i < graph.layers.size() ? graph.layers[i].name
-                                                                  : std::to_string(i)) +
-                              " cannot be removed (its input and output shapes differ)");
+            throw input_error(
+                "layer " +
+                (i < graph.layers.size() ? graph.layers[i].name : std::to_string(i)) +
+                " cannot be removed (its input and output shapes differ)");
         gone[i] = 1;
     }
     // Erase from the back of each list so earlier indices stay valid; count

@@ -139,7 +139,7 @@ class qa_prune(gr_unittest.TestCase):
             self.assertEqual(param_count(m), rep["before"]["params"])  # same structure
             # Half of each unit's inner filters are exactly zero.
             w = dict(m.named_parameters())["s0_u0_c1_w"]
-            zero_rows = int((w.abs().sum(dim=(1, 2)) == 0).sum())
+            zero_rows = int((w.flatten(1).abs().sum(1) == 0).sum())  # 2-D or 1-D conv
             self.assertEqual(zero_rows, 16, method)
             self.assertGreater(rep["reduction"]["params"], 0.5)
 

@@ -37,7 +37,7 @@ struct AMRCOMPRESS_API model_info {
     std::string to_json() const;
 };
 
-//! Architectures with a built-in description: cnn1d, resnet56, cnn2d, lstm.
+//! Architectures with a built-in description: cnn1d, cnn1d-lite, resnet56, cnn2d, lstm.
 AMRCOMPRESS_API std::vector<std::string> model_architectures();
 
 //! The paper's description of an architecture as JSON (edit it to make variants).

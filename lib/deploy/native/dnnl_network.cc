@@ -855,7 +855,8 @@ struct dnnl_network::impl {
             const net_op& op = ops[i];
             const act_info& src = acts.at(op.src);
             if (src.gain != 1.f && op.kind != net_op::conv && op.kind != net_op::linear &&
-                op.kind != net_op::unsqueeze && op.kind != net_op::flatten)
+                op.kind != net_op::unsqueeze && op.kind != net_op::squeeze &&
+                op.kind != net_op::flatten)
                 throw unsupported_model(
                     "the input gain cannot be folded into this graph");
             switch (op.kind) {
@@ -870,6 +871,9 @@ struct dnnl_network::impl {
             case net_op::unsqueeze:
                 if (src.buf != -1)
                     throw unsupported_model("unsqueeze of an inner activation");
+                alias(op, src.md.reshape(to_dims(B, op.out_shape)), 1.f);
+                break;
+            case net_op::squeeze: // the single row of a 2-D stack's output
                 alias(op, src.md.reshape(to_dims(B, op.out_shape)), 1.f);
                 break;
             case net_op::flatten:

@@ -105,6 +105,7 @@ private:
         op.out_shape = flat(op0.out_shape);
         switch (op0.kind) {
         case net_op::unsqueeze: // [2, L] is [1 * 2, L] already
+        case net_op::squeeze:   // [C, 1, W] is [C * 1, W]
             viewed[op0.dst] = op.src;
             return true;
         case net_op::conv:
