@@ -28,7 +28,7 @@ packages=(
     libboost-program-options-dev libboost-dev libcppunit-dev
     libhdf5-dev nlohmann-json3-dev pybind11-dev
     libtorch-dev libgloo-dev libopenblas0-pthread libdnnl-dev libzip-dev
-    python3-numpy python3-h5py python3-torch python3-matplotlib
+    python3-numpy python3-h5py python3-torch python3-matplotlib python3-scipy
     gr-osmosdr
 )
 missing=()

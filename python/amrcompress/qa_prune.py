@@ -13,6 +13,7 @@ import json
 import os
 import tempfile
 
+import numpy as np
 import torch
 from gnuradio import gr_unittest
 from qa_helpers import amr_run as amr
@@ -104,6 +105,59 @@ class qa_prune(gr_unittest.TestCase):
         x = torch.randn(8, 2, 128) / 128
         with torch.no_grad():
             self.assertTrue(torch.allclose(a(x), b(x), atol=1e-5))
+
+    def test_fcos_stage1_is_average_linkage_on_the_coupled_channels(self):
+        """FCOS stage 1 on the authors' CNN1D, redone independently with
+        scipy: per channel space (a stack's entry conv and its units' second
+        convs, tied by the residual sums; each unit's first conv alone), the
+        cosine distance of producer rows averaged over the space's producers,
+        average linkage into floor(width / 2) groups; mean fusion averages a
+        group's producer rows and sums its consumer columns (fc1: two columns
+        per channel after the last pool)."""
+        from scipy.cluster.hierarchy import fcluster, linkage
+        from scipy.spatial.distance import squareform
+        out, rep = self.prune("s1", "--channel-keep", "0.5", "--stop-after", "channel-fusion")
+        a = {k: v.detach().double() for k, v in
+             torch.jit.load(self.models["cnn1d"]).named_parameters()}
+        b = {k: v.detach().double() for k, v in
+             torch.jit.load(os.path.join(out, "model.pt")).named_parameters()}
+        self.assertNotIn("s0_entry_b", a)  # the authors' network: no biases
+        spaces = []  # (producers, consumers as (tensor, columns per channel))
+        for i in range(6):
+            units = [u for u in range(2) if f"s{i}_u{u}_c1_w" in a]
+            nxt = [(f"s{i + 1}_entry_w", 1)] if i < 5 else [("fc1_w", 2)]
+            spaces.append(([f"s{i}_entry_w"] + [f"s{i}_u{u}_c2_w" for u in units],
+                           [(f"s{i}_u{u}_c1_w", 1) for u in units] + nxt))
+            spaces += [([f"s{i}_u{u}_c1_w"], [(f"s{i}_u{u}_c2_w", 1)]) for u in units]
+
+        def groups(producers):
+            n = a[producers[0]].shape[0]
+            d = np.zeros((n, n))
+            for w in producers:
+                r = a[w].reshape(n, -1)
+                u = r / r.norm(dim=1, keepdim=True).clamp_min(1e-30)
+                d += np.clip(1 - (u @ u.T).numpy(), 0, None) / len(producers)
+            np.fill_diagonal(d, 0)
+            z = linkage(squareform((d + d.T) / 2, checks=False), "average")
+            label = fcluster(z, n // 2, "maxclust")
+            g = [sorted(np.flatnonzero(label == c).tolist()) for c in set(label)]
+            return sorted(g, key=lambda m: m[0])
+
+        expect = dict(a)
+        for producers, consumers in spaces:
+            g = groups(producers)
+            self.assertEqual(len(g), a[producers[0]].shape[0] // 2)
+            for w in producers:
+                expect[w] = torch.stack([expect[w][m].mean(0) for m in g])
+            for w, block in consumers:
+                t = expect[w]
+                cols = t.reshape(t.shape[0], -1, block, *t.shape[2:])
+                expect[w] = torch.stack([cols[:, m].sum(1) for m in g], 1).reshape(
+                    t.shape[0], len(g) * block, *t.shape[2:])
+        self.assertEqual(sorted(b), sorted(expect))
+        for k in b:
+            self.assertEqual(tuple(b[k].shape), tuple(expect[k].shape), k)
+            self.assertTrue(torch.allclose(b[k], expect[k], atol=1e-5, rtol=1e-4), k)
 
     def test_resnet_fcos_fuses_block_inner_channels(self):
         out, rep = self.prune("r56", "--channel-keep", "0.25", "--stop-after", "channel-fusion",
