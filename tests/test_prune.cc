@@ -11,8 +11,8 @@
 #include "../lib/prune/clustering.h"
 #include "test_util.h"
 #include <gnuradio/amrcompress/error.h>
-#include <torch/torch.h>
 #include <cppunit/extensions/HelperMacros.h>
+#include <torch/torch.h>
 
 using namespace gr::amrcompress;
 using namespace gr::amrcompress::prune;
@@ -27,6 +27,15 @@ json small_cnn1d()
 {
     return json::parse(R"({"arch":"cnn1d","entry_kernel":3,"kernel":3,"hidden":16,
         "dropout":0.0,"stacks":[{"channels":8,"units":[8,6]},{"channels":8,"units":[4]}]})");
+}
+
+//! The authors' CNN1D in small: a 2-D first stack, 1x1 entry convs, no
+//! biases, no ReLU before the classifier.
+json small_cnn1d_paper()
+{
+    return json::parse(R"({"arch":"cnn1d","entry_kernel":1,"kernel":3,"hidden":16,
+        "bias":false,"head_relu":false,"dropout":0.0,
+        "stacks":[{"channels":8,"units":[8,6],"iq_2d":true},{"channels":8,"units":[4]}]})");
 }
 
 json small_resnet()
@@ -124,7 +133,7 @@ public:
 
     void fusing_duplicates_keeps_the_function()
     {
-        for (const json& spec : { small_cnn1d(), small_resnet() }) {
+        for (const json& spec : { small_cnn1d(), small_cnn1d_paper(), small_resnet() }) {
             net_state n = random_net(spec, 3);
             duplicate_halves(n);
             const auto g = n.graph();
@@ -141,7 +150,8 @@ public:
             net_state fused = apply_channel_plan(n, g, plan);
             auto x = input(7);
             auto before = output(n, x), after = output(fused, x);
-            CPPUNIT_ASSERT(max_abs_diff(before, after) < 1e-4 * (1 + before.abs().max().item<double>()));
+            CPPUNIT_ASSERT(max_abs_diff(before, after) <
+                           1e-4 * (1 + before.abs().max().item<double>()));
             for (const auto& s : fused.graph().spaces)
                 CPPUNIT_ASSERT_EQUAL(g.space(s.name).width / 2, s.width);
             CPPUNIT_ASSERT(fused.build().info.params < 0.75 * n.build().info.params);
@@ -156,7 +166,8 @@ public:
         channel_plan plan;
         std::map<std::string, int> counts;
         for (const auto& s : g.spaces) {
-            auto clusters = average_linkage(channel_distances(n, s, "cosine"), s.width, s.width / 2);
+            auto clusters =
+                average_linkage(channel_distances(n, s, "cosine"), s.width, s.width / 2);
             for (auto& m : clusters)
                 plan[s.name].push_back({ m, { 0.5, 0.5 } });
             counts[s.name] = s.width / 2;
@@ -164,60 +175,69 @@ public:
         auto x = input(8);
         auto ref = output(n, x);
         auto sum = output(apply_channel_plan(n, g, plan), x);
-        auto literal =
-            output(fuse_inputs_literally(apply_producers(n, g, plan), g, counts, "cosine"), x);
-        CPPUNIT_ASSERT(max_abs_diff(ref, sum) < 1e-4 * (1 + ref.abs().max().item<double>()));
-        CPPUNIT_ASSERT(max_abs_diff(ref, literal) > 1e-3 * (1 + ref.abs().max().item<double>()));
+        auto literal = output(
+            fuse_inputs_literally(apply_producers(n, g, plan), g, counts, "cosine"), x);
+        CPPUNIT_ASSERT(max_abs_diff(ref, sum) <
+                       1e-4 * (1 + ref.abs().max().item<double>()));
+        CPPUNIT_ASSERT(max_abs_diff(ref, literal) >
+                       1e-3 * (1 + ref.abs().max().item<double>()));
     }
 
     void cutting_dead_channels_keeps_the_function()
     {
-        // Inner channels whose conv rows and biases are zero output relu(0) = 0:
-        // slicing them away changes nothing, and L1 ranks them last.
-        net_state n = random_net(small_cnn1d(), 5);
-        const auto g = n.graph();
-        const auto& inner = g.space("s0_u0");
-        {
-            torch::NoGradGuard ng;
-            for (int j : { 1, 4, 6 })
-                for (const auto& p : inner.producers)
-                    n.tensors.at(p.name)[j].zero_();
+        // Inner channels whose conv rows (and biases) are zero output
+        // relu(0) = 0: slicing them away changes nothing, and L1 ranks them
+        // last. In 1-D stacks and in the authors' 2-D first stack alike.
+        for (const json& spec : { small_cnn1d(), small_cnn1d_paper() }) {
+            net_state n = random_net(spec, 5);
+            const auto g = n.graph();
+            const auto& inner = g.space("s0_u0");
+            {
+                torch::NoGradGuard ng;
+                for (int j : { 1, 4, 6 })
+                    for (const auto& p : inner.producers)
+                        n.tensors.at(p.name)[j].zero_();
+            }
+            auto l1 = channel_l1(n, inner);
+            CPPUNIT_ASSERT_EQUAL(0.0, l1[1] + l1[4] + l1[6]);
+            channel_plan plan{ { "s0_u0", keep_channels({ 7, 0, 2, 3, 5 }) } };
+            net_state cut = apply_channel_plan(n, g, plan);
+            CPPUNIT_ASSERT_EQUAL(5, cut.spec["stacks"][0]["units"][0].get<int>());
+            auto x = input(9);
+            CPPUNIT_ASSERT(max_abs_diff(output(n, x), output(cut, x)) < 1e-5);
         }
-        auto l1 = channel_l1(n, inner);
-        CPPUNIT_ASSERT_EQUAL(0.0, l1[1] + l1[4] + l1[6]);
-        channel_plan plan{ { "s0_u0", keep_channels({ 7, 0, 2, 3, 5 }) } };
-        net_state cut = apply_channel_plan(n, g, plan);
-        CPPUNIT_ASSERT_EQUAL(5, cut.spec["stacks"][0]["units"][0].get<int>());
-        auto x = input(9);
-        CPPUNIT_ASSERT(max_abs_diff(output(n, x), output(cut, x)) < 1e-5);
     }
 
     void removing_an_identity_layer_keeps_the_function()
     {
-        // s0_u1 follows a ReLU, so with a zero second conv it is the identity.
-        net_state n = random_net(small_cnn1d(), 6);
-        {
-            torch::NoGradGuard ng;
-            n.tensors.at("s0_u1_c2_w").zero_();
-            n.tensors.at("s0_u1_c2_b").zero_();
+        for (const json& spec : { small_cnn1d(), small_cnn1d_paper() }) {
+            // s0_u1 follows a ReLU, so with a zero second conv it is the identity.
+            net_state n = random_net(spec, 6);
+            {
+                torch::NoGradGuard ng;
+                n.tensors.at("s0_u1_c2_w").zero_();
+                if (n.tensors.count("s0_u1_c2_b"))
+                    n.tensors.at("s0_u1_c2_b").zero_();
+            }
+            const auto g = n.graph();
+            size_t idx = 0;
+            while (g.layers[idx].name != "s0_u1")
+                idx++;
+            auto r = remove_layers(n.spec, g, { idx });
+            CPPUNIT_ASSERT((r.removed == std::vector<std::string>{ "s0_u1" }));
+            CPPUNIT_ASSERT_EQUAL(size_t(1), r.spec["stacks"][0]["units"].size());
+            net_state cut = apply_layer_removal(n, r);
+            auto x = input(10);
+            CPPUNIT_ASSERT(max_abs_diff(output(n, x), output(cut, x)) < 1e-5);
+            // Removing s0_u0 instead renumbers s0_u1's tensors to s0_u0.
+            auto r0 = remove_layers(n.spec, g, { idx - 1 });
+            net_state shifted = apply_layer_removal(n, r0);
+            CPPUNIT_ASSERT(torch::equal(shifted.tensors.at("s0_u0_c1_w"),
+                                        n.tensors.at("s0_u1_c1_w")));
+            CPPUNIT_ASSERT_EQUAL(6, r0.spec["stacks"][0]["units"][0].get<int>());
+            // Entry convs cannot go: they change the width.
+            CPPUNIT_ASSERT_THROW(remove_layers(n.spec, g, { 0 }), input_error);
         }
-        const auto g = n.graph();
-        size_t idx = 0;
-        while (g.layers[idx].name != "s0_u1")
-            idx++;
-        auto r = remove_layers(n.spec, g, { idx });
-        CPPUNIT_ASSERT((r.removed == std::vector<std::string>{ "s0_u1" }));
-        CPPUNIT_ASSERT_EQUAL(size_t(1), r.spec["stacks"][0]["units"].size());
-        net_state cut = apply_layer_removal(n, r);
-        auto x = input(10);
-        CPPUNIT_ASSERT(max_abs_diff(output(n, x), output(cut, x)) < 1e-5);
-        // Removing s0_u0 instead renumbers s0_u1's tensors to s0_u0.
-        auto r0 = remove_layers(n.spec, g, { idx - 1 });
-        net_state shifted = apply_layer_removal(n, r0);
-        CPPUNIT_ASSERT(torch::equal(shifted.tensors.at("s0_u0_c1_w"), n.tensors.at("s0_u1_c1_w")));
-        CPPUNIT_ASSERT_EQUAL(6, r0.spec["stacks"][0]["units"][0].get<int>());
-        // Entry convs cannot go: they change the width.
-        CPPUNIT_ASSERT_THROW(remove_layers(n.spec, g, { 0 }), input_error);
     }
 
     void resnet_coupling_and_removability()
@@ -233,7 +253,8 @@ public:
         std::vector<bool> removable;
         for (const auto& l : g.layers)
             removable.push_back(l.removable);
-        CPPUNIT_ASSERT((removable == std::vector<bool>{ false, true, true, false, true, true }));
+        CPPUNIT_ASSERT(
+            (removable == std::vector<bool>{ false, true, true, false, true, true }));
         // A stage keeps at least one block.
         CPPUNIT_ASSERT_THROW(remove_layers(small_resnet(), g, { 1, 2 }), input_error);
         // cnn1d stacks are coupled spaces: entry conv + every unit's second conv.
@@ -241,7 +262,8 @@ public:
         const auto& s0 = c.space("s0");
         CPPUNIT_ASSERT_EQUAL(size_t(3), s0.weights.size());
         CPPUNIT_ASSERT_EQUAL(int64_t(L >> 2), c.space("s1").consumers.back().block);
-        CPPUNIT_ASSERT_THROW(describe_prunable(json{ { "arch", "lstm" } }, L), input_error);
+        CPPUNIT_ASSERT_THROW(describe_prunable(json{ { "arch", "lstm" } }, L),
+                             input_error);
     }
 
     void flops_follow_the_pruned_structure()
@@ -257,8 +279,8 @@ public:
                 auto info = describe_model(spec.dump(), CLASSES, L);
                 const double flops =
                     32.0 * c * 2 * 3 + 32.0 * u * c * 3 * 2 + c * 16.0 * 16 + 16 * 4;
-                const size_t params = (c * 2 * 3 + c) + (u * c * 3 + u) + (c * u * 3 + c) +
-                                      (c * 16 * 16 + 16) + (16 * 4 + 4);
+                const size_t params = (c * 2 * 3 + c) + (u * c * 3 + u) +
+                                      (c * u * 3 + c) + (c * 16 * 16 + 16) + (16 * 4 + 4);
                 CPPUNIT_ASSERT_EQUAL(flops, info.flops);
                 CPPUNIT_ASSERT_EQUAL(params, info.params);
             }
@@ -275,7 +297,8 @@ public:
         CPPUNIT_ASSERT_THROW(missing.build(), input_error);
         channel_plan out_of_range{ { "s0_u0", keep_channels({ 0, 9 }) } };
         CPPUNIT_ASSERT_THROW(apply_channel_plan(n, n.graph(), out_of_range), input_error);
-        CPPUNIT_ASSERT_THROW(row_distances(torch::ones({ 2, 2 }), "manhattan"), input_error);
+        CPPUNIT_ASSERT_THROW(row_distances(torch::ones({ 2, 2 }), "manhattan"),
+                             input_error);
     }
 };
 
