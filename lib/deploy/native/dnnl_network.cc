@@ -64,27 +64,34 @@ struct planned_step {
     size_t obs_floats_per_frame = 0;
     std::unordered_map<int, memory> bound;
     std::string what; // the primitive's kind and oneDNN's kernel (profile())
-    //! int8 max pool by 2 over channels-last rows, done here instead of by a
-    //! primitive: oneDNN 2.6's int8 pooling took longer than the convolution
-    //! before it (FCOS CNN1D: 69 us of a 330 us batch for 32 x 128 x 16 bytes).
+    //! int8 max pool by 2 over channels-last rows (and by 2 x 2 over the
+    //! two rows of a 2-D stack), done here instead of by a primitive: oneDNN
+    //! 2.6's int8 pooling took longer than the convolution before it (FCOS
+    //! CNN1D: 69 us of a 330 us batch for 32 x 128 x 16 bytes).
     struct pair_max {
         bool on = false, is_signed = false;
         int src = -1, dst = -1;
-        size_t frames = 0, w_in = 0, channels = 0;
+        size_t frames = 0, rows = 1, w_in = 0, channels = 0;
     } pool;
 };
 
-template <class T>
+//! Max over pairs of positions (and over both rows when R = 2) of frames
+//! stored channels last: [frames][R][w_in][C] -> [frames][w_out][C].
+template <class T, size_t R>
 void pairwise_max(const T* in, T* out, size_t frames, size_t w_in, size_t C)
 {
-    const size_t w_out = w_in / 2;
+    const size_t w_out = w_in / 2, row = w_in * C;
     for (size_t f = 0; f < frames; f++)
         for (size_t w = 0; w < w_out; w++) {
-            const T* a = in + (f * w_in + 2 * w) * C;
+            const T* a = in + (f * R * w_in + 2 * w) * C;
             const T* b = a + C;
             T* o = out + (f * w_out + w) * C;
-            for (size_t c = 0; c < C; c++)
-                o[c] = std::max(a[c], b[c]);
+            for (size_t c = 0; c < C; c++) {
+                T m = std::max(a[c], b[c]);
+                for (size_t r = 1; r < R; r++)
+                    m = std::max(m, std::max(a[r * row + c], b[r * row + c]));
+                o[c] = m;
+            }
         }
 }
 
@@ -616,17 +623,23 @@ struct dnnl_network::impl {
             out_dims.resize(src.md.dims().size(), 1);
         memory::desc dst_md(out_dims, src.md.data_type(), tag::any);
         const dt t = src.md.data_type();
-        if (prec == precision::int8 && alg == algorithm::pooling_max &&
-            kernel.size() == 1 && kernel[0] == 2 && stride[0] == 2 &&
-            src.md == memory::desc(src.md.dims(), t, tag::acb)) {
-            const memory::desc out_md(out_dims, t, tag::acb);
+        const memory::dims sd = src.md.dims();
+        const bool by_two = kernel == memory::dims(kernel.size(), 2) && stride == kernel;
+        const bool rows_1d =
+            kernel.size() == 1 && src.md == memory::desc(sd, t, tag::acb);
+        const bool rows_2d = kernel.size() == 2 && sd[2] == 2 && // [B, C, 2, W], nhwc
+                             src.md == memory::desc(sd, t, tag::acdb);
+        if (prec == precision::int8 && alg == algorithm::pooling_max && by_two &&
+            (rows_1d || rows_2d)) {
+            const memory::desc out_md(out_dims, t, rows_2d ? tag::acdb : tag::acb);
             planned_step s;
             s.pool.on = true;
             s.pool.is_signed = t == dt::s8;
             s.pool.src = src.buf;
             s.pool.frames = B;
-            s.pool.w_in = size_t(src.md.dims()[2]);
-            s.pool.channels = size_t(src.md.dims()[1]);
+            s.pool.rows = rows_2d ? 2 : 1;
+            s.pool.w_in = size_t(sd.back());
+            s.pool.channels = size_t(sd[1]);
             const float step = src.step;
             s.pool.dst = produce(op.dst, out_md, step).buf;
             used(op.src);
@@ -774,17 +787,22 @@ struct dnnl_network::impl {
         }
         const auto& p = s.pool;
         if (p.is_signed)
-            pairwise_max(reinterpret_cast<const int8_t*>(buffers[p.src].data()),
-                         reinterpret_cast<int8_t*>(buffers[p.dst].data()),
-                         p.frames,
-                         p.w_in,
-                         p.channels);
+            pool_pairs(reinterpret_cast<const int8_t*>(buffers[p.src].data()),
+                       reinterpret_cast<int8_t*>(buffers[p.dst].data()),
+                       p);
         else
-            pairwise_max(reinterpret_cast<const uint8_t*>(buffers[p.src].data()),
-                         reinterpret_cast<uint8_t*>(buffers[p.dst].data()),
-                         p.frames,
-                         p.w_in,
-                         p.channels);
+            pool_pairs(reinterpret_cast<const uint8_t*>(buffers[p.src].data()),
+                       reinterpret_cast<uint8_t*>(buffers[p.dst].data()),
+                       p);
+    }
+
+    template <class T>
+    static void pool_pairs(const T* in, T* out, const planned_step::pair_max& p)
+    {
+        if (p.rows == 2)
+            pairwise_max<T, 2>(in, out, p.frames, p.w_in, p.channels);
+        else
+            pairwise_max<T, 1>(in, out, p.frames, p.w_in, p.channels);
     }
 
     //! Writes n frames through `convert` (one type per instantiation, so
