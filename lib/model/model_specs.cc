@@ -14,66 +14,97 @@ namespace model {
 
 using json = nlohmann::json;
 
+namespace {
+
+json authors_cnn1d()
+{
+    // The FCOS and FoQuS authors' CNN1D (their public ResNet1D): six
+    // residual stacks of 32 filters, the first over the I/Q plane in 2-D,
+    // 1x1 entry convs, no biases, no BatchNorm; Linear(32 L/64 -> 128),
+    // dropout 0.3, no activation before the classifier. 100,907
+    // parameters and 9.53 M MACs for 11 classes at L = 128, as FCOS
+    // Table IV. See docs/models.md.
+    json stacks = json::array();
+    stacks.push_back({ { "channels", 32 }, { "units", { 32, 32 } }, { "iq_2d", true } });
+    for (int i = 1; i < 6; i++)
+        stacks.push_back({ { "channels", 32 }, { "units", { 32, 32 } } });
+    return { { "arch", "cnn1d" }, { "entry_kernel", 1 }, { "kernel", 3 },
+             { "bias", false },   { "stacks", stacks },  { "hidden", 128 },
+             { "dropout", 0.3 },  { "head_relu", false } };
+}
+
+json lite_cnn1d()
+{
+    // The project's CNN1D before the authors' definition was read: the
+    // same stacks all in 1-D, 3-tap entry convs with biases, a ReLU
+    // before the classifier: 99,979 parameters, 3.51 M MACs (11 classes,
+    // L = 128). Kept for speed comparisons and the earlier figures.
+    json stacks = json::array();
+    for (int i = 0; i < 6; i++)
+        stacks.push_back({ { "channels", 32 }, { "units", { 32, 32 } } });
+    return { { "arch", "cnn1d" },  { "entry_kernel", 3 }, { "kernel", 3 },
+             { "stacks", stacks }, { "hidden", 128 },     { "dropout", 0.3 } };
+}
+
+json resnet56()
+{
+    // CIFAR-style ResNet56 on [B, 1, 2, L]: 3 stages x 9 BasicBlocks; each
+    // block lists its inner (prunable) width; shortcuts are parameter-free.
+    json stages = json::array();
+    int ch[3] = { 16, 32, 64 }, stride[3] = { 1, 2, 2 };
+    for (int s = 0; s < 3; s++)
+        stages.push_back({ { "channels", ch[s] },
+                           { "stride", stride[s] },
+                           { "blocks", std::vector<int>(9, ch[s]) } });
+    return { { "arch", "resnet" }, { "stem", 16 }, { "stages", stages } };
+}
+
+json oshea_cnn2d()
+{
+    // O'Shea, Corgan and Clancy 2016 ("CNN2"): two 2-D convs and a dense layer.
+    return { { "arch", "cnn2d" },
+             { "convs",
+               { { { "channels", 256 }, { "kernel", { 1, 3 } }, { "pad", { 0, 2 } } },
+                 { { "channels", 80 }, { "kernel", { 2, 3 } }, { "pad", { 0, 2 } } } } },
+             { "hidden", 256 },
+             { "dropout", 0.5 } };
+}
+
+json rajendran_lstm()
+{
+    // Two-layer LSTM on amplitude and phase (Rajendran et al. 2018).
+    return { { "arch", "lstm" }, { "hidden", 128 }, { "layers", 2 }, { "input", "ap" } };
+}
+
+struct preset {
+    const char* name;
+    json (*spec)();
+};
+
+const preset PRESETS[] = {
+#define AMR_PRESET(name, fn) { name, fn },
+#include "presets.def"
+#undef AMR_PRESET
+};
+
+//! "a, b, c": the preset names, for messages.
+std::string preset_list()
+{
+    std::string s;
+    for (const auto& p : PRESETS)
+        s += (s.empty() ? "" : ", ") + std::string(p.name);
+    return s;
+}
+
+} // namespace
+
 json default_spec(const std::string& arch)
 {
-    if (arch == "cnn1d") {
-        // The FCOS and FoQuS authors' CNN1D (their public ResNet1D): six
-        // residual stacks of 32 filters, the first over the I/Q plane in 2-D,
-        // 1x1 entry convs, no biases, no BatchNorm; Linear(32 L/64 -> 128),
-        // dropout 0.3, no activation before the classifier. 100,907
-        // parameters and 9.53 M MACs for 11 classes at L = 128, as FCOS
-        // Table IV. See docs/models.md.
-        json stacks = json::array();
-        stacks.push_back(
-            { { "channels", 32 }, { "units", { 32, 32 } }, { "iq_2d", true } });
-        for (int i = 1; i < 6; i++)
-            stacks.push_back({ { "channels", 32 }, { "units", { 32, 32 } } });
-        return { { "arch", "cnn1d" }, { "entry_kernel", 1 }, { "kernel", 3 },
-                 { "bias", false },   { "stacks", stacks },  { "hidden", 128 },
-                 { "dropout", 0.3 },  { "head_relu", false } };
-    }
-    if (arch == "cnn1d-lite") {
-        // The project's CNN1D before the authors' definition was read: the
-        // same stacks all in 1-D, 3-tap entry convs with biases, a ReLU
-        // before the classifier: 99,979 parameters, 3.51 M MACs (11 classes,
-        // L = 128). Kept for speed comparisons and the earlier figures.
-        json stacks = json::array();
-        for (int i = 0; i < 6; i++)
-            stacks.push_back({ { "channels", 32 }, { "units", { 32, 32 } } });
-        return { { "arch", "cnn1d" },  { "entry_kernel", 3 }, { "kernel", 3 },
-                 { "stacks", stacks }, { "hidden", 128 },     { "dropout", 0.3 } };
-    }
-    if (arch == "resnet56") {
-        // CIFAR-style ResNet56 on [B, 1, 2, L]: 3 stages x 9 BasicBlocks; each
-        // block lists its inner (prunable) width; shortcuts are parameter-free.
-        json stages = json::array();
-        int ch[3] = { 16, 32, 64 }, stride[3] = { 1, 2, 2 };
-        for (int s = 0; s < 3; s++)
-            stages.push_back({ { "channels", ch[s] },
-                               { "stride", stride[s] },
-                               { "blocks", std::vector<int>(9, ch[s]) } });
-        return { { "arch", "resnet" }, { "stem", 16 }, { "stages", stages } };
-    }
-    if (arch == "cnn2d") {
-        // O'Shea, Corgan and Clancy 2016 ("CNN2"): two 2-D convs and a dense layer.
-        return {
-            { "arch", "cnn2d" },
-            { "convs",
-              { { { "channels", 256 }, { "kernel", { 1, 3 } }, { "pad", { 0, 2 } } },
-                { { "channels", 80 }, { "kernel", { 2, 3 } }, { "pad", { 0, 2 } } } } },
-            { "hidden", 256 },
-            { "dropout", 0.5 }
-        };
-    }
-    if (arch == "lstm") {
-        // Two-layer LSTM on amplitude and phase (Rajendran et al. 2018).
-        return {
-            { "arch", "lstm" }, { "hidden", 128 }, { "layers", 2 }, { "input", "ap" }
-        };
-    }
-    throw input_error(
-        "unknown model architecture '" + arch +
-        "' (known: cnn1d, cnn1d-lite, resnet56, cnn2d, lstm, or a JSON spec)");
+    for (const auto& p : PRESETS)
+        if (arch == p.name)
+            return p.spec();
+    throw input_error("unknown model architecture '" + arch +
+                      "' (known: " + preset_list() + ", or a JSON spec)");
 }
 
 namespace {
@@ -152,7 +183,10 @@ json resolve_spec(const std::string& spec_or_arch)
 
 std::vector<std::string> model_architectures()
 {
-    return { "cnn1d", "cnn1d-lite", "resnet56", "cnn2d", "lstm" };
+    std::vector<std::string> names;
+    for (const auto& p : model::PRESETS)
+        names.push_back(p.name);
+    return names;
 }
 
 std::string default_model_spec(const std::string& arch)

@@ -171,7 +171,7 @@ private:
     int n = 0;
 };
 
-void cnn1d(graph_builder& b, const json& s, size_t L)
+void graph_cnn1d(graph_builder& b, const json& s, size_t L)
 {
     const int k = spec_int(s, "kernel"), ek = spec_int(s, "entry_kernel");
     if (k % 2 == 0 || ek % 2 == 0)
@@ -220,7 +220,7 @@ void cnn1d(graph_builder& b, const json& s, size_t L)
         b.relu(); // dropout: identity in inference
 }
 
-void resnet(graph_builder& b, const json& s)
+void graph_resnet(graph_builder& b, const json& s, size_t)
 {
     const int stem = spec_int(s, "stem");
     if (!s.contains("stages") || !s["stages"].is_array() || s["stages"].empty())
@@ -275,7 +275,7 @@ void resnet(graph_builder& b, const json& s)
     b.push(avg, { b.shape[0] });
 }
 
-void cnn2d(graph_builder& b, const json& s)
+void graph_cnn2d(graph_builder& b, const json& s, size_t)
 {
     if (!s.contains("convs") || !s["convs"].is_array() || s["convs"].empty())
         bad_spec("cnn2d needs a non-empty 'convs' list");
@@ -307,6 +307,31 @@ void cnn2d(graph_builder& b, const json& s)
     b.relu();
 }
 
+//! No native kernel: the engine falls back to LibTorch (lib/deploy/open_backend.cc).
+void graph_lstm(graph_builder& b, const json& s, size_t)
+{
+    b.push({ net_op::lstm }, { spec_int(s, "hidden") });
+}
+
+using arch_fn = void (*)(graph_builder&, const json&, size_t);
+
+//! The graph builder of a line of architectures.def.
+arch_fn arch_graph(const std::string& arch)
+{
+    static const std::pair<const char*, arch_fn> table[] = {
+#define AMR_ARCH(name, pruning) { #name, graph_##name },
+#include "architectures.def"
+#undef AMR_ARCH
+    };
+    std::string known;
+    for (const auto& [name, fn] : table) {
+        if (arch == name)
+            return fn;
+        known += (known.empty() ? "" : ", ") + std::string(name);
+    }
+    bad_spec("unknown arch '" + arch + "' (" + known + ")");
+}
+
 } // namespace
 
 const act_shape& net_graph::shape_of(const std::string& a) const
@@ -333,16 +358,7 @@ net_graph build_net_graph(const json& spec, size_t classes, size_t L)
     graph_builder b(g);
     b.scale("input_gain");
     try {
-        if (g.arch == "cnn1d")
-            cnn1d(b, spec, L);
-        else if (g.arch == "resnet")
-            resnet(b, spec);
-        else if (g.arch == "cnn2d")
-            cnn2d(b, spec);
-        else if (g.arch == "lstm")
-            b.push({ net_op::lstm }, { spec_int(spec, "hidden") });
-        else
-            bad_spec("unknown arch '" + g.arch + "' (cnn1d, resnet, cnn2d, lstm)");
+        arch_graph(g.arch)(b, spec, L);
     } catch (const json::exception& e) {
         bad_spec(e.what());
     }

@@ -71,8 +71,8 @@ public:
     }
 
     // x: [B, in, len] -> [B, out, len_out]
-    void
-    conv1d(const std::string& n, int in, int out, int k, int pad, int& len, bool bias = true)
+    void conv1d(
+        const std::string& n, int in, int out, int k, int pad, int& len, bool bias = true)
     {
         param(n + "_w", uniform({ out, in, k }, double(in) * k));
         std::string b = "None";
@@ -123,8 +123,9 @@ public:
         param(n + "_b", torch::zeros({ ch }));
         m.register_buffer(n + "_rm", torch::zeros({ ch }));
         m.register_buffer(n + "_rv", torch::ones({ ch }));
-        line(v + " = torch.batch_norm(" + v + ", self." + n + "_g, self." + n + "_b, self." +
-             n + "_rm, self." + n + "_rv, self.training, 0.1, 1e-05, False)");
+        line(v + " = torch.batch_norm(" + v + ", self." + n + "_g, self." + n +
+             "_b, self." + n + "_rm, self." + n +
+             "_rv, self.training, 0.1, 1e-05, False)");
     }
 
     void linear(const std::string& n, const std::string& v, int in, int out)
@@ -150,8 +151,8 @@ int build_cnn1d(builder& b, const json& s, size_t L)
         bad_spec("cnn1d needs a non-empty 'stacks' list");
     const size_t n_stacks = s["stacks"].size();
     if (n_stacks >= 20 || L % (size_t(1) << n_stacks) != 0)
-        throw input_error("frame length " + std::to_string(L) + " does not fit cnn1d: " +
-                          std::to_string(n_stacks) +
+        throw input_error("frame length " + std::to_string(L) +
+                          " does not fit cnn1d: " + std::to_string(n_stacks) +
                           " max-pool stages need a multiple of " +
                           std::to_string(size_t(1) << std::min<size_t>(n_stacks, 20)));
     const bool bias = spec_bool(s, "bias", true);
@@ -173,10 +174,12 @@ int build_cnn1d(builder& b, const json& s, size_t L)
             for (size_t u = 0; u < units.size(); u++) {
                 const std::string q = p + "_u" + std::to_string(u);
                 b.line("r = x");
-                b.conv2d(q + "_c1", "x", "x", ch, units[u], 2, k, 1, k / 2, 1, bias, h, len);
+                b.conv2d(
+                    q + "_c1", "x", "x", ch, units[u], 2, k, 1, k / 2, 1, bias, h, len);
                 b.line("x = torch.relu(x)");
                 b.tap(q + ".inner");
-                b.conv2d(q + "_c2", "x", "x", units[u], ch, 2, k, 0, k / 2, 1, bias, h, len);
+                b.conv2d(
+                    q + "_c2", "x", "x", units[u], ch, 2, k, 0, k / 2, 1, bias, h, len);
                 b.line("x = torch.relu(x + r)");
                 b.tap(q);
             }
@@ -235,7 +238,8 @@ int build_resnet(builder& b, const json& s, size_t L)
             const std::string p = "l" + std::to_string(si) + "_b" + std::to_string(bi);
             const int st_b = bi == 0 ? stride : 1;
             int h1 = h, w1 = w;
-            b.conv2d(p + "_c1", "x", "y", in, blocks[bi], 3, 3, 1, 1, st_b, false, h1, w1);
+            b.conv2d(
+                p + "_c1", "x", "y", in, blocks[bi], 3, 3, 1, 1, st_b, false, h1, w1);
             b.batch_norm(p + "_bn1", "y", blocks[bi], h1, w1);
             b.line("y = torch.relu(y)");
             b.tap(p + ".inner", "y");
@@ -289,8 +293,19 @@ int build_cnn2d(builder& b, const json& s, size_t L)
         if (h + 2 * pad[0] < k[0] || w + 2 * pad[1] < k[1])
             throw input_error("frame length " + std::to_string(L) +
                               " is too short for cnn2d's kernels");
-        b.conv2d("c" + std::to_string(i), "x", "x", in, ch, k[0], k[1], pad[0], pad[1], 1,
-                 true, h, w);
+        b.conv2d("c" + std::to_string(i),
+                 "x",
+                 "x",
+                 in,
+                 ch,
+                 k[0],
+                 k[1],
+                 pad[0],
+                 pad[1],
+                 1,
+                 true,
+                 h,
+                 w);
         b.line(dropout);
         in = ch;
     }
@@ -333,6 +348,25 @@ int build_lstm(builder& b, const json& s, size_t L)
     return hidden;
 }
 
+using arch_fn = int (*)(builder&, const json&, size_t);
+
+//! The builder of a line of architectures.def.
+arch_fn arch_builder(const std::string& arch)
+{
+    static const std::pair<const char*, arch_fn> table[] = {
+#define AMR_ARCH(name, pruning) { #name, build_##name },
+#include "architectures.def"
+#undef AMR_ARCH
+    };
+    std::string known;
+    for (const auto& [name, fn] : table) {
+        if (arch == name)
+            return fn;
+        known += (known.empty() ? "" : ", ") + std::string(name);
+    }
+    bad_spec("unknown arch '" + arch + "' (" + known + ")");
+}
+
 void set_attributes(torch::jit::Module& m, const model_info& info)
 {
     auto set = [&](const std::string& name, const c10::TypePtr& t, c10::IValue v) {
@@ -360,7 +394,8 @@ built_model build(const json& spec,
     if (classes.size() < 2)
         throw input_error("a classifier needs at least two classes");
     if (frame_length < 8)
-        throw input_error("frame length " + std::to_string(frame_length) + " is too short");
+        throw input_error("frame length " + std::to_string(frame_length) +
+                          " is too short");
     if (!spec.is_object() || !spec.contains("arch") || !spec["arch"].is_string())
         bad_spec("must be a JSON object with an 'arch'");
     const std::string arch = spec["arch"];
@@ -379,16 +414,7 @@ built_model build(const json& spec,
     b.line("x = x * self.input_gain");
     int emb = 0;
     try {
-        if (arch == "cnn1d")
-            emb = build_cnn1d(b, spec, frame_length);
-        else if (arch == "resnet")
-            emb = build_resnet(b, spec, frame_length);
-        else if (arch == "cnn2d")
-            emb = build_cnn2d(b, spec, frame_length);
-        else if (arch == "lstm")
-            emb = build_lstm(b, spec, frame_length);
-        else
-            bad_spec("unknown arch '" + arch + "' (cnn1d, resnet, cnn2d, lstm)");
+        emb = arch_builder(arch)(b, spec, frame_length);
     } catch (const json::exception& e) {
         bad_spec(e.what());
     }
@@ -397,11 +423,12 @@ built_model build(const json& spec,
     b.param("head_b", uniform({ C }, emb));
     b.flops += double(emb) * C;
 
-    std::string src = "def features(self, x):\n" + b.code.str() + "    return x\n" +
-                      "def forward(self, x):\n"
-                      "    return torch.linear(self.features(x), self.head_w, self.head_b)\n" +
-                      "def taps(self, x) -> List[Tensor]:\n" +
-                      "    t: List[Tensor] = []\n" + b.taps.str() + "    return t\n";
+    std::string src =
+        "def features(self, x):\n" + b.code.str() + "    return x\n" +
+        "def forward(self, x):\n"
+        "    return torch.linear(self.features(x), self.head_w, self.head_b)\n" +
+        "def taps(self, x) -> List[Tensor]:\n" + "    t: List[Tensor] = []\n" +
+        b.taps.str() + "    return t\n";
     m.define(src);
 
     model_info& info = out.info;
@@ -427,7 +454,8 @@ void save(torch::jit::Module& m, const model_info& info, const std::string& path
     try {
         m.save(tmp, extra);
     } catch (const c10::Error& e) {
-        throw input_error(path, std::string("cannot save model: ") + e.what_without_backtrace());
+        throw input_error(
+            path, std::string("cannot save model: ") + e.what_without_backtrace());
     }
     if (std::rename(tmp.c_str(), path.c_str()) != 0)
         throw input_error(path, "cannot move the saved model into place");
@@ -442,8 +470,9 @@ built_model load(const std::string& path)
     try {
         out.module = torch::jit::load(path, c10::kCPU, extra);
     } catch (const c10::Error& e) {
-        throw input_error(path, std::string("not a TorchScript model file (") +
-                                    e.what_without_backtrace() + ")");
+        throw input_error(path,
+                          std::string("not a TorchScript model file (") +
+                              e.what_without_backtrace() + ")");
     }
     out.info = parse_model_meta(extra[META_FILE], path); // as read_model_info reads it
     return out;
@@ -463,7 +492,8 @@ model_info describe_model(const std::string& spec_or_arch,
                           size_t frame_length)
 {
     torch::NoGradGuard ng;
-    return model::build(model::resolve_spec(spec_or_arch), classes, frame_length, "l1").info;
+    return model::build(model::resolve_spec(spec_or_arch), classes, frame_length, "l1")
+        .info;
 }
 
 // read_model_info (without LibTorch): lib/model/model_meta.cc.

@@ -71,7 +71,7 @@ prunable_graph describe_cnn1d(const json& spec, size_t L)
     return g;
 }
 
-prunable_graph describe_resnet(const json& spec)
+prunable_graph describe_resnet(const json& spec, size_t)
 {
     prunable_graph g;
     g.arch = "resnet";
@@ -138,17 +138,31 @@ bool belongs_to_layer(const std::string& tensor, const std::string& layer)
 
 prunable_graph describe_prunable(const json& spec, size_t frame_length)
 {
+    using describe_fn = prunable_graph (*)(const json&, size_t);
+    // The prunable lines of architectures.def.
+#define AMR_PRUNING_prunable(name) { #name, describe_##name },
+#define AMR_PRUNING_not_prunable(name)
+    static const std::pair<const char*, describe_fn> table[] = {
+#define AMR_ARCH(name, pruning) AMR_PRUNING_##pruning(name)
+#include "../model/architectures.def"
+#undef AMR_ARCH
+    };
+#undef AMR_PRUNING_prunable
+#undef AMR_PRUNING_not_prunable
     const std::string arch = spec.value("arch", "");
-    try {
-        if (arch == "cnn1d")
-            return describe_cnn1d(spec, frame_length);
-        if (arch == "resnet")
-            return describe_resnet(spec);
-    } catch (const json::exception& e) {
-        throw input_error(std::string("model spec: ") + e.what());
+    std::string known;
+    for (const auto& [name, fn] : table) {
+        if (arch == name) {
+            try {
+                return fn(spec, frame_length);
+            } catch (const json::exception& e) {
+                throw input_error(std::string("model spec: ") + e.what());
+            }
+        }
+        known += (known.empty() ? "" : " and ") + std::string(name);
     }
-    throw input_error("pruning supports the cnn1d and resnet architectures, not '" +
-                      arch + "'");
+    throw input_error("pruning supports the " + known + " architectures, not '" + arch +
+                      "'");
 }
 
 layer_removal remove_layers(const json& spec,
