@@ -288,6 +288,16 @@ public:
 
     void inconsistent_states_are_refused()
     {
+        // An architecture that cannot be pruned, named with the ones that can
+        // (the prunable lines of lib/model/architectures.def).
+        try {
+            describe_prunable(json::parse(R"({"arch":"cnn2d"})"), L);
+            CPPUNIT_FAIL("cnn2d was described as prunable");
+        } catch (const input_error& e) {
+            const std::string w = e.what();
+            CPPUNIT_ASSERT_MESSAGE(w, w.find("'cnn2d'") != std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE(w, w.find("(cnn1d and resnet)") != std::string::npos);
+        }
         net_state n = random_net(small_cnn1d(), 11);
         net_state bad = n;
         bad.tensors["s0_u0_c1_w"] = torch::zeros({ 3, 8, 3 });

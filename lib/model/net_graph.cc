@@ -7,6 +7,7 @@
  * (tests/test_native_engine.cc holds the two against each other: every
  * tensor, every output).
  */
+#include "arch_table.h"
 #include "model_specs.h"
 #include "net_graph.h"
 #include <gnuradio/amrcompress/error.h>
@@ -323,13 +324,7 @@ arch_fn arch_graph(const std::string& arch)
 #include "architectures.def"
 #undef AMR_ARCH
     };
-    std::string known;
-    for (const auto& [name, fn] : table) {
-        if (arch == name)
-            return fn;
-        known += (known.empty() ? "" : ", ") + std::string(name);
-    }
-    bad_spec("unknown arch '" + arch + "' (" + known + ")");
+    return find_arch(table, arch, "model spec: unknown arch '" + arch + "'");
 }
 
 } // namespace

@@ -8,6 +8,7 @@
  * torch.jit.load. FLOPs are counted while the code is generated, with thop's
  * conventions (conv and linear multiply-accumulates at batch 1).
  */
+#include "arch_table.h"
 #include "model_meta.h"
 #include "model_specs.h"
 #include "torch_model.h"
@@ -358,13 +359,7 @@ arch_fn arch_builder(const std::string& arch)
 #include "architectures.def"
 #undef AMR_ARCH
     };
-    std::string known;
-    for (const auto& [name, fn] : table) {
-        if (arch == name)
-            return fn;
-        known += (known.empty() ? "" : ", ") + std::string(name);
-    }
-    bad_spec("unknown arch '" + arch + "' (" + known + ")");
+    return find_arch(table, arch, "model spec: unknown arch '" + arch + "'");
 }
 
 void set_attributes(torch::jit::Module& m, const model_info& info)

@@ -4,6 +4,7 @@
  *
  * Tensor names follow lib/model/torch_model.cc (the spec builder).
  */
+#include "../model/arch_table.h"
 #include "../model/model_specs.h"
 #include "prunable_graph.h"
 #include <gnuradio/amrcompress/error.h>
@@ -150,19 +151,13 @@ prunable_graph describe_prunable(const json& spec, size_t frame_length)
 #undef AMR_PRUNING_prunable
 #undef AMR_PRUNING_not_prunable
     const std::string arch = spec.value("arch", "");
-    std::string known;
-    for (const auto& [name, fn] : table) {
-        if (arch == name) {
-            try {
-                return fn(spec, frame_length);
-            } catch (const json::exception& e) {
-                throw input_error(std::string("model spec: ") + e.what());
-            }
-        }
-        known += (known.empty() ? "" : " and ") + std::string(name);
+    const auto describe = model::find_arch(
+        table, arch, "pruning supports these architectures, not '" + arch + "'", " and ");
+    try {
+        return describe(spec, frame_length);
+    } catch (const json::exception& e) {
+        throw input_error(std::string("model spec: ") + e.what());
     }
-    throw input_error("pruning supports the " + known + " architectures, not '" + arch +
-                      "'");
 }
 
 layer_removal remove_layers(const json& spec,
