@@ -320,7 +320,7 @@ using arch_fn = void (*)(graph_builder&, const json&, size_t);
 arch_fn arch_graph(const std::string& arch)
 {
     static const std::pair<const char*, arch_fn> table[] = {
-#define AMR_ARCH(name, pruning) { #name, graph_##name },
+#define AMR_ARCH(name, ...) { #name, graph_##name },
 #include "architectures.def"
 #undef AMR_ARCH
     };

@@ -355,7 +355,7 @@ using arch_fn = int (*)(builder&, const json&, size_t);
 arch_fn arch_builder(const std::string& arch)
 {
     static const std::pair<const char*, arch_fn> table[] = {
-#define AMR_ARCH(name, pruning) { #name, build_##name },
+#define AMR_ARCH(name, ...) { #name, build_##name },
 #include "architectures.def"
 #undef AMR_ARCH
     };

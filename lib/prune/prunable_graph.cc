@@ -144,7 +144,7 @@ prunable_graph describe_prunable(const json& spec, size_t frame_length)
 #define AMR_PRUNING_prunable(name) { #name, describe_##name },
 #define AMR_PRUNING_not_prunable(name)
     static const std::pair<const char*, describe_fn> table[] = {
-#define AMR_ARCH(name, pruning) AMR_PRUNING_##pruning(name)
+#define AMR_ARCH(name, pruning, threads) AMR_PRUNING_##pruning(name)
 #include "../model/architectures.def"
 #undef AMR_ARCH
     };

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 namespace gr {
 namespace amrcompress {
@@ -39,14 +40,26 @@ void configure_torch_runtime(int threads)
     using set_threads_fn = void (*)(int);
     if (std::getenv("OPENBLAS_NUM_THREADS"))
         return;
-    if (auto f = reinterpret_cast<set_threads_fn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+    if (auto f = reinterpret_cast<set_threads_fn>(
+            dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
         f(std::max(1, threads));
 }
 
 int auto_threads(const std::string& arch, double flops_per_frame)
 {
-    if (arch == "lstm") // sequential small GEMMs: 2 threads ran 3.4x slower
-        return 1;
+    // The `threads` column of architectures.def.
+#define AMR_THREADS_parallel false
+#define AMR_THREADS_one_thread true
+    static const std::pair<const char*, bool> one_thread[] = {
+#define AMR_ARCH(name, pruning, threads) { #name, AMR_THREADS_##threads },
+#include "../model/architectures.def"
+#undef AMR_ARCH
+    };
+#undef AMR_THREADS_parallel
+#undef AMR_THREADS_one_thread
+    for (const auto& [name, one] : one_thread)
+        if (arch == name && one)
+            return 1;
     const int cores = std::max(1u, std::thread::hardware_concurrency());
     return flops_per_frame >= 10e6 ? std::min(2, cores) : 1;
 }
