@@ -40,10 +40,7 @@ int bench_profile(const std::vector<std::string>& args)
         return 0;
     if (batch < 1 || threads < 1 || iters < 1)
         throw input_error("bench profile: --batch, --threads and --iters must be >= 1");
-    deploy::backend_options opt;
-    opt.batch_size = size_t(batch);
-    opt.threads = threads;
-    opt.prec = deploy::parse_precision(prec);
+    const auto opt = deploy::tool_options(size_t(batch), threads, "native", prec);
     const auto p = deploy::profile_native(model, opt, !no_fold, iters);
     double sum = 0;
     nlohmann::json steps = nlohmann::json::array();

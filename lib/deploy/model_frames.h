@@ -8,6 +8,8 @@
 #define INCLUDED_AMRCOMPRESS_MODEL_FRAMES_H
 
 #include <gnuradio/amrcompress/dataset.h>
+#include <random>
+#include <vector>
 
 namespace gr {
 namespace amrcompress {
@@ -26,6 +28,18 @@ inline void to_model_layout(const frame_block& b, float* out)
             dst[L + s] = src[2 * s + 1];
         }
     }
+}
+
+//! n frames [n, 2, L] of seeded Gaussian noise at the scale of L1-normalised
+//! frames (|x| about 1/L): what the speed benchmarks run the models on.
+inline std::vector<float> noise_frames(size_t n, size_t L)
+{
+    std::mt19937 rng(0);
+    std::normal_distribution<float> g(0.f, float(1.0 / (1.25 * L)));
+    std::vector<float> x(n * 2 * L);
+    for (auto& v : x)
+        v = g(rng);
+    return x;
 }
 
 } // namespace deploy

@@ -87,15 +87,6 @@ const preset PRESETS[] = {
 #undef AMR_PRESET
 };
 
-//! "a, b, c": the preset names, for messages.
-std::string preset_list()
-{
-    std::string s;
-    for (const auto& p : PRESETS)
-        s += (s.empty() ? "" : ", ") + std::string(p.name);
-    return s;
-}
-
 } // namespace
 
 json default_spec(const std::string& arch)
@@ -103,8 +94,11 @@ json default_spec(const std::string& arch)
     for (const auto& p : PRESETS)
         if (arch == p.name)
             return p.spec();
-    throw input_error("unknown model architecture '" + arch +
-                      "' (known: " + preset_list() + ", or a JSON spec)");
+    std::string known;
+    for (const auto& name : model_architectures())
+        known += name + ", ";
+    throw input_error("unknown model architecture '" + arch + "' (known: " + known +
+                      "or a JSON spec)");
 }
 
 namespace {

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "../deploy/inference_backend.h"
+#include "../deploy/model_frames.h"
 #include "../model/model_specs.h"
 #include "../model/torch_model.h"
 #include "torch_runtime.h"
@@ -74,11 +75,8 @@ double measure_inference_throughput(const std::string& model_path,
     auto b = deploy::open_backend(model_path, opt);
     const size_t B = opt.batch_size, L = b->info().frame_length,
                  C = b->info().classes.size();
-    std::mt19937 rng(0);
-    std::normal_distribution<float> g(0.f, float(1.0 / (1.25 * L)));
-    std::vector<float> x(B * 2 * L), logits(B * C);
-    for (auto& v : x)
-        v = g(rng);
+    const std::vector<float> x = deploy::noise_frames(B, L);
+    std::vector<float> logits(B * C);
     for (int i = 0; i < 3; i++) // warm-up: allocations, JIT, TorchScript profiling runs
         b->forward(x.data(), B, logits.data());
     auto t = std::chrono::steady_clock::now();

@@ -4,6 +4,7 @@
  */
 #include "../../model/model_meta.h"
 #include "../../model/net_graph.h"
+#include "../model_frames.h"
 #include "../torchscript_extra.h"
 #include "native_backend.h"
 #include <gnuradio/amrcompress/error.h>
@@ -11,7 +12,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <random>
 
 // oneDNN's runtime here is libgomp.
 extern "C" void omp_set_num_threads(int);
@@ -230,11 +230,8 @@ native_profile profile_native(const std::string& path,
     p.rows_folded = net.rows_folded();
     omp_threads_scope scope(b->thread_count());
     const size_t B = net.batch(), L = b->info().frame_length;
-    std::mt19937 rng(0);
-    std::normal_distribution<float> g(0.f, float(1.0 / (1.25 * L)));
-    std::vector<float> x(B * 2 * L), logits(B * net.classes());
-    for (auto& v : x)
-        v = g(rng);
+    const std::vector<float> x = noise_frames(B, L);
+    std::vector<float> logits(B * net.classes());
     for (int i = 0; i < 10; i++)
         net.forward(x.data(), B, logits.data());
     const int n = std::max(1, iters);
@@ -248,7 +245,6 @@ native_profile profile_native(const std::string& path,
     p.steps = net.profile(n);
     return p;
 }
-
 
 int8_calibration calibrate_int8(const std::string& path, const float* frames, size_t n)
 {
