@@ -76,8 +76,10 @@ public:
         auto cnn1d = describe_model("cnn1d", names(11), 128);
         CPPUNIT_ASSERT_EQUAL(size_t(100907), cnn1d.params);
         CPPUNIT_ASSERT_EQUAL(9532800.0, cnn1d.flops);
-        CPPUNIT_ASSERT_EQUAL(size_t(125612), describe_model("cnn1d", names(12), 512).params);
-        CPPUNIT_ASSERT_EQUAL(size_t(159928), describe_model("cnn1d", names(24), 1024).params);
+        CPPUNIT_ASSERT_EQUAL(size_t(125612),
+                             describe_model("cnn1d", names(12), 512).params);
+        CPPUNIT_ASSERT_EQUAL(size_t(159928),
+                             describe_model("cnn1d", names(24), 1024).params);
         auto lite = describe_model("cnn1d-lite", names(11), 128);
         CPPUNIT_ASSERT_EQUAL(size_t(99979), lite.params);
         CPPUNIT_ASSERT_EQUAL(3511680.0, lite.flops);
@@ -113,7 +115,8 @@ public:
     {
         CPPUNIT_ASSERT_THROW(describe_model("cnn1d", names(11), 100), input_error);
         CPPUNIT_ASSERT_THROW(describe_model("transformer", names(11), 128), input_error);
-        CPPUNIT_ASSERT_THROW(describe_model("{\"arch\":\"cnn1d\"}", names(11), 128), input_error);
+        CPPUNIT_ASSERT_THROW(describe_model("{\"arch\":\"cnn1d\"}", names(11), 128),
+                             input_error);
         CPPUNIT_ASSERT_THROW(describe_model("{not json", names(11), 128), input_error);
         CPPUNIT_ASSERT_THROW(describe_model("cnn1d", names(1), 128), input_error);
         // A trained model does not fit data with other classes: refused before training.

@@ -34,18 +34,20 @@ struct built_model {
  * input_error when the spec is malformed or does not fit.
  */
 AMRCOMPRESS_API built_model build(const nlohmann::json& spec,
-                  const std::vector<std::string>& classes,
-                  size_t frame_length,
-                  const std::string& normalisation);
+                                  const std::vector<std::string>& classes,
+                                  size_t frame_length,
+                                  const std::string& normalisation);
 
 //! Saves with the metadata as module attributes and as extra file amr_meta.json.
-AMRCOMPRESS_API void save(torch::jit::Module& m, const model_info& info, const std::string& path);
+AMRCOMPRESS_API void
+save(torch::jit::Module& m, const model_info& info, const std::string& path);
 
 //! Loads a model file and its metadata; throws input_error for unusable files.
 AMRCOMPRESS_API built_model load(const std::string& path);
 
 //! load() followed by check_fits() against the dataset's classes and frame length.
-AMRCOMPRESS_API built_model load_fitting(const std::string& path, const dataset_info& data);
+AMRCOMPRESS_API built_model load_fitting(const std::string& path,
+                                         const dataset_info& data);
 
 } // namespace model
 } // namespace amrcompress

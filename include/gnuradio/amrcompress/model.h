@@ -26,14 +26,14 @@ namespace amrcompress {
  */
 struct AMRCOMPRESS_API model_info {
     std::string arch;
-    std::string spec;                 //!< JSON description the model was built from
+    std::string spec; //!< JSON description the model was built from
     std::vector<std::string> classes;
     size_t frame_length = 0;
     std::string normalisation = "l1";
     std::string input_layout = "float32 [B, 2, L]: row 0 = I, row 1 = Q";
-    size_t params = 0;                //!< trainable parameters
-    double flops = 0;                 //!< multiply-accumulates per frame (thop convention)
-    size_t embedding_dim = 0;         //!< size of features(x)
+    size_t params = 0;        //!< trainable parameters
+    double flops = 0;         //!< multiply-accumulates per frame (thop convention)
+    size_t embedding_dim = 0; //!< size of features(x)
     std::string to_json() const;
 };
 

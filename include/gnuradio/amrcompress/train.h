@@ -51,15 +51,15 @@ struct AMRCOMPRESS_API train_config {
     std::string model = "cnn1d"; //!< architecture, JSON spec, or a .pt model to fine-tune
     int epochs = 30;
     size_t batch_size = 128;
-    double lr = 1e-3;            //!< Adam
-    int lr_step = 10;            //!< StepLR step (epochs)
-    double lr_gamma = 0.8;       //!< StepLR factor
+    double lr = 1e-3;      //!< Adam
+    int lr_step = 10;      //!< StepLR step (epochs)
+    double lr_gamma = 0.8; //!< StepLR factor
     uint64_t seed = 1;
-    int threads = 0;             //!< intra-op threads; 0 = by model size (docs/benchmarks.md)
-    std::string out_dir;         //!< model.pt, metrics.json, dynamics.h5, optimizer.pt
+    int threads = 0;     //!< intra-op threads; 0 = by model size (docs/benchmarks.md)
+    std::string out_dir; //!< model.pt, metrics.json, dynamics.h5, optimizer.pt
     bool record_dynamics = true;
-    int eval_every = 1;          //!< test-set evaluation every N epochs (0: last only)
-    dist_config dist;            //!< one process unless world_size > 1
+    int eval_every = 1; //!< test-set evaluation every N epochs (0: last only)
+    dist_config dist;   //!< one process unless world_size > 1
     //! continue from OUT/checkpoint (written after every epoch) instead of starting over
     bool resume = false;
 };
@@ -67,9 +67,9 @@ struct AMRCOMPRESS_API train_config {
 struct AMRCOMPRESS_API epoch_stats {
     int epoch = 0; //!< 1-based
     double lr = 0, train_loss = 0, train_acc = 0, test_loss = 0, test_acc = 0;
-    double seconds = 0;       //!< training pass only
+    double seconds = 0; //!< training pass only
     double eval_seconds = 0;
-    double comm_seconds = 0;  //!< of `seconds`: waiting for other ranks (not overlapped)
+    double comm_seconds = 0; //!< of `seconds`: waiting for other ranks (not overlapped)
 };
 
 struct AMRCOMPRESS_API train_result {
@@ -79,8 +79,9 @@ struct AMRCOMPRESS_API train_result {
     double flops = 0;
     std::string model_path, metrics_path, dynamics_path;
     int world_size = 1, rank = 0;
-    int resumed_after = 0;         //!< epochs taken from a checkpoint (0: a fresh run)
-    double allreduce_seconds = 0;  //!< measured all-reduce of one step's gradients (world > 1)
+    int resumed_after = 0; //!< epochs taken from a checkpoint (0: a fresh run)
+    double allreduce_seconds =
+        0; //!< measured all-reduce of one step's gradients (world > 1)
 };
 
 using epoch_fn = std::function<void(const epoch_stats&, int epochs_total)>;
@@ -97,12 +98,15 @@ AMRCOMPRESS_API train_result train_model(const train_config& cfg,
 struct AMRCOMPRESS_API eval_result {
     std::string backend; //!< what ran the model, e.g. "native oneDNN int8 (...)"
     std::vector<std::string> classes;
-    std::vector<size_t> indices;      //!< dataset frames evaluated
+    std::vector<size_t> indices; //!< dataset frames evaluated
     std::vector<int32_t> labels, predictions;
     std::vector<float> snr_db;
-    std::vector<float> logits;        //!< [n, C], when kept
+    std::vector<float> logits; //!< [n, C], when kept
     size_t correct = 0;
-    double accuracy() const { return indices.empty() ? 0.0 : double(correct) / indices.size(); }
+    double accuracy() const
+    {
+        return indices.empty() ? 0.0 : double(correct) / indices.size();
+    }
 };
 
 /*!
