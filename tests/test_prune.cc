@@ -7,6 +7,8 @@
  * pruning of dead channels, the literal input fusion that does not), layer
  * removal, and the FLOPs counter on pruned structures.
  */
+#include "../lib/model/model_specs.h"
+#include "../lib/model/net_graph.h"
 #include "../lib/prune/channel_plan.h"
 #include "../lib/prune/clustering.h"
 #include "test_util.h"
@@ -44,11 +46,16 @@ json small_resnet()
         {"channels":4,"stride":1,"blocks":[6,4]},{"channels":8,"stride":2,"blocks":[8,6,4]}]})");
 }
 
-net_state random_net(const json& spec, uint64_t seed)
+double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b)
+{
+    return (a - b).abs().max().item<double>();
+}
+
+net_state random_net(const json& spec, uint64_t seed, size_t len = L)
 {
     torch::manual_seed(seed);
     torch::NoGradGuard ng;
-    auto bm = model::build(spec, CLASSES, L, "l1");
+    auto bm = model::build(spec, CLASSES, len, "l1");
     net_state n = net_state::from(bm);
     // BatchNorm statistics away from their defaults, so fusing them matters.
     for (auto& [name, t] : n.tensors) {
@@ -70,10 +77,41 @@ torch::Tensor output(const net_state& n, const torch::Tensor& x)
     return bm.module.forward({ x }).toTensor();
 }
 
-torch::Tensor input(uint64_t seed)
+torch::Tensor input(uint64_t seed, size_t len = L)
 {
     torch::manual_seed(seed);
-    return torch::randn({ 16, 2, int64_t(L) }) / double(L);
+    return torch::randn({ 16, 2, int64_t(len) }) / double(len);
+}
+
+//! Every preset (lib/model/presets.def) the tracer finds something to prune
+//! in, at a frame length every one fits (cnn1d pools six times).
+constexpr size_t PRESET_L = 128;
+std::vector<std::pair<std::string, json>> prunable_presets()
+{
+    std::vector<std::pair<std::string, json>> out;
+    for (const auto& name : model_architectures()) {
+        json spec = model::default_spec(name);
+        const auto g = model::build_net_graph(spec, CLASSES.size(), PRESET_L);
+        const bool has_conv =
+            std::any_of(g.ops.begin(), g.ops.end(), [](const model::net_op& op) {
+                return op.kind == model::net_op::conv;
+            });
+        // Refused exactly when the network has no convolution (the LSTM).
+        if (!has_conv) {
+            CPPUNIT_ASSERT_THROW_MESSAGE(
+                name, describe_prunable(spec, PRESET_L), input_error);
+            continue;
+        }
+        spec["dropout"] = 0.0;
+        out.emplace_back(name, spec);
+    }
+    CPPUNIT_ASSERT(out.size() >= 4); // cnn1d, cnn1d-lite, resnet56, cnn2d
+    return out;
+}
+
+bool close(const torch::Tensor& a, const torch::Tensor& b)
+{
+    return max_abs_diff(a, b) < 1e-4 * (1 + a.abs().max().item<double>());
 }
 
 //! Makes channel j + w/2 of every space an exact copy of channel j (producer side).
@@ -89,11 +127,6 @@ void duplicate_halves(net_state& n)
     }
 }
 
-double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b)
-{
-    return (a - b).abs().max().item<double>();
-}
-
 } // namespace
 
 class prune_test : public CppUnit::TestFixture
@@ -107,6 +140,9 @@ class prune_test : public CppUnit::TestFixture
     CPPUNIT_TEST(resnet_coupling_and_removability);
     CPPUNIT_TEST(flops_follow_the_pruned_structure);
     CPPUNIT_TEST(inconsistent_states_are_refused);
+    CPPUNIT_TEST(the_authors_cnn1d_couples_conv1_conv3_conv5);
+    CPPUNIT_TEST(every_traced_space_is_consistent_with_its_tensors);
+    CPPUNIT_TEST(every_preset_keeps_its_function_under_fusion_cuts_and_removal);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -262,8 +298,6 @@ public:
         const auto& s0 = c.space("s0");
         CPPUNIT_ASSERT_EQUAL(size_t(3), s0.weights.size());
         CPPUNIT_ASSERT_EQUAL(int64_t(L >> 2), c.space("s1").consumers.back().block);
-        CPPUNIT_ASSERT_THROW(describe_prunable(json{ { "arch", "lstm" } }, L),
-                             input_error);
     }
 
     void flops_follow_the_pruned_structure()
@@ -288,15 +322,15 @@ public:
 
     void inconsistent_states_are_refused()
     {
-        // An architecture that cannot be pruned, named with the ones that can
-        // (the prunable lines of lib/model/architectures.def).
+        // An architecture with nothing to prune, named, with the registered ones.
         try {
-            describe_prunable(json::parse(R"({"arch":"cnn2d"})"), L);
-            CPPUNIT_FAIL("cnn2d was described as prunable");
+            describe_prunable(model::default_spec("lstm"), L);
+            CPPUNIT_FAIL("the lstm was described as prunable");
         } catch (const input_error& e) {
             const std::string w = e.what();
-            CPPUNIT_ASSERT_MESSAGE(w, w.find("'cnn2d'") != std::string::npos);
-            CPPUNIT_ASSERT_MESSAGE(w, w.find("(cnn1d and resnet)") != std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE(w, w.find("'lstm'") != std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE(w,
+                                   w.find("cnn1d, resnet, cnn2d") != std::string::npos);
         }
         net_state n = random_net(small_cnn1d(), 11);
         net_state bad = n;
@@ -309,6 +343,147 @@ public:
         CPPUNIT_ASSERT_THROW(apply_channel_plan(n, n.graph(), out_of_range), input_error);
         CPPUNIT_ASSERT_THROW(row_distances(torch::ones({ 2, 2 }), "manhattan"),
                              input_error);
+    }
+
+    void the_authors_cnn1d_couples_conv1_conv3_conv5()
+    {
+        // Their stack: conv1 (our entry), conv3 and conv5 (each unit's second
+        // conv) meet in the residual sums; conv2 and conv4 are free. The
+        // tracer finds that in the graph; nothing names it.
+        const auto g = describe_prunable(model::default_spec("cnn1d"), PRESET_L);
+        CPPUNIT_ASSERT_EQUAL(size_t(18), g.spaces.size()); // 6 stacks x (1 + 2)
+        for (int i = 0; i < 6; i++) {
+            const std::string p = "s" + std::to_string(i);
+            const auto& st = g.space(p);
+            CPPUNIT_ASSERT((st.weights == std::vector<std::string>{ p + "_entry_w",
+                                                                    p + "_u0_c2_w",
+                                                                    p + "_u1_c2_w" }));
+            CPPUNIT_ASSERT_EQUAL("/stacks/" + std::to_string(i) + "/channels",
+                                 st.width_pointer);
+            CPPUNIT_ASSERT_EQUAL(p + "_u1", st.tap);
+            for (int u = 0; u < 2; u++) {
+                const auto& in = g.space(p + "_u" + std::to_string(u));
+                CPPUNIT_ASSERT(!in.coupled());
+                CPPUNIT_ASSERT_EQUAL(p + "_u" + std::to_string(u) + ".inner", in.tap);
+            }
+        }
+        // The last stack feeds fc1 through the flatten: 2 samples per channel.
+        CPPUNIT_ASSERT_EQUAL(std::string("fc1_w"), g.space("s5").consumers.back().name);
+        CPPUNIT_ASSERT_EQUAL(int64_t(PRESET_L >> 6),
+                             g.space("s5").consumers.back().block);
+        // Units are removable, entry convs are not.
+        for (const auto& l : g.layers)
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(
+                l.name, l.name.find("_entry") == std::string::npos, l.removable);
+    }
+
+    void every_traced_space_is_consistent_with_its_tensors()
+    {
+        for (const auto& [name, spec] : prunable_presets()) {
+            torch::NoGradGuard ng;
+            auto bm = model::build(spec, CLASSES, PRESET_L, "l1");
+            const net_state n = net_state::from(bm);
+            const auto g = n.graph();
+            CPPUNIT_ASSERT_MESSAGE(name, !g.spaces.empty());
+            for (const auto& s : g.spaces) {
+                const std::string what = name + " " + s.name;
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(
+                    what, s.width, spec[json::json_pointer(s.width_pointer)].get<int>());
+                for (const auto& p : s.producers)
+                    CPPUNIT_ASSERT_EQUAL_MESSAGE(what + " " + p.name,
+                                                 int64_t(s.width),
+                                                 n.tensors.at(p.name).size(0));
+                for (const auto& c : s.consumers)
+                    CPPUNIT_ASSERT_EQUAL_MESSAGE(what + " " + c.name,
+                                                 int64_t(s.width) * c.block,
+                                                 n.tensors.at(c.name).size(c.dim));
+                CPPUNIT_ASSERT_MESSAGE(
+                    what,
+                    std::count(bm.tap_names.begin(), bm.tap_names.end(), s.tap) == 1);
+            }
+            for (const auto& l : g.layers)
+                CPPUNIT_ASSERT_MESSAGE(
+                    name + " " + l.name,
+                    std::count(bm.tap_names.begin(), bm.tap_names.end(), l.name) == 1);
+        }
+    }
+
+    void every_preset_keeps_its_function_under_fusion_cuts_and_removal()
+    {
+        const auto x = input(12, PRESET_L);
+        for (const auto& [name, spec] : prunable_presets()) {
+            const net_state n = random_net(spec, 13, PRESET_L);
+            const auto g = n.graph();
+            const auto ref = output(n, x);
+            { // Fusing exact duplicates (halves of every space) is exact.
+                net_state d = n;
+                duplicate_halves(d);
+                channel_plan plan;
+                for (const auto& s : g.spaces)
+                    for (int j = 0; j < s.width / 2; j++)
+                        plan[s.name].push_back({ { j, j + s.width / 2 }, { 0.5, 0.5 } });
+                CPPUNIT_ASSERT_MESSAGE(
+                    name, close(output(d, x), output(apply_channel_plan(d, g, plan), x)));
+            }
+            { // Cutting channels whose producers (BatchNorm included) are zero is exact.
+                net_state d = n;
+                channel_plan plan;
+                {
+                    torch::NoGradGuard ng;
+                    for (const auto& s : g.spaces) {
+                        for (const auto& p : s.producers)
+                            d.tensors.at(p.name)[1].zero_();
+                        std::vector<int> kept;
+                        for (int j = 0; j < s.width; j++)
+                            if (j != 1)
+                                kept.push_back(j);
+                        plan[s.name] = keep_channels(kept);
+                    }
+                }
+                net_state cut = apply_channel_plan(d, g, plan);
+                for (const auto& s : cut.graph().spaces)
+                    CPPUNIT_ASSERT_EQUAL_MESSAGE(
+                        name, g.space(s.name).width - 1, s.width);
+                CPPUNIT_ASSERT_MESSAGE(name, close(output(d, x), output(cut, x)));
+            }
+            // Removing a layer that became the identity is exact: a removable
+            // layer after a ReLU whose last conv (and BatchNorm) output zero.
+            const auto net = model::build_net_graph(spec, CLASSES.size(), PRESET_L);
+            bool removed_one = false;
+            for (size_t li = 0; li < g.layers.size(); li++) {
+                const model::net_layer& l = net.layers[li];
+                const auto src =
+                    std::find_if(net.ops.begin(), net.ops.end(), [&](const auto& op) {
+                        return op.dst == l.src;
+                    });
+                if (!g.layers[li].removable || src == net.ops.end() ||
+                    (src->kind != model::net_op::relu &&
+                     src->kind != model::net_op::add_relu))
+                    continue;
+                net_state d = n;
+                {
+                    torch::NoGradGuard ng;
+                    const model::net_op* last = nullptr;
+                    for (const auto& op : net.ops)
+                        if (op.layer == l.name && op.kind == model::net_op::conv)
+                            last = &op;
+                    for (const auto& op : net.ops)
+                        if (&op == last ||
+                            (op.kind == model::net_op::batch_norm && op.src == last->dst))
+                            for (const auto* t : { &op.weight, &op.bias })
+                                if (!t->empty())
+                                    d.tensors.at(*t).zero_();
+                }
+                net_state removed =
+                    apply_layer_removal(d, remove_layers(d.spec, g, { li }));
+                CPPUNIT_ASSERT_MESSAGE(name + " " + l.name,
+                                       close(output(d, x), output(removed, x)));
+                CPPUNIT_ASSERT(removed.build().info.params < d.build().info.params);
+                removed_one = true;
+                break;
+            }
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(name, !g.removable().empty(), removed_one);
+        }
     }
 };
 

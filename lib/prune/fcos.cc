@@ -20,14 +20,16 @@ namespace {
 
 //! Clusters each space's channels into floor(width * keep) groups (Eq. 1-4)
 //! and gives each member its fusion weight (Eq. 5 or Eq. 10-11).
-channel_plan fusion_plan(const net_state& net, const prunable_graph& g, const prune_config& cfg)
+channel_plan
+fusion_plan(const net_state& net, const prunable_graph& g, const prune_config& cfg)
 {
     if (cfg.fusion != "mean" && cfg.fusion != "l1")
         throw input_error("unknown fusion '" + cfg.fusion + "' (mean, l1)");
     channel_plan plan;
     for (const auto& s : g.spaces) {
         const int k = channels_kept(s.width, cfg.channel_keep);
-        auto clusters = average_linkage(channel_distances(net, s, cfg.distance), s.width, k);
+        auto clusters =
+            average_linkage(channel_distances(net, s, cfg.distance), s.width, k);
         const auto l1 = channel_l1(net, s);
         auto& groups = plan[s.name];
         for (auto& members : clusters) {
@@ -36,8 +38,9 @@ channel_plan fusion_plan(const net_state& net, const prunable_graph& g, const pr
             for (int j : members)
                 total += l1[j];
             for (int j : members)
-                grp.alpha.push_back(cfg.fusion == "l1" && total > 0 ? l1[j] / total
-                                                                     : 1.0 / members.size());
+                grp.alpha.push_back(cfg.fusion == "l1" && total > 0
+                                        ? l1[j] / total
+                                        : 1.0 / members.size());
             groups.push_back(grp);
         }
     }
@@ -52,16 +55,19 @@ std::map<std::string, int> group_counts(const channel_plan& plan)
     return n;
 }
 
-net_state fuse_channels(const net_state& net, const prunable_graph& g, const prune_config& cfg)
+net_state
+fuse_channels(const net_state& net, const prunable_graph& g, const prune_config& cfg)
 {
-    if (cfg.input_fusion == "sum") // order-free: the two sides are linear maps on different axes
+    if (cfg.input_fusion ==
+        "sum") // order-free: the two sides are linear maps on different axes
         return apply_channel_plan(net, g, fusion_plan(net, g, cfg));
     if (cfg.input_fusion != "literal")
-        throw input_error("unknown input fusion '" + cfg.input_fusion + "' (sum, literal)");
+        throw input_error("unknown input fusion '" + cfg.input_fusion +
+                          "' (sum, literal)");
     if (cfg.fusion_order == "output-first") {
         auto plan = fusion_plan(net, g, cfg);
-        return fuse_inputs_literally(apply_producers(net, g, plan), g, group_counts(plan),
-                                     cfg.distance);
+        return fuse_inputs_literally(
+            apply_producers(net, g, plan), g, group_counts(plan), cfg.distance);
     }
     if (cfg.fusion_order != "input-first")
         throw input_error("unknown fusion order '" + cfg.fusion_order +
@@ -87,15 +93,23 @@ collapsed_layers(const prunable_graph& g, const std::vector<double>& acc, double
             out.push_back(i);
             list_use[g.layers[i].list_pointer].second++;
         }
-    // A resnet stage keeps at least one block: spare the deepest flagged one.
-    if (g.arch == "resnet")
+    // A spec list may need a member (a resnet stage keeps a block): while
+    // the removal is invalid, spare the deepest flagged layer of a list
+    // that would be emptied.
+    while (!out.empty() && !g.can_remove(out)) {
+        bool spared = false;
         for (auto& [list, use] : list_use)
             if (use.first == use.second)
                 for (auto it = out.rbegin(); it != out.rend(); ++it)
                     if (g.layers[*it].list_pointer == list) {
                         out.erase(std::next(it).base());
+                        use.second--;
+                        spared = true;
                         break;
                     }
+        if (!spared)
+            out.pop_back();
+    }
     return out;
 }
 
@@ -104,7 +118,9 @@ class fcos_method : public pruning_method
 public:
     pruning_method_info info() const override
     {
-        return { "fcos", "channel+layer", false,
+        return { "fcos",
+                 "channel+layer",
+                 false,
                  "channel fusion by average-linkage clustering, then layer-collapse "
                  "diagnosis by linear probes (LaCD), then fine-tuning" };
     }
@@ -128,9 +144,11 @@ public:
         if (cfg.stop_after == "channel-fusion")
             return { fused, std::nullopt, true };
         if (!cfg.stop_after.empty())
-            throw input_error("unknown --stop-after '" + cfg.stop_after + "' (channel-fusion)");
+            throw input_error("unknown --stop-after '" + cfg.stop_after +
+                              "' (channel-fusion)");
 
-        net_state tuned = s.finetune(fused, cfg.diagnosis_epochs, "fine-tuning before LaCD");
+        net_state tuned =
+            s.finetune(fused, cfg.diagnosis_epochs, "fine-tuning before LaCD");
         const auto g = tuned.graph();
         auto acc = s.probe_accuracies(tuned, g.layer_names());
         auto collapsed = collapsed_layers(g, acc, cfg.beta);
@@ -140,8 +158,9 @@ public:
             probes.push_back({ { "layer", g.layers[i].name },
                                { "probe_acc", acc[i] },
                                { "removable", g.layers[i].removable },
-                               { "removed", std::find(collapsed.begin(), collapsed.end(), i) !=
-                                                collapsed.end() } });
+                               { "removed",
+                                 std::find(collapsed.begin(), collapsed.end(), i) !=
+                                     collapsed.end() } });
         s.report["probes"] = probes;
         s.report["beta"] = cfg.beta;
         s.report["removed_layers"] = removal.removed;

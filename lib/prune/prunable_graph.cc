@@ -2,10 +2,9 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Tensor names follow lib/model/torch_model.cc (the spec builder).
+ * Derived from the graph the architecture files emit (lib/model/arch/).
  */
-#include "../model/arch_table.h"
-#include "../model/model_specs.h"
+#include "../model/net_graph.h"
 #include "prunable_graph.h"
 #include <gnuradio/amrcompress/error.h>
 #include <algorithm>
@@ -19,90 +18,201 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string idx(size_t i) { return std::to_string(i); }
-
-void add_producer_conv(channel_space& s, const std::string& conv, bool bias)
+/*!
+ * Follows every activation's channels through the graph (Torch-Pruning's
+ * dependency analysis on the graph the builder recorded): a conv makes a new
+ * channel space, ops that keep channels (ReLU, BatchNorm, pooling, subsample,
+ * squeeze, flatten, global average) carry it on, a residual sum merges the
+ * spaces of its two inputs. A space is frozen, never pruned, when something
+ * fixes its width: the input, the graph's output, a linear layer or LSTM
+ * producing it, an unsqueeze turning channels into rows, a parameter-free
+ * channel pad or cut, producers whose widths the spec sets in different
+ * places, or none at all.
+ */
+class channel_tracer
 {
-    s.weights.push_back(conv + "_w");
-    s.producers.push_back({ conv + "_w", 0, 1 });
-    if (bias)
-        s.producers.push_back({ conv + "_b", 0, 1 });
-}
-
-prunable_graph describe_cnn1d(const json& spec, size_t L)
-{
-    prunable_graph g;
-    g.arch = "cnn1d";
-    const json& stacks = spec.at("stacks");
-    const size_t n = stacks.size();
-    const bool bias = model::spec_bool(spec, "bias", true); // the authors' has none
-    for (size_t i = 0; i < n; i++) {
-        const std::string p = "s" + idx(i);
-        const json& units = stacks[i].at("units");
-        g.layers.push_back({ p + "_entry", false, "", 0 });
-
-        channel_space stack;
-        stack.name = p;
-        stack.width_pointer = "/stacks/" + idx(i) + "/channels";
-        stack.width = stacks[i].at("channels").get<int>();
-        add_producer_conv(stack, p + "_entry", bias);
-        stack.tap = p + "_entry";
-        for (size_t u = 0; u < units.size(); u++) {
-            const std::string q = p + "_u" + idx(u);
-            g.layers.push_back({ q, true, "/stacks/" + idx(i) + "/units", u });
-            add_producer_conv(stack, q + "_c2", bias);
-            stack.consumers.push_back({ q + "_c1_w", 1, 1 });
-            stack.tap = q; // the stack's output: its last unit
-
-            channel_space inner;
-            inner.name = q;
-            inner.width_pointer = "/stacks/" + idx(i) + "/units/" + idx(u);
-            inner.width = units[u].get<int>();
-            add_producer_conv(inner, q + "_c1", bias);
-            inner.consumers.push_back({ q + "_c2_w", 1, 1 });
-            inner.tap = q + ".inner";
-            g.spaces.push_back(inner);
-        }
-        if (i + 1 < n)
-            stack.consumers.push_back({ "s" + idx(i + 1) + "_entry_w", 1, 1 });
-        else // flatten of [B, C, len] puts channel c at columns [c*len, (c+1)*len)
-            stack.consumers.push_back({ "fc1_w", 1, int64_t(L >> n) });
-        g.spaces.push_back(stack);
+public:
+    explicit channel_tracer(const model::net_graph& g) : g(g)
+    {
+        act[g.input] = { fresh(true), 1 };
+        for (size_t i = 0; i < g.ops.size(); i++)
+            trace(i, g.ops[i]);
+        at(g.output).frozen = true;
     }
-    return g;
-}
 
-prunable_graph describe_resnet(const json& spec, size_t)
-{
-    prunable_graph g;
-    g.arch = "resnet";
-    g.layers.push_back({ "stem", false, "", 0 });
-    int in = spec.at("stem").get<int>();
-    const json& stages = spec.at("stages");
-    for (size_t s = 0; s < stages.size(); s++) {
-        const int ch = stages[s].at("channels").get<int>();
-        const int stride = stages[s].at("stride").get<int>();
-        const json& blocks = stages[s].at("blocks");
-        for (size_t b = 0; b < blocks.size(); b++) {
-            const std::string p = "l" + idx(s) + "_b" + idx(b);
-            const bool same_shape = (b > 0 || stride == 1) && in == ch;
-            g.layers.push_back({ p, same_shape, "/stages/" + idx(s) + "/blocks", b });
-            channel_space inner;
-            inner.name = p;
-            inner.width_pointer = "/stages/" + idx(s) + "/blocks/" + idx(b);
-            inner.width = blocks[b].get<int>();
-            add_producer_conv(inner, p + "_c1", false);
-            for (const char* t : { "_bn1_g", "_bn1_b", "_bn1_rm", "_bn1_rv" })
-                inner.producers.push_back({ p + t, 0, 1 });
-            inner.bn_gamma = p + "_bn1_g";
-            inner.consumers.push_back({ p + "_c2_w", 1, 1 });
-            inner.tap = p + ".inner";
-            g.spaces.push_back(inner);
-            in = ch;
-        }
+    std::vector<channel_space> spaces() const
+    {
+        // Roots in the order of their first producer.
+        std::vector<std::pair<size_t, int>> order;
+        for (int s = 0; s < int(nodes.size()); s++)
+            if (root(s) == s && !nodes[s].producer_ops.empty())
+                order.emplace_back(nodes[s].producer_ops.front(), s);
+        std::sort(order.begin(), order.end());
+        std::vector<channel_space> out;
+        for (const auto& [first, s] : order)
+            if (prunable(s))
+                out.push_back(describe(s));
+        return out;
     }
-    return g;
-}
+
+private:
+    struct node {
+        int parent;
+        bool frozen = false;
+        std::vector<size_t> producer_ops; //!< convs (and linears) making the channels
+        std::vector<size_t> bn_ops;
+        std::vector<tensor_use> consumers;
+        std::string tap; //!< the last tapped activation holding the channels
+    };
+    struct channels {
+        int space;
+        int64_t block; //!< entries per channel (after a flatten)
+    };
+    const model::net_graph& g;
+    mutable std::vector<node> nodes;
+    std::map<std::string, channels> act;
+
+    int fresh(bool frozen)
+    {
+        nodes.push_back({ int(nodes.size()) });
+        nodes.back().frozen = frozen;
+        return int(nodes.size()) - 1;
+    }
+    int root(int s) const
+    {
+        while (nodes[s].parent != s)
+            s = nodes[s].parent = nodes[nodes[s].parent].parent;
+        return s;
+    }
+    node& at(const std::string& a) { return nodes[root(act.at(a).space)]; }
+    void merge(int a, int b)
+    {
+        a = root(a);
+        b = root(b);
+        if (a == b)
+            return;
+        if (b < a)
+            std::swap(a, b);
+        node &na = nodes[a], &nb = nodes[b];
+        nb.parent = a;
+        na.frozen = na.frozen || nb.frozen;
+        na.producer_ops.insert(
+            na.producer_ops.end(), nb.producer_ops.begin(), nb.producer_ops.end());
+        std::sort(na.producer_ops.begin(), na.producer_ops.end());
+        na.bn_ops.insert(na.bn_ops.end(), nb.bn_ops.begin(), nb.bn_ops.end());
+        std::sort(na.bn_ops.begin(), na.bn_ops.end());
+        na.consumers.insert(na.consumers.end(), nb.consumers.begin(), nb.consumers.end());
+    }
+
+    void trace(size_t i, const model::net_op& op)
+    {
+        using model::net_op;
+        const channels src = act.at(op.src);
+        switch (op.kind) {
+        case net_op::scale:
+        case net_op::relu:
+        case net_op::dropout:
+        case net_op::max_pool:
+        case net_op::subsample:
+        case net_op::squeeze: // [C, 1, W] -> [C, W]
+        case net_op::global_avg:
+            act[op.dst] = src;
+            break;
+        case net_op::batch_norm:
+            act[op.dst] = src;
+            at(op.src).bn_ops.push_back(i);
+            break;
+        case net_op::flatten: {
+            const auto& s = g.shape_of(op.src); // channel c owns a run of entries
+            int64_t run = src.block;
+            for (size_t d = 1; d < s.size(); d++)
+                run *= s[d];
+            act[op.dst] = { src.space, run };
+            break;
+        }
+        case net_op::add_relu:
+            merge(src.space, act.at(op.src2).space);
+            act[op.dst] = { root(src.space), src.block };
+            break;
+        case net_op::conv:
+        case net_op::linear: {
+            at(op.src).consumers.push_back({ op.weight, 1, src.block });
+            const int s = fresh(op.kind == net_op::linear);
+            nodes[s].producer_ops.push_back(i);
+            act[op.dst] = { s, 1 };
+            break;
+        }
+        case net_op::unsqueeze:    // channels become rows
+        case net_op::pad_channels: // channels tied to zero ones by position
+        case net_op::lstm:
+            at(op.src).frozen = true;
+            act[op.dst] = { fresh(true), 1 };
+            break;
+        }
+        if (!op.tap.empty())
+            at(op.dst).tap = op.tap;
+    }
+
+    bool prunable(int s) const
+    {
+        const node& n = nodes[s];
+        if (n.frozen || n.producer_ops.empty())
+            return false;
+        for (size_t i : n.producer_ops)
+            if (g.ops[i].width_pointer.empty() ||
+                g.ops[i].width_pointer != g.ops[n.producer_ops[0]].width_pointer)
+                return false;
+        return true;
+    }
+
+    channel_space describe(int s) const
+    {
+        const node& n = nodes[s];
+        channel_space c;
+        std::vector<std::string> layers;
+        for (size_t i : n.producer_ops) {
+            const model::net_op& op = g.ops[i];
+            c.weights.push_back(op.weight);
+            c.producers.push_back({ op.weight, 0, 1 });
+            if (!op.bias.empty())
+                c.producers.push_back({ op.bias, 0, 1 });
+            layers.push_back(op.layer.empty() ? op.weight.substr(0, op.weight.size() - 2)
+                                              : op.layer);
+        }
+        for (size_t i : n.bn_ops) {
+            const model::net_op& bn = g.ops[i];
+            for (const auto* t : { &bn.weight, &bn.bias, &bn.mean, &bn.var })
+                c.producers.push_back({ *t, 0, 1 });
+            if (c.bn_gamma.empty())
+                c.bn_gamma = bn.weight;
+        }
+        const model::net_op& first = g.ops[n.producer_ops[0]];
+        c.name = common_name(layers);
+        c.width_pointer = first.width_pointer;
+        c.width = int(first.out);
+        c.consumers = n.consumers;
+        c.tap = n.tap;
+        return c;
+    }
+
+    //! The layer of a space's producers, or what the names of several
+    //! layers share ("s0_entry", "s0_u0", "s0_u1" -> "s0").
+    static std::string common_name(const std::vector<std::string>& layers)
+    {
+        std::string p = layers[0];
+        for (const auto& l : layers) {
+            size_t k = 0;
+            while (k < p.size() && k < l.size() && p[k] == l[k])
+                k++;
+            p.resize(k);
+        }
+        if (std::all_of(
+                layers.begin(), layers.end(), [&](const auto& l) { return l == p; }))
+            return p;
+        const size_t cut = p.rfind('_');
+        return cut == std::string::npos || cut == 0 ? layers[0] : p.substr(0, cut);
+    }
+};
 
 } // namespace
 
@@ -139,24 +249,34 @@ bool belongs_to_layer(const std::string& tensor, const std::string& layer)
 
 prunable_graph describe_prunable(const json& spec, size_t frame_length)
 {
-    using describe_fn = prunable_graph (*)(const json&, size_t);
-    // The prunable lines of architectures.def.
-#define AMR_PRUNING_prunable(name) { #name, describe_##name },
-#define AMR_PRUNING_not_prunable(name)
-    static const std::pair<const char*, describe_fn> table[] = {
-#define AMR_ARCH(name, pruning, threads) AMR_PRUNING_##pruning(name)
-#include "../model/architectures.def"
-#undef AMR_ARCH
-    };
-#undef AMR_PRUNING_prunable
-#undef AMR_PRUNING_not_prunable
-    const std::string arch = spec.value("arch", "");
-    const auto describe = model::find_arch(
-        table, arch, "pruning supports these architectures, not '" + arch + "'", " and ");
+    // The head's width does not matter: it is the graph's output, frozen.
+    const auto net = model::build_net_graph(spec, 2, frame_length);
+    prunable_graph g;
+    g.arch = net.arch;
+    g.spec = spec;
+    g.frame_length = frame_length;
+    g.spaces = channel_tracer(net).spaces();
+    for (const auto& l : net.layers)
+        g.layers.push_back(
+            { l.name,
+              !l.list_pointer.empty() && net.shape_of(l.src) == net.shape_of(l.dst),
+              l.list_pointer,
+              l.list_index });
+    if (g.spaces.empty() && g.removable().empty())
+        throw input_error(
+            "pruning has nothing to change in a '" + g.arch +
+            "' model: no convolution's channels and no layer can go " +
+            "(every registered architecture: " + model::architecture_names() + ")");
+    return g;
+}
+
+bool prunable_graph::can_remove(const std::vector<size_t>& which) const
+{
     try {
-        return describe(spec, frame_length);
-    } catch (const json::exception& e) {
-        throw input_error(std::string("model spec: ") + e.what());
+        remove_layers(spec, *this, which);
+        return true;
+    } catch (const input_error&) {
+        return false;
     }
 }
 
@@ -196,11 +316,18 @@ layer_removal remove_layers(const json& spec,
                 out.renames.emplace_back(l.name, renamed);
             kept++;
         }
-        if (kept == 0 && graph.arch == "resnet")
-            throw input_error("removing every block of a resnet stage is not possible");
         for (auto it = members.rbegin(); it != members.rend(); ++it)
             if (gone[*it])
                 list.erase(graph.layers[*it].list_index);
+    }
+    try { // the spec may need members in a list (a resnet stage keeps a block)
+        model::build_net_graph(out.spec, 2, graph.frame_length);
+    } catch (const input_error& e) {
+        std::string names;
+        for (const auto& r : out.removed)
+            names += (names.empty() ? "" : ", ") + r;
+        throw input_error("removing " + names + " leaves no valid model (" + e.what() +
+                          ")");
     }
     return out;
 }

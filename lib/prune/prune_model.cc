@@ -66,12 +66,15 @@ std::string markdown(const json& r)
     o << std::fixed << std::setprecision(4);
     const json &b = r["before"], &a = r["after"];
     o << "# Pruning report: " << r["method"].get<std::string>() << " ("
-      << r["kind"].get<std::string>() << (r["soft"].get<bool>() ? ", soft" : "") << ")\n\n"
-      << "Model `" << r["model"].get<std::string>() << "` on `" << r["dataset"].get<std::string>()
-      << "` (" << r["test_frames"].get<size_t>() << " test frames).\n\n"
+      << r["kind"].get<std::string>() << (r["soft"].get<bool>() ? ", soft" : "")
+      << ")\n\n"
+      << "Model `" << r["model"].get<std::string>() << "` on `"
+      << r["dataset"].get<std::string>() << "` (" << r["test_frames"].get<size_t>()
+      << " test frames).\n\n"
       << "| | before | after | reduction |\n|---|---:|---:|---:|\n"
-      << "| parameters | " << b["params"].get<size_t>() << " | " << a["params"].get<size_t>()
-      << " | " << pct(r["reduction"]["params"].get<double>()) << " |\n"
+      << "| parameters | " << b["params"].get<size_t>() << " | "
+      << a["params"].get<size_t>() << " | " << pct(r["reduction"]["params"].get<double>())
+      << " |\n"
       << "| FLOPs (MAC) | " << size_t(b["flops"].get<double>()) << " | "
       << (r["soft"].get<bool>() ? std::string("unchanged (soft)")
                                 : std::to_string(size_t(a["flops"].get<double>())))
@@ -91,16 +94,20 @@ std::string markdown(const json& r)
     }
     o << "## Channels per space\n\n| space | before |\n|---|---:|\n";
     for (const auto& s : b["structure"]["channels"])
-        o << "| " << s["space"].get<std::string>() << " | " << s["channels"].get<int>() << " |\n";
-    o << "\nAfter (names renumbered after layer removal):\n\n| space | after |\n|---|---:|\n";
+        o << "| " << s["space"].get<std::string>() << " | " << s["channels"].get<int>()
+          << " |\n";
+    o << "\nAfter (names renumbered after layer removal):\n\n| space | after "
+         "|\n|---|---:|\n";
     for (const auto& s : a["structure"]["channels"])
-        o << "| " << s["space"].get<std::string>() << " | " << s["channels"].get<int>() << " |\n";
+        o << "| " << s["space"].get<std::string>() << " | " << s["channels"].get<int>()
+          << " |\n";
     if (r.contains("probes")) {
         o << "\n## Linear probes\n\n| layer | probe accuracy | removable | removed |\n"
              "|---|---:|:-:|:-:|\n";
         for (const auto& p : r["probes"])
-            o << "| " << p["layer"].get<std::string>() << " | " << p["probe_acc"].get<double>()
-              << " | " << (p.value("removable", false) ? "yes" : "") << " | "
+            o << "| " << p["layer"].get<std::string>() << " | "
+              << p["probe_acc"].get<double>() << " | "
+              << (p.value("removable", false) ? "yes" : "") << " | "
               << (p.value("removed", false) ? "yes" : "") << " |\n";
     }
     if (r.contains("fine_tuning")) {
@@ -124,8 +131,9 @@ prune_result prune_model(const prune_config& cfg, const prune_progress_fn& progr
         cfg.batch_size < 1 || !(cfg.lr > 0) || cfg.lr_step < 1 || !(cfg.lr_gamma > 0) ||
         !(cfg.probe_lr > 0) || !(cfg.probe_holdout > 0 && cfg.probe_holdout < 1) ||
         cfg.threads < 0 || !(cfg.beta >= 0) || cfg.target_params < 0 || cfg.layers < 0)
-        throw input_error("pruning parameters out of range (epochs >= 0, batch, lr, beta >= 0, "
-                          "probe holdout in (0, 1))");
+        throw input_error(
+            "pruning parameters out of range (epochs >= 0, batch, lr, beta >= 0, "
+            "probe holdout in (0, 1))");
     auto method = prune::make_pruning_method(cfg.method);
     configure_torch_runtime(1);
     torch::manual_seed(cfg.seed);
@@ -133,7 +141,11 @@ prune_result prune_model(const prune_config& cfg, const prune_progress_fn& progr
     dataset_reader ds(cfg.dataset);
     auto loaded = model::load_fitting(cfg.model, ds.info());
     prune::net_state original = prune::net_state::from(loaded);
-    prune::describe_prunable(original.spec, original.info.frame_length); // refuses lstm, cnn2d
+    try { // refuses a model with nothing to prune (the LSTM)
+        prune::describe_prunable(original.spec, original.info.frame_length);
+    } catch (const input_error& e) {
+        throw input_error(cfg.model, e.what());
+    }
     original.build(); // the spec and the weights agree
 
     train_config split;
@@ -144,9 +156,9 @@ prune_result prune_model(const prune_config& cfg, const prune_progress_fn& progr
     auto frames = choose_frames(ds, split);
     prune::prune_session s(cfg, progress);
     s.set_data(load_frames(ds, frames.train), load_frames(ds, frames.test));
-    configure_torch_runtime(cfg.threads > 0 ? cfg.threads
-                                            : auto_threads(original.info.arch,
-                                                           original.info.flops));
+    configure_torch_runtime(cfg.threads > 0
+                                ? cfg.threads
+                                : auto_threads(original.info.arch, original.info.flops));
 
     auto before = measure(original, s.test);
     auto out = method->run(s, original);
@@ -182,25 +194,34 @@ prune_result prune_model(const prune_config& cfg, const prune_progress_fn& progr
     rep["train_frames"] = frames.train.size();
     rep["test_frames"] = frames.test.size();
     rep["probe_holdout_frames"] = s.probe_val.x.size(0);
-    rep["config"] = { { "channel_keep", cfg.channel_keep }, { "target_params", cfg.target_params },
-                      { "layers", cfg.layers },             { "beta", cfg.beta },
+    rep["config"] = { { "channel_keep", cfg.channel_keep },
+                      { "target_params", cfg.target_params },
+                      { "layers", cfg.layers },
+                      { "beta", cfg.beta },
                       { "diagnosis_epochs", cfg.diagnosis_epochs },
-                      { "epochs", cfg.epochs },             { "batch_size", cfg.batch_size },
-                      { "lr", cfg.lr },                     { "seed", cfg.seed } };
-    rep["before"] = { { "params", r.params_before },   { "flops", r.flops_before },
-                      { "test_acc", before.acc },      { "test_acc_per_snr", before.per_snr },
-                      { "structure", structure(original.spec, original.info.frame_length) } };
-    rep["after"] = { { "params", r.params_after },   { "flops", r.flops_after },
+                      { "epochs", cfg.epochs },
+                      { "batch_size", cfg.batch_size },
+                      { "lr", cfg.lr },
+                      { "seed", cfg.seed } };
+    rep["before"] = { { "params", r.params_before },
+                      { "flops", r.flops_before },
+                      { "test_acc", before.acc },
+                      { "test_acc_per_snr", before.per_snr },
+                      { "structure",
+                        structure(original.spec, original.info.frame_length) } };
+    rep["after"] = { { "params", r.params_after },
+                     { "flops", r.flops_after },
                      { "params_in_file", final_model.info.params },
-                     { "test_acc", after.acc },      { "test_acc_per_snr", after.per_snr },
-                     { "structure", structure(out.effective_spec ? *out.effective_spec
-                                                                 : out.net.spec,
-                                              original.info.frame_length) },
+                     { "test_acc", after.acc },
+                     { "test_acc_per_snr", after.per_snr },
+                     { "structure",
+                       structure(out.effective_spec ? *out.effective_spec : out.net.spec,
+                                 original.info.frame_length) },
                      { "spec", out.net.spec } };
-    rep["reduction"] = {
-        { "params", 1.0 - double(r.params_after) / r.params_before },
-        { "flops", info.soft ? json(nullptr) : json(1.0 - r.flops_after / r.flops_before) }
-    };
+    rep["reduction"] = { { "params", 1.0 - double(r.params_after) / r.params_before },
+                         { "flops",
+                           info.soft ? json(nullptr)
+                                     : json(1.0 - r.flops_after / r.flops_before) } };
     rep["model_path"] = r.model_path;
     rep["seconds"] =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -51,7 +51,7 @@ int auto_threads(const std::string& arch, double flops_per_frame)
 #define AMR_THREADS_parallel false
 #define AMR_THREADS_one_thread true
     static const std::pair<const char*, bool> one_thread[] = {
-#define AMR_ARCH(name, pruning, threads) { #name, AMR_THREADS_##threads },
+#define AMR_ARCH(name, threads) { #name, AMR_THREADS_##threads },
 #include "../model/architectures.def"
 #undef AMR_ARCH
     };

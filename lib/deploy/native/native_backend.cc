@@ -68,14 +68,13 @@ std::unique_ptr<native_model> read_native(const std::string& path, std::string* 
         spec.is_object() && spec.contains("arch") && spec["arch"].is_string()
             ? spec["arch"]
             : "";
-    if (arch != "cnn1d" && arch != "resnet" && arch != "cnn2d" && arch != "lstm") {
+    if (!model::known_architecture(arch)) {
         // A bring-your-own TorchScript model: its metadata does not describe a zoo
         // network.
         if (why_not)
-            *why_not =
-                "the native engine runs the zoo's architectures (cnn1d, resnet, cnn2d); "
-                "this model's spec describes " +
-                (arch.empty() ? std::string("none") : "'" + arch + "'");
+            *why_not = "the native engine runs the zoo's architectures (" +
+                       model::architecture_names() + "); this model's spec describes " +
+                       (arch.empty() ? std::string("none") : "'" + arch + "'");
         return nullptr;
     }
     try {
