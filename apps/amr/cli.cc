@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 #include <gnuradio/amrcompress/error.h>
+#include <gnuradio/amrcompress/model.h>
 #include <unistd.h>
 #include <cstdio>
 #include <filesystem>
@@ -21,6 +22,14 @@ std::string& current()
 } // namespace
 
 const std::string& current_command() { return current(); }
+
+std::string model_names()
+{
+    std::string out;
+    for (const auto& n : gr::amrcompress::model_architectures())
+        out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
 void set_current_command(const std::string& name) { current() = name; }
 
 bool parse(const std::string& cmd,
@@ -109,8 +118,9 @@ parse_numbers(const std::string& s, const std::string& what, size_t count, char 
         }
     }
     if (count > 0 && v.size() != count)
-        throw gr::amrcompress::input_error(what + " needs " + std::to_string(count) + " '" +
-                                           std::string(1, sep) + "'-separated numbers");
+        throw gr::amrcompress::input_error(what + " needs " + std::to_string(count) +
+                                           " '" + std::string(1, sep) +
+                                           "'-separated numbers");
     return v;
 }
 

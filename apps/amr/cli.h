@@ -69,6 +69,9 @@ std::string sibling_tool(const std::string& name);
 //! "a,b,c" -> {a, b, c} (empty items dropped); `sep` for another separator.
 std::vector<std::string> split_list(const std::string& s, char sep = ',');
 
+//! The built-in model names (lib/model/presets.def) joined by ", ", for help texts.
+std::string model_names();
+
 /*!
  * "0.1,0.2" -> {0.1, 0.2}. Throws input_error naming `what` for an item that
  * is not a number and, when `count` > 0, for a list of another length.

@@ -21,9 +21,8 @@ int cmd_model(const std::vector<std::string>& args)
     po::options_description o(
         "Describe models: parameters and FLOPs of an architecture or spec for a given "
         "number of classes and frame length, or the metadata of a saved model file");
-    o.add_options()("arch",
-                    po::value(&arch),
-                    "cnn1d, cnn1d-lite, resnet56, cnn2d, lstm, or a JSON spec file")(
+    o.add_options()(
+        "arch", po::value(&arch), (model_names() + ", or a JSON spec file").c_str())(
         "file", po::value(&file), "a saved model (.pt) to describe instead")(
         "classes,C", po::value(&classes)->default_value(11), "number of classes")(
         "frame-length,L", po::value(&L)->default_value(128), "frame length")(
@@ -46,13 +45,8 @@ int cmd_model(const std::vector<std::string>& args)
                                                          : "class" + std::to_string(c));
         for (auto a : archs) {
             shown.push_back(a.size() > 12 ? a.substr(0, 12) : a);
-            std::ifstream f(a);
-            if (f && a.find('.') != std::string::npos) { // a spec file
-                std::stringstream ss;
-                ss << f.rdbuf();
-                a = ss.str();
-            }
-            if (vm.count("print-spec") && a.front() != '{')
+            if (vm.count("print-spec") && a.front() != '{' &&
+                a.find(".json") == std::string::npos)
                 std::cout << default_model_spec(a) << "\n";
             infos.push_back(describe_model(a, names, L));
         }

@@ -77,11 +77,11 @@ int cmd_train(const std::vector<std::string>& args)
         "out,o", po::value(&c.out_dir)->required(), "output directory")(
         "model,m",
         po::value(&c.model)->default_value("cnn1d"),
-        "cnn1d, cnn1d-lite, resnet56, cnn2d, lstm, a JSON spec, or a model.pt to "
-        "fine-tune")("index",
-                     po::value(&c.index_file),
-                     "train on the frames in this index file (e.g. a "
-                     "coreset), which must be in the train split")(
+        (model_names() + ", a JSON spec, or a model.pt to fine-tune").c_str())(
+        "index",
+        po::value(&c.index_file),
+        "train on the frames in this index file (e.g. a "
+        "coreset), which must be in the train split")(
         "snr-min",
         po::value(&c.snr_min),
         "lowest SNR used (dB); the papers' high-SNR setting is 10")(

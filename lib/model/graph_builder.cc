@@ -117,14 +117,22 @@ void graph_builder::add_relu(const std::string& other)
     push(op, shape);
 }
 
-void graph_builder::max_pool(int64_t k)
+void graph_builder::max_pool(int64_t k, int64_t stride, int64_t pad)
 {
+    if (stride == 0)
+        stride = k;
+    if (k < 1 || stride < 1 || pad < 0 || 2 * pad > k)
+        bad_spec("a max pool needs kernel >= 1, stride >= 1, padding <= kernel / 2");
     net_op op{ net_op::max_pool };
     act_shape o = { shape[0] };
     for (size_t d = 1; d < shape.size(); d++) {
+        if (shape[d] + 2 * pad < k)
+            throw input_error("the frame length is too short for a max pool");
         op.kernel.push_back(k);
-        op.stride.push_back(k);
-        o.push_back(shape[d] / k);
+        op.stride.push_back(stride);
+        if (pad > 0)
+            op.pad.push_back(pad);
+        o.push_back((shape[d] + 2 * pad - k) / stride + 1);
     }
     push(op, o);
 }
@@ -204,6 +212,19 @@ void graph_builder::lstm(int64_t hidden, int64_t layers, const std::string& mode
         in = hidden;
     }
     push(op, { hidden });
+}
+
+void graph_builder::s2m(const std::string& name, int64_t k)
+{
+    if (shape != act_shape{ 2, shape.back() } || k < 1 || k % 2 == 0 || k > 15)
+        bad_spec(
+            "the S2M front end reads [2, L] frames with an odd filter size up to 15");
+    net_op op{ net_op::s2m };
+    op.weight = name + "_w";
+    op.kernel = { k, k };
+    tensor(op.weight, { 1, 2, k, k });
+    const int64_t L = shape[1];
+    push(op, { 2, L, L });
 }
 
 void graph_builder::tap(const std::string& name)

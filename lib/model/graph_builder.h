@@ -54,15 +54,18 @@ public:
     void batch_norm(const std::string& name); //!< `<name>_g`, `_b`, `_rm`, `_rv`
     void relu();
     void add_relu(const std::string& other); //!< relu(cur + other)
-    void max_pool(int64_t k);                //!< kernel = stride = k in every spatial dim
-    void subsample(int64_t stride);          //!< x[:, :, ::s, ::s]
-    void pad_channels(int64_t out);          //!< zero channels appended, or cut
+    //! Kernel k, stride (0: k) and zero padding in every spatial dim.
+    void max_pool(int64_t k, int64_t stride = 0, int64_t pad = 0);
+    void subsample(int64_t stride); //!< x[:, :, ::s, ::s]
+    void pad_channels(int64_t out); //!< zero channels appended, or cut
     void global_avg();
     void flatten();
     void linear(const std::string& name, int64_t out);
     void dropout(double rate); //!< recorded only in training graphs
     //! A recurrent stack over the frame; tensors lstm<l>_wih, _whh, _bih, _bhh.
     void lstm(int64_t hidden, int64_t layers, const std::string& mode);
+    //! SigNet's S2M front end with a k x k filter per channel, `<name>_w`.
+    void s2m(const std::string& name, int64_t k);
 
     //! `taps` returns the current activation under `name`.
     void tap(const std::string& name);

@@ -7,6 +7,9 @@
 #include "model_specs.h"
 #include <gnuradio/amrcompress/error.h>
 #include <gnuradio/amrcompress/model.h>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 namespace gr {
 namespace amrcompress {
@@ -57,6 +60,23 @@ json resnet56()
                            { "stride", stride[s] },
                            { "blocks", std::vector<int>(9, ch[s]) } });
     return { { "arch", "resnet" }, { "stem", 16 }, { "stages", stages } };
+}
+
+json signet50()
+{
+    // SigNet50 as the FCOS authors define it (model_signal/signet.py):
+    // a 3 x 3 S2M filter, then ResNet50's [3, 4, 6, 3] bottleneck stages
+    // (inner widths 64 ... 512, outputs 256 ... 2048), 23.5 M parameters
+    // (FCOS Table V). See docs/models.md.
+    json stages = json::array();
+    const int width[4] = { 64, 128, 256, 512 }, blocks[4] = { 3, 4, 6, 3 };
+    for (int s = 0; s < 4; s++)
+        stages.push_back(
+            { { "channels", 4 * width[s] },
+              { "stride", s == 0 ? 1 : 2 },
+              { "blocks",
+                std::vector<std::vector<int>>(blocks[s], { width[s], width[s] }) } });
+    return { { "arch", "signet" }, { "s2m", 3 }, { "stem", 64 }, { "stages", stages } };
 }
 
 json oshea_cnn2d()
@@ -130,13 +150,14 @@ double spec_double(const json& j, const char* key, double dflt)
 
 std::vector<int> spec_int_list(const json& j, const char* key)
 {
-    if (!j.is_object() || !j.contains(key) || !j[key].is_array())
-        bad_spec(std::string("'") + key + "' must be a list of integers");
+    const std::string what = key ? std::string("'") + key + "'" : "a block's widths";
+    if (key ? !j.is_object() || !j.contains(key) || !j[key].is_array() : !j.is_array())
+        bad_spec(what + " must be a list of integers");
     std::vector<int> v;
-    for (const auto& x : j[key]) {
+    for (const auto& x : key ? j[key] : j) {
         if (!x.is_number_integer() || x.get<int64_t>() < 1 ||
             x.get<int64_t>() > (1 << 24))
-            bad_spec(std::string("'") + key + "' must hold integers between 1 and 2^24");
+            bad_spec(what + " must hold integers between 1 and 2^24");
         v.push_back(x.get<int>());
     }
     return v;
@@ -168,6 +189,22 @@ json resolve_spec(const std::string& spec_or_arch)
             return json::parse(spec_or_arch);
         } catch (const json::exception& e) {
             throw input_error(std::string("model spec is not valid JSON: ") + e.what());
+        }
+    }
+    const std::string& p = spec_or_arch;
+    if (p.size() > 5 && p.compare(p.size() - 5, 5, ".json") == 0) { // a spec file
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(p, ec))
+            throw input_error(p, "not a regular file (a model spec file was expected)");
+        if (std::filesystem::file_size(p, ec) > (1u << 20))
+            throw input_error(p, "larger than 1 MiB: not a model spec");
+        std::ifstream f(p);
+        std::stringstream ss;
+        ss << f.rdbuf();
+        try {
+            return json::parse(ss.str());
+        } catch (const json::exception& e) {
+            throw input_error(p, std::string("model spec is not valid JSON: ") + e.what());
         }
     }
     return default_spec(spec_or_arch);

@@ -35,13 +35,16 @@ struct net_op {
         batch_norm, //!< inference BatchNorm: weight = gamma, bias = beta, mean, var, eps
         relu,       //!< dst = max(src, 0)
         add_relu,   //!< dst = relu(src + src2) (a residual sum)
-        max_pool,   //!< kernel = stride = `kernel` (per spatial dim)
+        max_pool,   //!< `kernel`, `stride` and (if not empty) `pad` per spatial dim
         subsample,  //!< x[..., ::stride, ::stride] (the option-A shortcut)
         pad_channels, //!< zero channels appended (out > in) or channels cut (out < in)
         global_avg,   //!< mean over the spatial dims -> [B, C]
         flatten,      //!< [B, ...] -> [B, prod] (a view)
         linear,       //!< weight [out, in], bias [out]
         dropout,      //!< training only (`rate`): absent from inference graphs
+        s2m,          //!< SigNet's signal-to-matrix [B, 2, L] -> [B, 2, L, L] with the
+                      //!< learnable `weight` [1, 2, k, k] (lib/model/arch/signet.cc;
+                      //!< no native kernel: LibTorch runs it)
         lstm,         //!< `layers` recurrent layers of `out` units over [B, L, 2]
                       //!< (no native kernel: LibTorch runs it)
     };

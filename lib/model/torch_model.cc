@@ -127,7 +127,8 @@ public:
             break;
         case net_op::max_pool:
             line(dst + " = torch.max_pool" + std::to_string(op.kernel.size()) + "d(" +
-                 src + ", " + ints(op.kernel) + ", " + ints(op.stride) + ")");
+                 src + ", " + ints(op.kernel) + ", " + ints(op.stride) +
+                 (op.pad.empty() ? "" : ", " + ints(op.pad)) + ")");
             break;
         case net_op::subsample: {
             std::string sl = "[:, :";
@@ -170,6 +171,9 @@ public:
         case net_op::lstm:
             emit_lstm(op, src, dst);
             break;
+        case net_op::s2m:
+            emit_s2m(op, src, dst);
+            break;
         }
         if (!op.tap.empty()) {
             taps << "    t.append(" << dst << ")\n";
@@ -192,6 +196,33 @@ private:
     {
         code << "    " << s << "\n";
         taps << "    " << s << "\n";
+    }
+
+    /*!
+     * SigNet's signal-to-matrix as the FCOS authors define it (their
+     * model_signal/signet.py, class Filter): at every sample t, window j
+     * (j = 0, 1) holds k consecutive entries of (0.., I_t, Q_t, ..0), the
+     * frame's I/Q pair zero-padded by k/2; channel j of the output is the
+     * bilinear form M_j[t, s] = w_t^T F_j w_s of two samples' windows with the
+     * learnable k x k filter F_j. thop does not count it (a matmul, not a
+     * module); here it adds 2 L k (k + L) MACs, 0.1 M at L = 128.
+     */
+    void emit_s2m(const net_op& op, const std::string& src, const std::string& dst)
+    {
+        const int64_t k = op.kernel[0], L = g.shape_of(op.src)[1];
+        torch::Tensor f = torch::randn({ 1, 2, k, k }); // as theirs: standard normal
+        param(op.weight, f);
+        flops += 2.0 * L * k * (k + L);
+        const std::string p = dst + "_pad", w = dst + "_win";
+        line(p + " = torch.constant_pad_nd(" + src + ".transpose(1, 2), " +
+             ints({ k / 2, k / 2 }) + ", 0.0)");
+        std::string windows;
+        for (int64_t i = 0; i < k; i++)
+            windows += (i ? ", " : "") + p + "[:, :, " + std::to_string(i) + ":" +
+                       std::to_string(i + 2) + "]";
+        line(w + " = torch.stack([" + windows + "], 3).permute(0, 2, 1, 3)");
+        line(dst + " = torch.matmul(torch.matmul(" + w + ", self." + op.weight + "), " +
+             w + ".transpose(2, 3))");
     }
 
     void emit_lstm(const net_op& op, const std::string& src, const std::string& dst)

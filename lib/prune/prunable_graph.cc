@@ -52,6 +52,14 @@ public:
         for (const auto& [first, s] : order)
             if (prunable(s))
                 out.push_back(describe(s));
+        // Spaces sharing a name (two inner widths of one layer) are named
+        // after their producer convs instead ("l0_b0_c1", "l0_b0_c2").
+        std::map<std::string, int> uses;
+        for (const auto& c : out)
+            uses[c.name]++;
+        for (auto& c : out)
+            if (uses[c.name] > 1)
+                c.name = c.weights[0].substr(0, c.weights[0].size() - 2);
         return out;
     }
 
@@ -145,6 +153,7 @@ private:
         case net_op::unsqueeze:    // channels become rows
         case net_op::pad_channels: // channels tied to zero ones by position
         case net_op::lstm:
+        case net_op::s2m: // two fixed channels, one per I/Q window
             at(op.src).frozen = true;
             act[op.dst] = { fresh(true), 1 };
             break;

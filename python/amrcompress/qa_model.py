@@ -36,8 +36,8 @@ class qa_model(gr_unittest.TestCase):
     def tearDownClass(cls):
         cls.tmp.cleanup()
 
-    def train_and_compare(self, arch, epochs=2):
-        out = os.path.join(self.dir, arch)
+    def train_and_compare(self, arch, epochs=2, name=None):
+        out = os.path.join(self.dir, name or arch)
         r = amr("train", self.data, "-o", out, "-m", arch, "-e", str(epochs), "-b", "32")
         self.assertEqual(r.returncode, 0, r.stderr)
         ev = os.path.join(out, "eval")
@@ -94,6 +94,55 @@ class qa_model(gr_unittest.TestCase):
     def test_003_cnn2d_and_lstm(self):
         self.train_and_compare("cnn2d", epochs=1)
         self.train_and_compare("lstm", epochs=1)
+
+    def test_003_signet(self):
+        # SigNet50 as the FCOS authors define it, counted here by hand:
+        # S2M 2 x 3 x 3, 7x7 stem 2 -> 64 with BN, bottleneck stages
+        # [3, 4, 6, 3] of inner width w (1x1, 3x3, 1x1 to 4w, BN after each,
+        # a 1x1 projection + BN opening each stage), a 2048 -> C classifier.
+        def signet50_params(C):
+            p, inp = 18 + 7 * 7 * 2 * 64 + 2 * 64, 64
+            for w, n in [(64, 3), (128, 4), (256, 6), (512, 3)]:
+                out = 4 * w
+                for b in range(n):
+                    p += inp * w + 2 * w + 9 * w * w + 2 * w + w * out + 2 * out
+                    if b == 0:
+                        p += inp * out + 2 * out
+                    inp = out
+            return p + 2048 * C + C
+        r = amr("model", "--arch", "signet50", "--json", "-")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        meta = json.loads(r.stdout[r.stdout.index("["):])[0]  # after the table
+        self.assertEqual(meta["params"], signet50_params(11))
+        self.assertEqual(meta["params"], 23527453)  # FCOS Table V: 23.5 M
+        # A small SigNet trains, exports and gives the C++ logits in Python.
+        spec = os.path.join(self.dir, "signet.json")
+        with open(spec, "w") as f:
+            json.dump({"arch": "signet", "s2m": 3, "stem": 8, "stages": [
+                {"channels": 16, "stride": 1, "blocks": [[4, 4], [4, 4]]},
+                {"channels": 32, "stride": 2, "blocks": [[8, 8]]}]}, f)
+        out, meta = self.train_and_compare(spec, epochs=1, name="signet")
+        # The S2M front end against its definition, computed here from the
+        # weights: at sample t, window j holds (0, I_t, Q_t, 0)[j:j+3]; output
+        # channel j is M_j[t, s] = w_t^T F_j w_s. Through the stem (conv, BN,
+        # ReLU, 3x3/2 max pool) it must give the model's first tap.
+        m = torch.jit.load(os.path.join(out, "model.pt"))
+        m.eval()
+        with h5py.File(self.data, "r") as f:
+            x = torch.from_numpy(f["X"][:4]).permute(0, 2, 1).contiguous()
+        xs = (x * m.input_gain).double().numpy()  # [B, 2, L]
+        F = m.s2m_w.detach().double().numpy()[0]  # [2, 3, 3]
+        padded = np.concatenate([np.zeros((4, 1, 128)), xs, np.zeros((4, 1, 128))], 1)
+        M = np.stack([np.einsum("bat,ac,bcs->bts", padded[:, j:j + 3], F[j],
+                                padded[:, j:j + 3]) for j in range(2)], 1)
+        y = torch.nn.functional.conv2d(torch.from_numpy(M).float(), m.stem_w, None, 2, 3)
+        y = torch.nn.functional.batch_norm(y, m.stem_bn_rm, m.stem_bn_rv, m.stem_bn_g,
+                                           m.stem_bn_b, False, 0.1, 1e-5)
+        y = torch.nn.functional.max_pool2d(torch.relu(y), 3, 2, 1)
+        with torch.no_grad():
+            tap = m.taps(x)[0]
+        np.testing.assert_allclose(tap.numpy(), y.detach().numpy(), rtol=1e-4,
+                                   atol=1e-4 * float(y.abs().max()))
 
     def test_004_eval_outputs_and_plots(self):
         out = os.path.join(self.dir, "cnn1d")

@@ -618,13 +618,16 @@ struct dnnl_network::impl {
     {
         const act_info& src = acts.at(op.src);
         memory::dims pad(kernel.size(), 0);
+        if (op.kind == net_op::max_pool && !op.pad.empty())
+            pad.assign(op.pad.begin(), op.pad.end()); // the padding never wins a max
         memory::dims out_dims = to_dims(B, op.out_shape);
         if (op.kind == net_op::global_avg) // [B, C, 1(, 1)]: the head reads it as it is
             out_dims.resize(src.md.dims().size(), 1);
         memory::desc dst_md(out_dims, src.md.data_type(), tag::any);
         const dt t = src.md.data_type();
         const memory::dims sd = src.md.dims();
-        const bool by_two = kernel == memory::dims(kernel.size(), 2) && stride == kernel;
+        const bool by_two = kernel == memory::dims(kernel.size(), 2) &&
+                            stride == kernel && pad == memory::dims(kernel.size(), 0);
         const bool rows_1d =
             kernel.size() == 1 && src.md == memory::desc(sd, t, tag::acb);
         const bool rows_2d = kernel.size() == 2 && sd[2] == 2 && // [B, C, 2, W], nhwc
@@ -933,6 +936,10 @@ struct dnnl_network::impl {
                                         " that does not follow a convolution");
             case net_op::lstm:
                 throw unsupported_model("the LSTM has no native kernel");
+            case net_op::s2m:
+                throw unsupported_model("SigNet's S2M front end has no native kernel");
+            case net_op::dropout: // never in an inference graph
+                throw unsupported_model("dropout in an inference graph");
             }
         }
         if (!acts.count(g->output) || acts.at(g->output).buf != -4)

@@ -127,10 +127,13 @@ private:
             break;
         case net_op::max_pool:
             if (rows_in) { // pooling across rows is not a 1-D pooling
-                if (op0.kernel[0] != 1 || op0.stride[0] != 1)
+                if (op0.kernel[0] != 1 || op0.stride[0] != 1 ||
+                    (!op0.pad.empty() && op0.pad[0] != 0))
                     return false;
                 op.kernel = { op0.kernel[1] };
                 op.stride = { op0.stride[1] };
+                if (!op0.pad.empty())
+                    op.pad = { op0.pad[1] };
             }
             break;
         case net_op::subsample:
@@ -160,6 +163,8 @@ private:
         case net_op::flatten: // [C, H, W] and [C * H, W] flatten alike
             break;
         case net_op::lstm:
+        case net_op::s2m:
+        case net_op::dropout:
             return false;
         }
         f.graph.ops.push_back(std::move(op));

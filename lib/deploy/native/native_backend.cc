@@ -85,7 +85,7 @@ std::unique_ptr<native_model> read_native(const std::string& path, std::string* 
     }
     if (std::any_of(
             m->graph.ops.begin(), m->graph.ops.end(), [](const model::net_op& op) {
-                return op.kind == model::net_op::lstm;
+                return op.kind == model::net_op::lstm || op.kind == model::net_op::s2m;
             })) {
         if (why_not)
             *why_not = "the native engine has no kernel for the " + m->info.arch +
