@@ -447,7 +447,8 @@ public:
                 CPPUNIT_ASSERT_MESSAGE(name, close(output(d, x), output(cut, x)));
             }
             // Removing a layer that became the identity is exact: a removable
-            // layer after a ReLU whose last conv (and BatchNorm) output zero.
+            // layer with one residual sum whose last conv (and BatchNorm)
+            // output zero, if the sum has no ReLU or the layer follows one.
             const auto net = model::build_net_graph(spec, CLASSES.size(), PRESET_L);
             bool removed_one = false;
             for (size_t li = 0; li < g.layers.size(); li++) {
@@ -456,9 +457,19 @@ public:
                     std::find_if(net.ops.begin(), net.ops.end(), [&](const auto& op) {
                         return op.dst == l.src;
                     });
-                if (!g.layers[li].removable || src == net.ops.end() ||
-                    (src->kind != model::net_op::relu &&
-                     src->kind != model::net_op::add_relu))
+                const auto sums =
+                    std::count_if(net.ops.begin(), net.ops.end(), [&](const auto& op) {
+                        return op.layer == l.name && (op.kind == model::net_op::add ||
+                                                      op.kind == model::net_op::add_relu);
+                    });
+                const bool plain_sum =
+                    std::any_of(net.ops.begin(), net.ops.end(), [&](const auto& op) {
+                        return op.layer == l.name && op.kind == model::net_op::add;
+                    });
+                const bool after_relu =
+                    src != net.ops.end() && (src->kind == model::net_op::relu ||
+                                             src->kind == model::net_op::add_relu);
+                if (!g.layers[li].removable || sums != 1 || !(plain_sum || after_relu))
                     continue;
                 net_state d = n;
                 {

@@ -18,6 +18,7 @@
 #include <gnuradio/amrcompress/coreset.h>
 #include <gnuradio/amrcompress/error.h>
 #include <gnuradio/amrcompress/generator.h>
+#include <gnuradio/amrcompress/model.h>
 #include <gnuradio/amrcompress/selection.h>
 #include <chrono>
 #include <cmath>
@@ -51,11 +52,16 @@ struct settings {
 };
 
 const std::map<std::string, std::string> method_labels = {
-    { "foqus", "FoQuS" },         { "uniform", "Uniform" },
-    { "cal", "Cal" },             { "cd", "CD" },
-    { "forgetting", "Forgetting" }, { "grand", "GraNd" },
-    { "herding", "Herding" },     { "kcenter", "k-Center Greedy" },
-    { "leastconf", "Least Confidence" }, { "entropy", "Entropy" },
+    { "foqus", "FoQuS" },
+    { "uniform", "Uniform" },
+    { "cal", "Cal" },
+    { "cd", "CD" },
+    { "forgetting", "Forgetting" },
+    { "grand", "GraNd" },
+    { "herding", "Herding" },
+    { "kcenter", "k-Center Greedy" },
+    { "leastconf", "Least Confidence" },
+    { "entropy", "Entropy" },
     { "margin", "Margin" },
 };
 
@@ -132,20 +138,38 @@ void apply_profile(settings& s, const po::variables_map& vm)
                         : std::vector<std::string>{ "cnn1d", "resnet56" };
     if (s.cross.empty() && unset("cross")) {
         if (full)
-            s.cross = { { "cnn1d", "cnn2d" }, { "cnn1d", "lstm" }, { "cnn2d", "cnn1d" },
+            s.cross = { { "cnn1d", "cnn2d" },
+                        { "cnn1d", "lstm" },
+                        { "cnn2d", "cnn1d" },
                         { "cnn1d", "resnet56" } };
         else
             s.cross = { { "cnn1d", "resnet56" } };
     }
     // Epochs: the paper's 50 in the full profile; the quick one keeps the
-    // slow models short so the whole run fits in about 30 minutes here.
-    for (const char* m : { "cnn1d", "lstm" }) {
-        s.epochs.emplace(m, full ? 50 : 20);
-        s.pre_epochs.emplace(m, full ? 50 : 20);
+    // slow models short (training samples/s here, docs/benchmarks.md:
+    // CNN1D ~1200, IQFormer 87, SigNet50 13) so a run fits in about 30
+    // minutes. Presets not listed train as ResNet56 does.
+    const std::map<std::string, std::pair<int, int>> quick = {
+        { "cnn1d", { 20, 20 } },  { "cnn1d-lite", { 20, 20 } },
+        { "lstm", { 20, 20 } },   { "resnet56", { 8, 10 } },
+        { "cnn2d", { 8, 10 } },   { "iqformer", { 8, 10 } },
+        { "signet50", { 2, 2 } },
+    };
+    for (const auto& m : gr::amrcompress::model_architectures()) {
+        const auto q = quick.count(m) ? quick.at(m) : std::pair<int, int>{ 8, 10 };
+        s.epochs.emplace(m, full ? 50 : q.first);
+        s.pre_epochs.emplace(m, full ? 50 : q.second);
     }
-    for (const char* m : { "resnet56", "cnn2d" }) {
-        s.epochs.emplace(m, full ? 50 : 8);
-        s.pre_epochs.emplace(m, full ? 50 : 10);
+    auto check = [&](const std::string& m) {
+        if (!s.epochs.count(m))
+            throw input_error("bench coreset: unknown model '" + m + "' (" +
+                              model_names() + ")");
+    };
+    for (const auto& m : s.models)
+        check(m);
+    for (const auto& [a, b] : s.cross) {
+        check(a);
+        check(b);
     }
 }
 
@@ -164,48 +188,65 @@ int bench_coreset(const std::vector<std::string>& args)
     std::string models, methods, cross, rates, tables, tier_rates, tier_mixes, epochs;
     po::options_description o(
         "The FoQuS paper's protocol on generated RML2016.10a-style data: for each "
-        "architecture, method, rate and seed, select a class-balanced coreset with a model "
-        "pre-trained on the full training set (dynamics recorded), train a fresh model on "
+        "architecture, method, rate and seed, select a class-balanced coreset with a "
+        "model "
+        "pre-trained on the full training set (dynamics recorded), train a fresh model "
+        "on "
         "the coreset for a fixed number of epochs and report test accuracy. Tables as "
         "Markdown (OUT/tables.md) and CSV/JSON; rerunning reuses finished work in OUT");
-    o.add_options()
-        ("out,o", po::value(&s.out)->required(), "output directory (resumable)")
-        ("profile", po::value(&s.profile)->default_value("quick"),
-         "quick (~30 min here: 200 frames/cell, CNN1D 20 epochs x 2 seeds, ResNet56 8 epochs x "
-         "1 seed, cross CNN1D->ResNet56) or "
-         "full (1000 frames/cell, 3 seeds, 50 epochs, CNN1D/CNN2D/ResNet56, 4 cross pairs)")
-        ("dataset", po::value(&s.dataset), "use this dataset instead of generating one")
-        ("frames-per-cell", po::value(&s.frames_per_cell)->default_value(200),
-         "generated frames per (class, SNR)")
-        ("gen-seed", po::value(&s.gen_seed)->default_value(1),
-         "generator seed (use another one for tuning, e.g. the tier ablation)")
-        ("snr-min", po::value(&s.snr_min)->default_value(10),
-         "lowest SNR (dB); the paper's high-SNR setting is 10")
-        ("models", po::value(&models), "architectures for the same-architecture table")
-        ("cross", po::value(&cross),
-         "selector:trainer pairs for the cross-architecture table, e.g. cnn1d:resnet56 "
-         "('none' for none)")
-        ("methods", po::value(&methods), "methods (default all)")
-        ("rates", po::value(&rates)->default_value("0.01,0.05,0.1,0.2,0.3"), "rates")
-        ("seeds", po::value(&s.seeds)->default_value(2),
-         "repetitions (seeds 1..N) of the first model's tables (same, ablation, stratify, tiers)")
-        ("seeds-other", po::value(&s.seeds_other)->default_value(1),
-         "repetitions of the other models' same-architecture and cross-architecture tables")
-        ("epochs", po::value(&epochs), "training epochs on each coreset, for every model")
-        ("grand-models", po::value(&s.grand_models)->default_value(1),
-         "independently trained models GraNd averages over")
-        ("tables", po::value(&tables)->default_value("same,cross,ablation,stratify"),
-         "tables: same, cross, ablation (Table V), stratify (class vs class x SNR), tiers "
-         "(FoQuS tier mixes)")
-        ("ablation-rate", po::value(&s.ablation_rate)->default_value(0.01, "0.01"),
-         "rate of the metric ablation (paper: 1 %)")
-        ("tier-rates", po::value(&tier_rates)->default_value("0.01,0.05,0.2"),
-         "rates of the tier-mix table")
-        ("tier-mixes", po::value(&tier_mixes)->default_value(
-             "0.34/0.33/0.33,1/0/0,0.6/0.3/0.1,0.2/0.6/0.2,0.1/0.3/0.6,0/0/1"),
-         "tier mixes compared by the tiers table")
-        ("jobs", po::value(&s.jobs)->default_value(2),
-         "trainings run at once (one LibTorch thread each)");
+    o.add_options()(
+        "out,o", po::value(&s.out)->required(), "output directory (resumable)")(
+        "profile",
+        po::value(&s.profile)->default_value("quick"),
+        "quick (~30 min here: 200 frames/cell, CNN1D 20 epochs x 2 seeds, ResNet56 8 "
+        "epochs x "
+        "1 seed, cross CNN1D->ResNet56) or "
+        "full (1000 frames/cell, 3 seeds, 50 epochs, CNN1D/CNN2D/ResNet56, 4 cross "
+        "pairs)")(
+        "dataset", po::value(&s.dataset), "use this dataset instead of generating one")(
+        "frames-per-cell",
+        po::value(&s.frames_per_cell)->default_value(200),
+        "generated frames per (class, SNR)")(
+        "gen-seed",
+        po::value(&s.gen_seed)->default_value(1),
+        "generator seed (use another one for tuning, e.g. the tier ablation)")(
+        "snr-min",
+        po::value(&s.snr_min)->default_value(10),
+        "lowest SNR (dB); the paper's high-SNR setting is 10")(
+        "models", po::value(&models), "architectures for the same-architecture table")(
+        "cross",
+        po::value(&cross),
+        "selector:trainer pairs for the cross-architecture table, e.g. cnn1d:resnet56 "
+        "('none' for none)")("methods", po::value(&methods), "methods (default all)")(
+        "rates", po::value(&rates)->default_value("0.01,0.05,0.1,0.2,0.3"), "rates")(
+        "seeds",
+        po::value(&s.seeds)->default_value(2),
+        "repetitions (seeds 1..N) of the first model's tables (same, ablation, stratify, "
+        "tiers)")("seeds-other",
+                  po::value(&s.seeds_other)->default_value(1),
+                  "repetitions of the other models' same-architecture and "
+                  "cross-architecture tables")(
+        "epochs", po::value(&epochs), "training epochs on each coreset, for every model")(
+        "grand-models",
+        po::value(&s.grand_models)->default_value(1),
+        "independently trained models GraNd averages over")(
+        "tables",
+        po::value(&tables)->default_value("same,cross,ablation,stratify"),
+        "tables: same, cross, ablation (Table V), stratify (class vs class x SNR), tiers "
+        "(FoQuS tier mixes)")("ablation-rate",
+                              po::value(&s.ablation_rate)->default_value(0.01, "0.01"),
+                              "rate of the metric ablation (paper: 1 %)")(
+        "tier-rates",
+        po::value(&tier_rates)->default_value("0.01,0.05,0.2"),
+        "rates of the tier-mix table")(
+        "tier-mixes",
+        po::value(&tier_mixes)
+            ->default_value(
+                "0.34/0.33/0.33,1/0/0,0.6/0.3/0.1,0.2/0.6/0.2,0.1/0.3/0.6,0/0/1"),
+        "tier mixes compared by the tiers table")(
+        "jobs",
+        po::value(&s.jobs)->default_value(2),
+        "trainings run at once (one LibTorch thread each)");
     po::variables_map vm;
     if (!parse("bench coreset", "-o OUT [options]", args, o, {}, vm))
         return 0;
@@ -220,7 +261,8 @@ int bench_coreset(const std::vector<std::string>& args)
         for (const auto& p : split_list(cross)) {
             auto c = p.find(':');
             if (c == std::string::npos)
-                throw input_error("--cross takes selector:trainer pairs, got '" + p + "'");
+                throw input_error("--cross takes selector:trainer pairs, got '" + p +
+                                  "'");
             s.cross.push_back({ p.substr(0, c), p.substr(c + 1) });
         }
     s.rates = parse_numbers(rates, "--rates");
@@ -229,8 +271,8 @@ int bench_coreset(const std::vector<std::string>& args)
         s.tier_mixes.push_back(parse_numbers(m, "--tier-mixes", 3, '/'));
     s.tables = split_list(tables);
     if (!epochs.empty())
-        for (const char* m : { "cnn1d", "lstm", "resnet56", "cnn2d" })
-            s.epochs[m] = std::stoi(epochs);
+        for (const auto& m : gr::amrcompress::model_architectures())
+            s.epochs[m] = int(parse_numbers(epochs, "--epochs", 1)[0]);
     apply_profile(s, vm);
     for (double r : s.rates)
         if (!(r > 0 && r <= 1))
@@ -249,8 +291,8 @@ int bench_coreset(const std::vector<std::string>& args)
     // 1. Data.
     if (s.dataset.empty()) {
         s.dataset = s.out + "/data.h5";
-        ensure_generated_dataset(s.dataset, s.frames_per_cell, s.snr_min, s.gen_seed,
-                                 "amr bench coreset");
+        ensure_generated_dataset(
+            s.dataset, s.frames_per_cell, s.snr_min, s.gen_seed, "amr bench coreset");
     }
 
     // 2. The runs the tables need.
@@ -318,9 +360,23 @@ int bench_coreset(const std::vector<std::string>& args)
         fs::create_directories(dir);
         job j;
         j.command = tool;
-        j.argv = { tool, "train", s.dataset, "-o", dir, "-m", arch, "-e",
-                   std::to_string(epochs_n), "--seed", std::to_string(seed), "-j", "1",
-                   "--eval-every", "0", "--snr-min", fmt(s.snr_min) };
+        j.argv = { tool,
+                   "train",
+                   s.dataset,
+                   "-o",
+                   dir,
+                   "-m",
+                   arch,
+                   "-e",
+                   std::to_string(epochs_n),
+                   "--seed",
+                   std::to_string(seed),
+                   "-j",
+                   "1",
+                   "--eval-every",
+                   "0",
+                   "--snr-min",
+                   fmt(s.snr_min) };
         if (!index.empty()) {
             j.argv.push_back("--index");
             j.argv.push_back(index);
@@ -338,15 +394,21 @@ int bench_coreset(const std::vector<std::string>& args)
         for (const auto& a : selectors)
             for (int k = 1; k <= s.grand_models; k++)
                 if (!run_complete(pre_dir(a, k)))
-                    jobs.push_back(train_job(a, pre_dir(a, k), s.pre_epochs.at(a), k, "", k == 1));
+                    jobs.push_back(
+                        train_job(a, pre_dir(a, k), s.pre_epochs.at(a), k, "", k == 1));
         std::fprintf(stderr, "amr bench coreset: %zu pre-training run(s)\n", jobs.size());
         size_t done = 0;
         if (run_jobs(jobs, s.jobs, [&](size_t i, int code) {
-                std::fprintf(stderr, "  [%zu/%zu] pre-train %s: %s (%.0f s)\n", ++done,
-                             jobs.size(), jobs[i].log.c_str(), code ? "FAILED" : "ok",
+                std::fprintf(stderr,
+                             "  [%zu/%zu] pre-train %s: %s (%.0f s)\n",
+                             ++done,
+                             jobs.size(),
+                             jobs[i].log.c_str(),
+                             code ? "FAILED" : "ok",
                              elapsed());
             }))
-            throw std::runtime_error("pre-training failed; see the train.log files above");
+            throw std::runtime_error(
+                "pre-training failed; see the train.log files above");
     }
 
     // 4. Selections (in this process: the inputs are loaded once per selector).
@@ -370,15 +432,20 @@ int bench_coreset(const std::vector<std::string>& args)
             if (fs::exists(r.index))
                 continue;
             auto res = select_coreset(pool.inputs, options_for(r.v, r.rate, r.seed));
-            write_index_file(r.index + ".partial", selected_frames(pool, res),
+            write_index_file(r.index + ".partial",
+                             selected_frames(pool, res),
                              "amr bench coreset: " + r.v.label + " rate " + fmt(r.rate) +
                                  " seed " + std::to_string(r.seed));
             fs::rename(r.index + ".partial", r.index);
             select_times[a][r.v.key][rate_key(r.rate)].push_back(res.seconds);
             made++;
         }
-        std::fprintf(stderr, "amr bench coreset: %zu selection(s) with %s (model outputs %.1f s)\n",
-                     made, a.c_str(), pool.model_seconds);
+        std::fprintf(
+            stderr,
+            "amr bench coreset: %zu selection(s) with %s (model outputs %.1f s)\n",
+            made,
+            a.c_str(),
+            pool.model_seconds);
     }
 
     // 5. Train on every coreset (runs shared between tables are trained once).
@@ -392,14 +459,20 @@ int bench_coreset(const std::vector<std::string>& args)
             continue;
         run_dir[key] = r.dir;
         if (!run_complete(r.dir))
-            jobs.push_back(train_job(r.trainer, r.dir, s.epochs.at(r.trainer), r.seed, r.index, false));
+            jobs.push_back(train_job(
+                r.trainer, r.dir, s.epochs.at(r.trainer), r.seed, r.index, false));
     }
-    std::fprintf(stderr, "amr bench coreset: %zu training run(s) to do, %zu reused\n",
-                 jobs.size(), run_dir.size() - jobs.size());
+    std::fprintf(stderr,
+                 "amr bench coreset: %zu training run(s) to do, %zu reused\n",
+                 jobs.size(),
+                 run_dir.size() - jobs.size());
     size_t done = 0;
     const size_t failed = run_jobs(jobs, s.jobs, [&](size_t i, int code) {
         const std::string dir = fs::path(jobs[i].log).parent_path().string();
-        std::fprintf(stderr, "  [%zu/%zu] %s: %s (%.0f s elapsed)\n", ++done, jobs.size(),
+        std::fprintf(stderr,
+                     "  [%zu/%zu] %s: %s (%.0f s elapsed)\n",
+                     ++done,
+                     jobs.size(),
                      fs::path(dir).filename().c_str(),
                      code ? "FAILED (see train.log)"
                           : ("acc " + fmt(final_accuracy(dir))).c_str(),
@@ -419,20 +492,32 @@ int bench_coreset(const std::vector<std::string>& args)
     ctx.pre_epochs = s.pre_epochs;
     for (const auto& a : selectors)
         ctx.full_accuracy[a] = final_accuracy(pre_dir(a, 1));
-    ctx.description = "profile " + s.profile + ", dataset " + s.dataset + ", SNR >= " +
-                      fmt(s.snr_min) + " dB, " + std::to_string(s.seeds) + " seed(s) for " + first + " (" +
-                      std::to_string(s.seeds_other) + " for the other tables), " +
-                      std::to_string(s.grand_models) + " GraNd model(s)";
+    ctx.description = "profile " + s.profile + ", dataset " + s.dataset +
+                      ", SNR >= " + fmt(s.snr_min) + " dB, " + std::to_string(s.seeds) +
+                      " seed(s) for " + first + " (" + std::to_string(s.seeds_other) +
+                      " for the other tables), " + std::to_string(s.grand_models) +
+                      " GraNd model(s)";
     ctx.seconds = elapsed();
     write_tables(specs, ctx, s.out);
-    json meta = { { "profile", s.profile }, { "dataset", s.dataset },
-                  { "seeds", s.seeds }, { "seeds_other", s.seeds_other }, { "epochs", s.epochs }, { "pre_epochs", s.pre_epochs },
-                  { "grand_models", s.grand_models }, { "selection_seconds", select_times },
-                  { "failed_runs", failed }, { "seconds", elapsed() } };
+    json meta = { { "profile", s.profile },
+                  { "dataset", s.dataset },
+                  { "seeds", s.seeds },
+                  { "seeds_other", s.seeds_other },
+                  { "epochs", s.epochs },
+                  { "pre_epochs", s.pre_epochs },
+                  { "grand_models", s.grand_models },
+                  { "selection_seconds", select_times },
+                  { "failed_runs", failed },
+                  { "seconds", elapsed() } };
     write_json(meta, s.out + "/bench.json");
-    std::printf("amr bench coreset: %zu run(s), %zu failed, %.0f s; tables in %s/tables.md, "
-                "rows in %s/results.csv\n",
-                run_dir.size(), failed, elapsed(), s.out.c_str(), s.out.c_str());
+    std::printf(
+        "amr bench coreset: %zu run(s), %zu failed, %.0f s; tables in %s/tables.md, "
+        "rows in %s/results.csv\n",
+        run_dir.size(),
+        failed,
+        elapsed(),
+        s.out.c_str(),
+        s.out.c_str());
     return failed ? 1 : 0;
 }
 

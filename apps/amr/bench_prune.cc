@@ -68,18 +68,27 @@ void apply_profile(settings& s, const po::variables_map& vm)
         s.frames_per_cell = full ? 1000 : 80;
     if (s.models.empty())
         s.models = { "cnn1d", "resnet56" };
-    // Full: the paper's recipe (FCOS 20 + 80 epochs, baselines 80). Quick keeps
-    // the ratios but fits in about half an hour on this 2-core machine.
-    s.train_epochs.emplace("cnn1d", full ? 50 : 20);
-    s.train_epochs.emplace("resnet56", full ? 50 : 8);
-    s.diag_epochs.emplace("cnn1d", full ? 20 : 5);
-    s.diag_epochs.emplace("resnet56", full ? 20 : 2);
-    s.epochs.emplace("cnn1d", full ? 80 : 20);
-    s.epochs.emplace("resnet56", full ? 80 : 8);
+    // Full: the paper's recipe (FCOS 20 + 80 epochs, baselines 80). Quick keeps the
+    // ratios but fits in about half an hour on this 2-core machine for CNN1D
+    // and ResNet56; SigNet50 (FCOS Table V) trains at 13 samples/s here, so
+    // its quick profile is one epoch per stage and still takes hours
+    // (docs/benchmarks.md).
+    struct recipe {
+        const char* model;
+        int train, diag, tune; // quick epochs
+        double keep;           // epsilon
+    };
     // epsilon per architecture: FCOS's compression in Table IV is about 66 %
-    // of CNN1D's parameters and 88 % of ResNet56's.
-    s.keep.emplace("cnn1d", 0.5);
-    s.keep.emplace("resnet56", 0.25);
+    // of CNN1D's parameters and 88 % of ResNet56's; Table V removes 96 % of
+    // SigNet50's.
+    for (const recipe& r : { recipe{ "cnn1d", 20, 5, 20, 0.5 },
+                             recipe{ "resnet56", 8, 2, 8, 0.25 },
+                             recipe{ "signet50", 1, 1, 1, 0.25 } }) {
+        s.train_epochs.emplace(r.model, full ? 50 : r.train);
+        s.diag_epochs.emplace(r.model, full ? 20 : r.diag);
+        s.epochs.emplace(r.model, full ? 80 : r.tune);
+        s.keep.emplace(r.model, r.keep);
+    }
 }
 
 bool prune_complete(const std::string& dir)
@@ -93,7 +102,10 @@ json read_json(const std::string& path)
     return json::parse(f);
 }
 
-std::string pct(double v) { return v != v ? "-" : fmt(std::round(v * 10000) / 100) + "%"; }
+std::string pct(double v)
+{
+    return v != v ? "-" : fmt(std::round(v * 10000) / 100) + "%";
+}
 
 std::string signed_pct(double v)
 {
@@ -119,11 +131,15 @@ std::vector<prune_run> ablation_runs(const std::string& arch)
         std::vector<std::string> args;
     };
     const std::vector<v> variants = {
-        { "fcos-euclidean", "Euclidean similarity (Eq. 9)", { "--distance", "euclidean" } },
+        { "fcos-euclidean",
+          "Euclidean similarity (Eq. 9)",
+          { "--distance", "euclidean" } },
         { "fcos-l1", "L1-weighted fusion (Eq. 10-12)", { "--fusion", "l1" } },
-        { "fcos-literal-out", "literal input fusion, output first",
+        { "fcos-literal-out",
+          "literal input fusion, output first",
           { "--input-fusion", "literal", "--fusion-order", "output-first" } },
-        { "fcos-literal-in", "literal input fusion, input first",
+        { "fcos-literal-in",
+          "literal input fusion, input first",
           { "--input-fusion", "literal", "--fusion-order", "input-first" } },
     };
     std::vector<prune_run> out;
@@ -142,17 +158,23 @@ void write_tables(const settings& s,
     csv << "arch,method,kind,soft,original_acc,acc,delta_acc,flops_before,flops_after,"
            "params_before,params_after,flops_pr,params_pr,frames_per_s,speedup,seconds\n";
     md << "# amr bench prune (" << s.profile << ")\n\n"
-       << "Dataset " << s.dataset << " (" << s.frames_per_cell << " frames per class and SNR, "
-       << "SNR >= " << fmt(s.snr_min) << " dB). FCOS first; every baseline then prunes to "
-       << "at least FCOS's parameter reduction. Soft methods (SFP, FPGM) keep the structure: "
-       << "parameters as if the zeroed filters were cut, FLOPs unchanged. frames/s: batch "
-       << s.infer_batch << ", 1 thread, best of " << s.infer_rounds << " interleaved rounds. "
+       << "Dataset " << s.dataset << " (" << s.frames_per_cell
+       << " frames per class and SNR, "
+       << "SNR >= " << fmt(s.snr_min)
+       << " dB). FCOS first; every baseline then prunes to "
+       << "at least FCOS's parameter reduction. Soft methods (SFP, FPGM) keep the "
+          "structure: "
+       << "parameters as if the zeroed filters were cut, FLOPs unchanged. frames/s: "
+          "batch "
+       << s.infer_batch << ", 1 thread, best of " << s.infer_rounds
+       << " interleaved rounds. "
        << "Total " << fmt(std::round(seconds)) << " s.\n";
     for (const auto& arch : s.models) {
-        md << "\n## " << arch << " (epsilon " << fmt(s.keep.at(arch)) << ", beta " << fmt(s.beta)
-           << "; fine-tuning: FCOS " << s.diag_epochs.at(arch) << " + " << s.epochs.at(arch)
-           << " epochs, baselines " << s.epochs.at(arch) << ")\n\n"
-           << "| Method | Type | Original Acc(%) | Acc(%) | dAcc(%) | dFLOPs | dParams | FLOPs PR "
+        md << "\n## " << arch << " (epsilon " << fmt(s.keep.at(arch)) << ", beta "
+           << fmt(s.beta) << "; fine-tuning: FCOS " << s.diag_epochs.at(arch) << " + "
+           << s.epochs.at(arch) << " epochs, baselines " << s.epochs.at(arch) << ")\n\n"
+           << "| Method | Type | Original Acc(%) | Acc(%) | dAcc(%) | dFLOPs | dParams | "
+              "FLOPs PR "
               "| Params PR | frames/s | speed-up |\n"
               "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
         md << "| (dense) | - | " << fmt(std::round(original_acc.at(arch) * 10000) / 100)
@@ -172,16 +194,18 @@ void write_tables(const settings& s,
             const double speed = r.fps / dense_fps.at(arch);
             char sp[16];
             std::snprintf(sp, sizeof sp, "%.2f", speed);
-            md << "| " << r.label << " | " << p["kind"].get<std::string>() << (soft ? " (soft)" : "")
-               << " | " << fmt(std::round(a0 * 10000) / 100) << " | "
-               << fmt(std::round(a1 * 10000) / 100) << " | " << signed_pct(a1 - a0) << " | "
+            md << "| " << r.label << " | " << p["kind"].get<std::string>()
+               << (soft ? " (soft)" : "") << " | " << fmt(std::round(a0 * 10000) / 100)
+               << " | " << fmt(std::round(a1 * 10000) / 100) << " | "
+               << signed_pct(a1 - a0) << " | "
                << (soft ? "-" : "-" + count(f0 - f1, "K", "M")) << " | -"
-               << count(p0 - p1, "K", "M") << " | " << (soft ? "-" : pct(1 - f1 / f0)) << " | "
-               << pct(1 - p1 / p0) << " | " << fmt(std::round(r.fps)) << " | " << sp << " |\n";
+               << count(p0 - p1, "K", "M") << " | " << (soft ? "-" : pct(1 - f1 / f0))
+               << " | " << pct(1 - p1 / p0) << " | " << fmt(std::round(r.fps)) << " | "
+               << sp << " |\n";
             csv << arch << "," << r.method << "," << p["kind"].get<std::string>() << ","
-                << soft << "," << a0 << "," << a1 << "," << a1 - a0 << "," << f0 << "," << f1
-                << "," << p0 << "," << p1 << "," << (soft ? NAN : 1 - f1 / f0) << ","
-                << 1 - p1 / p0 << "," << r.fps << "," << speed << ","
+                << soft << "," << a0 << "," << a1 << "," << a1 - a0 << "," << f0 << ","
+                << f1 << "," << p0 << "," << p1 << "," << (soft ? NAN : 1 - f1 / f0)
+                << "," << 1 - p1 / p0 << "," << r.fps << "," << speed << ","
                 << p["seconds"].get<double>() << "\n";
         }
     }
@@ -191,15 +215,19 @@ void write_tables(const settings& s,
     if (any_ablation) {
         md << "\n## FCOS ablations (" << s.models.at(0)
            << "): similarity, fusion weights, input-channel fusion\n\n"
-              "| Variant | Acc after fusion, before fine-tuning(%) | Acc(%) | Params PR | FLOPs PR |"
+              "| Variant | Acc after fusion, before fine-tuning(%) | Acc(%) | Params PR "
+              "| FLOPs PR |"
               "\n|---|---:|---:|---:|---:|\n";
         for (const auto& r : runs) {
             if (r.method != "fcos" || r.arch != s.models.at(0) || r.report.is_null())
                 continue;
             const json& p = r.report;
-            md << "| " << (r.key == "fcos" ? "FCOS (cosine, mean, sum inputs)" : r.label) << " | "
-               << fmt(std::round(p["channel_fusion"]["test_acc"].get<double>() * 10000) / 100)
-               << " | " << fmt(std::round(p["after"]["test_acc"].get<double>() * 10000) / 100)
+            md << "| " << (r.key == "fcos" ? "FCOS (cosine, mean, sum inputs)" : r.label)
+               << " | "
+               << fmt(std::round(p["channel_fusion"]["test_acc"].get<double>() * 10000) /
+                      100)
+               << " | "
+               << fmt(std::round(p["after"]["test_acc"].get<double>() * 10000) / 100)
                << " | " << pct(p["reduction"]["params"].get<double>()) << " | "
                << pct(p["reduction"]["flops"].get<double>()) << " |\n";
         }
@@ -215,37 +243,51 @@ int bench_prune(const std::vector<std::string>& args)
     settings s;
     std::string models, methods, keep;
     po::options_description o(
-        "The FCOS paper's Table IV protocol on generated RML2016.10a-style data: train each "
+        "The FCOS paper's Table IV protocol on generated RML2016.10a-style data: train "
+        "each "
         "architecture, prune it with FCOS, then with every baseline at FCOS's parameter "
-        "reduction, fine-tune, and tabulate original and pruned accuracy, FLOPs and parameter "
+        "reduction, fine-tune, and tabulate original and pruned accuracy, FLOPs and "
+        "parameter "
         "reduction, and measured inference frames/s of every model (OUT/tables.md, "
         "OUT/results.csv, OUT/bench.json). Rerunning reuses finished work in OUT");
-    o.add_options()
-        ("out,o", po::value(&s.out)->required(), "output directory (resumable)")
-        ("profile", po::value(&s.profile)->default_value("quick"),
-         "quick (~40 min here: 80 frames/cell, CNN1D 20 + FCOS 5+20 epochs, ResNet56 8 + "
-         "FCOS 2+8) or full (1000 frames/cell = RML2016.10a's size, 50 training epochs, the "
-         "paper's 20+80 and 80 fine-tuning epochs)")
-        ("dataset", po::value(&s.dataset), "use this dataset instead of generating one")
-        ("frames-per-cell", po::value(&s.frames_per_cell)->default_value(80),
-         "generated frames per (class, SNR)")
-        ("gen-seed", po::value(&s.gen_seed)->default_value(1), "generator seed")
-        ("snr-min", po::value(&s.snr_min)->default_value(-20),
-         "lowest SNR (dB); the paper's RML2016.10a table uses all SNRs")
-        ("models", po::value(&models), "architectures (default cnn1d,resnet56)")
-        ("methods", po::value(&methods), "methods (default all; bnp is skipped without BatchNorm)")
-        ("keep", po::value(&keep), "FCOS epsilon per architecture, e.g. cnn1d:0.5,resnet56:0.25")
-        ("train-epochs", po::value<int>(), "override: training epochs of the dense models")
-        ("diagnosis-epochs", po::value<int>(), "override: FCOS fine-tuning before LaCD")
-        ("epochs", po::value<int>(), "override: final fine-tuning epochs (every method)")
-        ("beta", po::value(&s.beta)->default_value(0.01, "0.01"), "LaCD threshold")
-        ("no-ablation", "skip the FCOS ablations")
-        ("jobs", po::value(&s.jobs)->default_value(2), "runs at once (one thread each)")
-        ("infer-batch", po::value(&s.infer_batch)->default_value(256), "inference batch")
-        ("infer-rounds", po::value(&s.infer_rounds)->default_value(3),
-         "interleaved inference rounds (best kept)")
-        ("infer-seconds", po::value(&s.infer_seconds)->default_value(2.0, "2"),
-         "seconds per inference measurement");
+    o.add_options()(
+        "out,o", po::value(&s.out)->required(), "output directory (resumable)")(
+        "profile",
+        po::value(&s.profile)->default_value("quick"),
+        "quick (~40 min here: 80 frames/cell, CNN1D 20 + FCOS 5+20 epochs, ResNet56 8 + "
+        "FCOS 2+8) or full (1000 frames/cell = RML2016.10a's size, 50 training epochs, "
+        "the "
+        "paper's 20+80 and 80 fine-tuning epochs)")(
+        "dataset", po::value(&s.dataset), "use this dataset instead of generating one")(
+        "frames-per-cell",
+        po::value(&s.frames_per_cell)->default_value(80),
+        "generated frames per (class, SNR)")(
+        "gen-seed", po::value(&s.gen_seed)->default_value(1), "generator seed")(
+        "snr-min",
+        po::value(&s.snr_min)->default_value(-20),
+        "lowest SNR (dB); the paper's RML2016.10a table uses all SNRs")(
+        "models", po::value(&models), "architectures (default cnn1d,resnet56)")(
+        "methods",
+        po::value(&methods),
+        "methods (default all; bnp is skipped without BatchNorm)")(
+        "keep",
+        po::value(&keep),
+        "FCOS epsilon per architecture, e.g. cnn1d:0.5,resnet56:0.25")(
+        "train-epochs",
+        po::value<int>(),
+        "override: training epochs of the dense models")(
+        "diagnosis-epochs", po::value<int>(), "override: FCOS fine-tuning before LaCD")(
+        "epochs", po::value<int>(), "override: final fine-tuning epochs (every method)")(
+        "beta", po::value(&s.beta)->default_value(0.01, "0.01"), "LaCD threshold")(
+        "no-ablation", "skip the FCOS ablations")(
+        "jobs", po::value(&s.jobs)->default_value(2), "runs at once (one thread each)")(
+        "infer-batch", po::value(&s.infer_batch)->default_value(256), "inference batch")(
+        "infer-rounds",
+        po::value(&s.infer_rounds)->default_value(3),
+        "interleaved inference rounds (best kept)")(
+        "infer-seconds",
+        po::value(&s.infer_seconds)->default_value(2.0, "2"),
+        "seconds per inference measurement");
     po::variables_map vm;
     if (!parse("bench prune", "-o OUT [options]", args, o, {}, vm))
         return 0;
@@ -267,7 +309,7 @@ int bench_prune(const std::vector<std::string>& args)
             throw input_error("--keep takes arch:epsilon pairs, got '" + kv + "'");
         s.keep[kv.substr(0, c)] = parse_numbers(kv.substr(c + 1), "--keep", 1)[0];
     }
-    for (const char* a : { "cnn1d", "resnet56" }) {
+    for (const char* a : { "cnn1d", "resnet56", "signet50" }) {
         if (vm.count("train-epochs"))
             s.train_epochs[a] = vm["train-epochs"].as<int>();
         if (vm.count("diagnosis-epochs"))
@@ -278,24 +320,32 @@ int bench_prune(const std::vector<std::string>& args)
     apply_profile(s, vm);
     for (const auto& m : s.models)
         if (!s.train_epochs.count(m))
-            throw input_error("bench prune knows cnn1d and resnet56, not '" + m + "'");
+            throw input_error("bench prune knows cnn1d, resnet56 and signet50, not '" +
+                              m + "'");
     fs::create_directories(s.out);
     const auto t_start = std::chrono::steady_clock::now();
     auto elapsed = [&] {
-        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start)
+            .count();
     };
     if (s.dataset.empty()) {
         s.dataset = s.out + "/data.h5";
-        ensure_generated_dataset(s.dataset, s.frames_per_cell, s.snr_min, s.gen_seed,
-                                 "amr bench prune");
+        ensure_generated_dataset(
+            s.dataset, s.frames_per_cell, s.snr_min, s.gen_seed, "amr bench prune");
     }
     const std::string tool = self_path();
     auto run_all = [&](std::vector<job>& jobs, const std::string& what) {
         size_t done = 0;
-        std::fprintf(stderr, "amr bench prune: %zu %s run(s)\n", jobs.size(), what.c_str());
+        std::fprintf(
+            stderr, "amr bench prune: %zu %s run(s)\n", jobs.size(), what.c_str());
         return run_jobs(jobs, s.jobs, [&](size_t i, int code) {
-            std::fprintf(stderr, "  [%zu/%zu] %s: %s (%.0f s elapsed)\n", ++done, jobs.size(),
-                         jobs[i].log.c_str(), code ? "FAILED" : "ok", elapsed());
+            std::fprintf(stderr,
+                         "  [%zu/%zu] %s: %s (%.0f s elapsed)\n",
+                         ++done,
+                         jobs.size(),
+                         jobs[i].log.c_str(),
+                         code ? "FAILED" : "ok",
+                         elapsed());
         });
     };
 
@@ -307,9 +357,21 @@ int bench_prune(const std::vector<std::string>& args)
             if (!run_complete(dense_dir(a))) {
                 fs::create_directories(dense_dir(a));
                 jobs.push_back({ tool,
-                                 { tool, "train", s.dataset, "-o", dense_dir(a), "-m", a, "-e",
-                                   std::to_string(s.train_epochs.at(a)), "-j", "1",
-                                   "--eval-every", "0", "--no-dynamics", "--snr-min",
+                                 { tool,
+                                   "train",
+                                   s.dataset,
+                                   "-o",
+                                   dense_dir(a),
+                                   "-m",
+                                   a,
+                                   "-e",
+                                   std::to_string(s.train_epochs.at(a)),
+                                   "-j",
+                                   "1",
+                                   "--eval-every",
+                                   "0",
+                                   "--no-dynamics",
+                                   "--snr-min",
                                    fmt(s.snr_min) },
                                  dense_dir(a) + "/train.log" });
             }
@@ -323,10 +385,25 @@ int bench_prune(const std::vector<std::string>& args)
         r.dir = s.out + "/prune/" + r.arch + "/" + r.key;
         fs::create_directories(r.dir);
         job j{ tool,
-               { tool, "prune", s.dataset, "-m", dense_dir(r.arch) + "/model.pt", "-o", r.dir,
-                 "--method", r.method, "-e", std::to_string(s.epochs.at(r.arch)),
-                 "--diagnosis-epochs", std::to_string(s.diag_epochs.at(r.arch)), "--beta",
-                 fmt(s.beta), "-j", "1", "--snr-min", fmt(s.snr_min) },
+               { tool,
+                 "prune",
+                 s.dataset,
+                 "-m",
+                 dense_dir(r.arch) + "/model.pt",
+                 "-o",
+                 r.dir,
+                 "--method",
+                 r.method,
+                 "-e",
+                 std::to_string(s.epochs.at(r.arch)),
+                 "--diagnosis-epochs",
+                 std::to_string(s.diag_epochs.at(r.arch)),
+                 "--beta",
+                 fmt(s.beta),
+                 "-j",
+                 "1",
+                 "--snr-min",
+                 fmt(s.snr_min) },
                r.dir + "/prune.log" };
         j.argv.insert(j.argv.end(), how.begin(), how.end());
         j.argv.insert(j.argv.end(), r.extra.begin(), r.extra.end());
@@ -340,7 +417,9 @@ int bench_prune(const std::vector<std::string>& args)
     {
         std::vector<job> jobs;
         for (const auto& a : s.models) {
-            std::vector<prune_run> mine = { { a, "fcos", "fcos", "FCOS", {}, "", {}, 0 } };
+            std::vector<prune_run> mine = {
+                { a, "fcos", "fcos", "FCOS", {}, "", {}, 0 }
+            };
             if (s.ablation && a == s.models.at(0))
                 for (auto& v : ablation_runs(a))
                     mine.push_back(v);
@@ -363,7 +442,9 @@ int bench_prune(const std::vector<std::string>& args)
                 if (runs[i].arch == a && runs[i].key == "fcos")
                     fcos = &runs[i];
             if (!fcos || fcos->report.is_null()) {
-                std::fprintf(stderr, "amr bench prune: FCOS failed on %s; no baselines\n", a.c_str());
+                std::fprintf(stderr,
+                             "amr bench prune: FCOS failed on %s; no baselines\n",
+                             a.c_str());
                 continue;
             }
             const double target = fcos->report["reduction"]["params"].get<double>();
@@ -373,9 +454,17 @@ int bench_prune(const std::vector<std::string>& args)
                 std::string label = m;
                 for (auto& ch : label)
                     ch = char(std::toupper(ch));
-                prune_run r{ a, m, m, m == "l1norm" ? "L1-norm" : m == "random" ? "Random"
-                                                         : m == "sr-init" ? "SR-init" : label,
-                             {}, "", {}, 0 };
+                prune_run r{ a,
+                             m,
+                             m,
+                             m == "l1norm"    ? "L1-norm"
+                             : m == "random"  ? "Random"
+                             : m == "sr-init" ? "SR-init"
+                                              : label,
+                             {},
+                             "",
+                             {},
+                             0 };
                 auto j = prune_job(r, { "--target-params", fmt(target) });
                 if (!prune_complete(r.dir))
                     jobs.push_back(j);
@@ -390,16 +479,19 @@ int bench_prune(const std::vector<std::string>& args)
     std::map<std::string, double> dense_fps, original_acc;
     for (const auto& a : s.models) {
         original_acc[a] = final_accuracy(dense_dir(a));
-        std::fprintf(stderr, "amr bench prune: inference speed of the %s models\n", a.c_str());
+        std::fprintf(
+            stderr, "amr bench prune: inference speed of the %s models\n", a.c_str());
         for (int round = 0; round < std::max(1, s.infer_rounds); round++) {
-            dense_fps[a] = std::max(dense_fps[a],
-                                    measure_inference_throughput(dense_dir(a) + "/model.pt",
-                                                                 s.infer_batch, s.infer_seconds, 1));
+            dense_fps[a] = std::max(
+                dense_fps[a],
+                measure_inference_throughput(
+                    dense_dir(a) + "/model.pt", s.infer_batch, s.infer_seconds, 1));
             for (auto& r : runs)
                 if (r.arch == a && !r.report.is_null() && r.key == r.method)
-                    r.fps = std::max(r.fps, measure_inference_throughput(r.dir + "/model.pt",
-                                                                         s.infer_batch,
-                                                                         s.infer_seconds, 1));
+                    r.fps = std::max(
+                        r.fps,
+                        measure_inference_throughput(
+                            r.dir + "/model.pt", s.infer_batch, s.infer_seconds, 1));
         }
     }
 
@@ -408,16 +500,27 @@ int bench_prune(const std::vector<std::string>& args)
     size_t failed = 0;
     for (const auto& r : runs) {
         failed += r.report.is_null();
-        rows.push_back({ { "arch", r.arch }, { "method", r.method }, { "variant", r.key },
-                         { "frames_per_s", r.fps }, { "report", r.report } });
+        rows.push_back({ { "arch", r.arch },
+                         { "method", r.method },
+                         { "variant", r.key },
+                         { "frames_per_s", r.fps },
+                         { "report", r.report } });
     }
-    write_json({ { "profile", s.profile }, { "dataset", s.dataset }, { "dense_frames_per_s", dense_fps },
-                 { "original_acc", original_acc }, { "runs", rows }, { "failed", failed },
+    write_json({ { "profile", s.profile },
+                 { "dataset", s.dataset },
+                 { "dense_frames_per_s", dense_fps },
+                 { "original_acc", original_acc },
+                 { "runs", rows },
+                 { "failed", failed },
                  { "seconds", elapsed() } },
                s.out + "/bench.json");
     std::printf("amr bench prune: %zu pruning run(s), %zu failed, %.0f s; tables in "
                 "%s/tables.md, rows in %s/results.csv\n",
-                runs.size(), failed, elapsed(), s.out.c_str(), s.out.c_str());
+                runs.size(),
+                failed,
+                elapsed(),
+                s.out.c_str(),
+                s.out.c_str());
     return failed ? 1 : 0;
 }
 

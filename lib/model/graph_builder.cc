@@ -63,17 +63,21 @@ void graph_builder::conv(const std::string& name,
                          std::vector<int64_t> stride,
                          std::vector<int64_t> pad,
                          bool bias,
-                         const std::string& width_pointer)
+                         const std::string& width_pointer,
+                         int64_t groups)
 {
     const size_t sd = k.size();
     if (shape.size() != sd + 1 || stride.size() != sd || pad.size() != sd)
         bad_spec("convolution '" + name + "' does not fit its input's rank");
+    if (groups < 1 || shape[0] % groups != 0 || out % groups != 0)
+        bad_spec("convolution '" + name + "': groups must divide its channels");
     net_op op{ net_op::conv };
     op.in = shape[0];
     op.out = out;
+    op.groups = groups;
     op.weight = name + "_w";
     op.width_pointer = width_pointer;
-    std::vector<int64_t> wshape = { out, op.in };
+    std::vector<int64_t> wshape = { out, op.in / groups };
     wshape.insert(wshape.end(), k.begin(), k.end());
     tensor(op.weight, wshape);
     if (bias) {
@@ -107,6 +111,73 @@ void graph_builder::batch_norm(const std::string& name)
 }
 
 void graph_builder::relu() { push({ net_op::relu }, shape); }
+
+void graph_builder::gelu() { push({ net_op::gelu }, shape); }
+
+void graph_builder::add(const std::string& other)
+{
+    if (g.shape_of(other) != shape)
+        bad_spec("a residual sum of activations of different shapes");
+    net_op op{ net_op::add };
+    op.src2 = other;
+    push(op, shape);
+}
+
+void graph_builder::channel_scale(const std::string& name)
+{
+    net_op op{ net_op::channel_scale };
+    op.weight = name;
+    tensor(name, { shape[0], 1 });
+    push(op, shape);
+}
+
+void graph_builder::concat(const std::string& other)
+{
+    act_shape o = g.shape_of(other);
+    if (o.size() != shape.size() ||
+        !std::equal(o.begin() + 1, o.end(), shape.begin() + 1))
+        bad_spec("concatenated activations must agree in every dimension but channels");
+    net_op op{ net_op::concat };
+    op.src2 = other;
+    o[0] += shape[0];
+    push(op, o);
+}
+
+void graph_builder::stft(int64_t window, int64_t nfft, int64_t bins)
+{
+    if (shape.size() != 2 || shape[0] != 2 || window < 3 || window % 2 == 0 ||
+        nfft < window || nfft > 4096 || bins < 1 || bins > nfft / 2 + 1)
+        bad_spec("stft needs the [2, L] frame, an odd window, nfft >= window and "
+                 "bins <= nfft / 2 + 1");
+    net_op op{ net_op::stft };
+    op.weight = "stft_window";
+    op.kernel = { window };
+    op.stride = { nfft };
+    op.out = bins;
+    tensor(op.weight, { window });
+    push(op, { 1, bins, shape[1] });
+}
+
+void graph_builder::additive_attention(const std::string& name, int64_t token)
+{
+    if (shape.size() != 2)
+        bad_spec("attention reads [C, T] tokens");
+    const int64_t c = shape[0];
+    net_op op{ net_op::additive_attention };
+    op.weight = name;
+    op.in = c;
+    op.out = token;
+    for (const char* t : { "_q", "_k" }) {
+        tensor(name + t + "_w", { token, c });
+        tensor(name + t + "_b", { token });
+    }
+    tensor(name + "_wg", { token, 1 });
+    tensor(name + "_proj_w", { token, token });
+    tensor(name + "_proj_b", { token });
+    tensor(name + "_final_w", { c, token });
+    tensor(name + "_final_b", { c });
+    push(op, shape);
+}
 
 void graph_builder::add_relu(const std::string& other)
 {
@@ -193,25 +264,41 @@ void graph_builder::dropout(double rate)
     push(op, shape);
 }
 
-void graph_builder::lstm(int64_t hidden, int64_t layers, const std::string& mode)
+void graph_builder::lstm(int64_t hidden,
+                         int64_t layers,
+                         const std::string& mode,
+                         const std::string& name,
+                         bool bidirectional,
+                         double dropout)
 {
-    if (mode != "ap" && mode != "iq")
+    const bool seq = mode == "seq";
+    if (mode != "ap" && mode != "iq" && !seq)
         bad_spec("lstm 'input' must be 'ap' or 'iq'");
+    if (shape.size() != 2)
+        bad_spec("an lstm reads [C, T]");
     net_op op{ net_op::lstm };
     op.in = shape[0];
     op.out = hidden;
     op.layers = layers;
     op.mode = mode;
+    op.weight = name;
+    op.bidirectional = bidirectional;
+    op.rate = dropout;
+    if (!(dropout >= 0 && dropout < 1))
+        bad_spec("lstm dropout must be in [0, 1)");
+    const int64_t dirs = bidirectional ? 2 : 1;
     int64_t in = op.in;
     for (int64_t l = 0; l < layers; l++) {
-        const std::string p = "lstm" + std::to_string(l);
-        tensor(p + "_wih", { 4 * hidden, in });
-        tensor(p + "_whh", { 4 * hidden, hidden });
-        tensor(p + "_bih", { 4 * hidden });
-        tensor(p + "_bhh", { 4 * hidden });
-        in = hidden;
+        for (int64_t d = 0; d < dirs; d++) {
+            const std::string p = name + std::to_string(l), r = d ? "_rev" : "";
+            tensor(p + "_wih" + r, { 4 * hidden, in });
+            tensor(p + "_whh" + r, { 4 * hidden, hidden });
+            tensor(p + "_bih" + r, { 4 * hidden });
+            tensor(p + "_bhh" + r, { 4 * hidden });
+        }
+        in = dirs * hidden;
     }
-    push(op, { hidden });
+    push(op, seq ? act_shape{ dirs * hidden, shape[1] } : act_shape{ hidden });
 }
 
 void graph_builder::s2m(const std::string& name, int64_t k)

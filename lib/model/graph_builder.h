@@ -50,10 +50,15 @@ public:
               std::vector<int64_t> stride,
               std::vector<int64_t> pad,
               bool bias,
-              const std::string& width_pointer);
+              const std::string& width_pointer,
+              int64_t groups = 1);
     void batch_norm(const std::string& name); //!< `<name>_g`, `_b`, `_rm`, `_rv`
     void relu();
-    void add_relu(const std::string& other); //!< relu(cur + other)
+    void gelu();
+    void add_relu(const std::string& other);     //!< relu(cur + other)
+    void add(const std::string& other);          //!< cur + other
+    void channel_scale(const std::string& name); //!< cur * `<name>` [C, 1]
+    void concat(const std::string& other);       //!< [cur; other] along channels
     //! Kernel k, stride (0: k) and zero padding in every spatial dim.
     void max_pool(int64_t k, int64_t stride = 0, int64_t pad = 0);
     void subsample(int64_t stride); //!< x[:, :, ::s, ::s]
@@ -63,7 +68,18 @@ public:
     void linear(const std::string& name, int64_t out);
     void dropout(double rate); //!< recorded only in training graphs
     //! A recurrent stack over the frame; tensors lstm<l>_wih, _whh, _bih, _bhh.
-    void lstm(int64_t hidden, int64_t layers, const std::string& mode);
+    void lstm(int64_t hidden,
+              int64_t layers,
+              const std::string& mode,
+              const std::string& name = "lstm",
+              bool bidirectional = false,
+              double dropout = 0); //!< between layers, in training
+    //! Real part of the STFT of the frame's I row: a periodic Blackman window
+    //! of `window` samples, hop 1, zero boundary, `nfft` bins of which the
+    //! first `bins` are kept, scaled by 1 / sum(window) (SciPy's stft).
+    void stft(int64_t window, int64_t nfft, int64_t bins);
+    //! IQFormer's efficient additive attention over [C, T], `token` wide.
+    void additive_attention(const std::string& name, int64_t token);
     //! SigNet's S2M front end with a k x k filter per channel, `<name>_w`.
     void s2m(const std::string& name, int64_t k);
 

@@ -79,6 +79,31 @@ json signet50()
     return { { "arch", "signet" }, { "s2m", 3 }, { "stem", 64 }, { "stages", stages } };
 }
 
+json iqformer()
+{
+    // IQFormer as its authors configure it for RML2016.10a (their main.py:
+    // layers [2, 3, 2], embed dims 64, mlp ratio 4, one attention encoder
+    // closing each stage, dropout 0.2; their dataset.py's STFT: Blackman
+    // 31, nfft 128, 32 bins). 355,049 parameters for 11 classes. See
+    // docs/models.md.
+    json stages = json::array();
+    for (int n : { 2, 3, 2 }) {
+        json blocks = json::array();
+        for (int i = 0; i + 1 < n; i++)
+            blocks.push_back({ { "hidden", 256 } });
+        blocks.push_back({ { "attention", true }, { "local", 64 }, { "hidden", 256 } });
+        stages.push_back({ { "blocks", blocks } });
+    }
+    return { { "arch", "iqformer" },
+             { "stft", { { "window", 31 }, { "nfft", 128 }, { "bins", 32 } } },
+             { "dim", 64 },
+             { "stem", 8 },
+             { "fusion", 32 },
+             { "lstm_layers", 2 },
+             { "stages", stages },
+             { "dropout", 0.2 } };
+}
+
 json oshea_cnn2d()
 {
     // O'Shea, Corgan and Clancy 2016 ("CNN2"): two 2-D convs and a dense layer.
@@ -204,7 +229,8 @@ json resolve_spec(const std::string& spec_or_arch)
         try {
             return json::parse(ss.str());
         } catch (const json::exception& e) {
-            throw input_error(p, std::string("model spec is not valid JSON: ") + e.what());
+            throw input_error(p,
+                              std::string("model spec is not valid JSON: ") + e.what());
         }
     }
     return default_spec(spec_or_arch);

@@ -31,22 +31,34 @@ struct net_op {
         scale,      //!< dst = src * (0-d tensor `weight`): the model's input gain
         unsqueeze,  //!< [B, C, W] -> [B, 1, C, W] (a view)
         squeeze,    //!< [B, C, 1, W] -> [B, C, W] (a view)
-        conv,       //!< 1-D or 2-D convolution, weight [out, in, (kh,) kw], optional bias
+        conv,       //!< 1-D or 2-D convolution, weight [out, in / groups, (kh,) kw],
+                    //!< optional bias
         batch_norm, //!< inference BatchNorm: weight = gamma, bias = beta, mean, var, eps
         relu,       //!< dst = max(src, 0)
+        gelu,       //!< dst = GELU(src) (the erf form)
         add_relu,   //!< dst = relu(src + src2) (a residual sum)
-        max_pool,   //!< `kernel`, `stride` and (if not empty) `pad` per spatial dim
-        subsample,  //!< x[..., ::stride, ::stride] (the option-A shortcut)
-        pad_channels, //!< zero channels appended (out > in) or channels cut (out < in)
-        global_avg,   //!< mean over the spatial dims -> [B, C]
-        flatten,      //!< [B, ...] -> [B, prod] (a view)
-        linear,       //!< weight [out, in], bias [out]
-        dropout,      //!< training only (`rate`): absent from inference graphs
-        s2m,          //!< SigNet's signal-to-matrix [B, 2, L] -> [B, 2, L, L] with the
-                      //!< learnable `weight` [1, 2, k, k] (lib/model/arch/signet.cc;
-                      //!< no native kernel: LibTorch runs it)
-        lstm,         //!< `layers` recurrent layers of `out` units over [B, L, 2]
-                      //!< (no native kernel: LibTorch runs it)
+        add,        //!< dst = src + src2 (a residual sum without activation)
+        channel_scale, //!< dst = src * `weight` [C, 1] (a layer scale)
+        concat,        //!< channels of src, then of src2
+        max_pool,      //!< `kernel`, `stride` and (if not empty) `pad` per spatial dim
+        subsample,     //!< x[..., ::stride, ::stride] (the option-A shortcut)
+        pad_channels,  //!< zero channels appended (out > in) or channels cut (out < in)
+        global_avg,    //!< mean over the spatial dims -> [B, C]
+        flatten,       //!< [B, ...] -> [B, prod] (a view)
+        linear,        //!< weight [out, in], bias [out]
+        dropout,       //!< training only (`rate`): absent from inference graphs
+        s2m,           //!< SigNet's signal-to-matrix [B, 2, L] -> [B, 2, L, L] with the
+                       //!< learnable `weight` [1, 2, k, k] (lib/model/arch/signet.cc;
+                       //!< no native kernel: LibTorch runs it)
+        lstm,          //!< `layers` recurrent layers of `out` units (tensors
+                       //!< `<weight>{l}_wih` ...): mode "ap"/"iq" reads the frame
+                       //!< [2, L] and gives the last step [out]; mode "seq"
+                       //!< reads [C, T] and gives every step [out (x2), T]
+                       //!< (no native kernel: LibTorch runs it)
+        stft,          //!< real part of the I row's STFT -> [1, bins, L]
+                       //!< (window tensor `weight`, `kernel` = {nfft})
+        additive_attention, //!< IQFormer's efficient additive attention over
+                            //!< [C, T] tokens (tensors `<weight>_q_w` ...)
     };
     kind_t kind;
     std::string src, src2, dst; //!< activation names (unique: each written once)
@@ -56,6 +68,8 @@ struct net_op {
     double rate = 0;                          //!< dropout's probability
     int64_t in = 0, out = 0;                  //!< channels / features
     int64_t layers = 0;                       //!< lstm's depth
+    int64_t groups = 1;                       //!< conv groups
+    bool bidirectional = false;               //!< lstm
     std::string mode;                         //!< lstm's input: "ap" or "iq"
     std::vector<int64_t> kernel, stride, pad; //!< per spatial dim
     act_shape out_shape;                      //!< the dst's shape

@@ -94,8 +94,8 @@ public:
             line(dst + " = " + src + ".squeeze(2)");
             break;
         case net_op::conv: {
-            const double fan_in = double(op.in) * elements(op.kernel);
-            std::vector<int64_t> w = { op.out, op.in };
+            const double fan_in = double(op.in / op.groups) * elements(op.kernel);
+            std::vector<int64_t> w = { op.out, op.in / op.groups };
             w.insert(w.end(), op.kernel.begin(), op.kernel.end());
             param(op.weight, uniform(w, fan_in));
             if (!op.bias.empty())
@@ -104,7 +104,9 @@ public:
             line(dst + " = torch.conv" + std::to_string(op.kernel.size()) + "d(" + src +
                  ", self." + op.weight + ", " +
                  (op.bias.empty() ? "None" : "self." + op.bias) + ", " + ints(op.stride) +
-                 ", " + ints(op.pad) + ")");
+                 ", " + ints(op.pad) + ", " +
+                 ints(std::vector<int64_t>(op.kernel.size(), 1)) + ", " +
+                 std::to_string(op.groups) + ")");
             break;
         }
         case net_op::batch_norm: {
@@ -124,6 +126,25 @@ public:
             break;
         case net_op::add_relu:
             line(dst + " = torch.relu(" + src + " + " + var(op.src2) + ")");
+            break;
+        case net_op::gelu:
+            line(dst + " = torch.gelu(" + src + ")");
+            break;
+        case net_op::add:
+            line(dst + " = " + src + " + " + var(op.src2));
+            break;
+        case net_op::channel_scale:
+            param(op.weight, torch::ones({ in[0], 1 }));
+            line(dst + " = " + src + " * self." + op.weight);
+            break;
+        case net_op::concat:
+            line(dst + " = torch.cat([" + src + ", " + var(op.src2) + "], 1)");
+            break;
+        case net_op::stft:
+            emit_stft(op, src, dst);
+            break;
+        case net_op::additive_attention:
+            emit_attention(op, src, dst);
             break;
         case net_op::max_pool:
             line(dst + " = torch.max_pool" + std::to_string(op.kernel.size()) + "d(" +
@@ -232,29 +253,109 @@ private:
             line(seq + " = torch.stack([torch.sqrt(" + src + "[:, 0] * " + src +
                  "[:, 0] + " + src + "[:, 1] * " + src + "[:, 1]), torch.atan2(" + src +
                  "[:, 1], " + src + "[:, 0]) / 3.141592653589793], 2)");
-        else
+        else // [B, C, T] -> [B, T, C]
             line(seq + " = " + src + ".transpose(1, 2)");
         const int64_t h = op.out, steps = g.shape_of(op.src).back();
+        const int64_t dirs = op.bidirectional ? 2 : 1;
         std::string plist;
         int64_t in = op.in;
         for (int64_t l = 0; l < op.layers; l++) {
-            const std::string p = "lstm" + std::to_string(l);
-            param(p + "_wih", uniform({ 4 * h, in }, double(h)));
-            param(p + "_whh", uniform({ 4 * h, h }, double(h)));
-            param(p + "_bih", uniform({ 4 * h }, double(h)));
-            param(p + "_bhh", uniform({ 4 * h }, double(h)));
-            for (auto t : { "_wih", "_whh", "_bih", "_bhh" })
-                plist += (plist.empty() ? "self." : ", self.") + p + t;
-            flops += double(steps) * 4 * h * (in + h);
-            in = h;
+            for (int64_t d = 0; d < dirs; d++) {
+                const std::string p = op.weight + std::to_string(l), r = d ? "_rev" : "";
+                for (const char* t : { "_wih", "_whh", "_bih", "_bhh" }) {
+                    const std::string n = p + t + r;
+                    const bool w = t[1] == 'w';
+                    param(n,
+                          uniform(w ? std::vector<int64_t>{ 4 * h, t[2] == 'i' ? in : h }
+                                    : std::vector<int64_t>{ 4 * h },
+                                  double(h)));
+                    plist += (plist.empty() ? "self." : ", self.") + n;
+                }
+                flops += double(steps) * 4 * h * (in + h);
+            }
+            in = dirs * h;
         }
-        line(h0 + " = torch.zeros([" + std::to_string(op.layers) + ", " + seq +
+        line(h0 + " = torch.zeros([" + std::to_string(op.layers * dirs) + ", " + seq +
              ".size(0), " + std::to_string(h) + "], dtype=" + seq +
              ".dtype, device=" + seq + ".device)");
         line(dst + "_out, " + dst + "_hn, " + dst + "_cn = torch.lstm(" + seq + ", [" +
              h0 + ", " + h0 + "], [" + plist + "], True, " + std::to_string(op.layers) +
-             ", 0.0, self.training, False, True)");
-        line(dst + " = " + dst + "_out[:, -1]");
+             ", " + std::to_string(op.rate) + ", self.training, " +
+             (op.bidirectional ? "True" : "False") + ", True)");
+        if (op.mode == "seq")
+            line(dst + " = " + dst + "_out.transpose(1, 2)");
+        else
+            line(dst + " = " + dst + "_out[:, -1]");
+    }
+
+    /*!
+     * IQFormer's input STFT as its authors compute it before the model
+     * (their dataset.py: scipy.signal.stft of the I row with a 31-sample
+     * Blackman window, hop 1, nfft 128, the first 32 bins; torch.Tensor()
+     * keeps the real part). SciPy's stft pads the frame by window/2 zeros at
+     * both ends, so frame t is centred on sample t, and scales by
+     * 1 / sum(window).
+     */
+    void emit_stft(const net_op& op, const std::string& src, const std::string& dst)
+    {
+        const int64_t w = op.kernel[0], nfft = op.stride[0], bins = op.out;
+        // SciPy's periodic Blackman window (get_window's default).
+        torch::Tensor win = torch::empty({ w }, torch::kFloat64);
+        double sum = 0;
+        for (int64_t n = 0; n < w; n++) {
+            const double a = 2 * M_PI * double(n) / double(w);
+            win[n] = 0.42 - 0.5 * std::cos(a) + 0.08 * std::cos(2 * a);
+            sum += win[n].item<double>();
+        }
+        m.register_buffer(op.weight, (win / sum).to(torch::kFloat32));
+        const std::string f = dst + "_frames";
+        line(f + " = torch.constant_pad_nd(" + src + "[:, 0], " + ints({ w / 2, w / 2 }) +
+             ", 0.0).unfold(1, " + std::to_string(w) + ", 1) * self." + op.weight);
+        line(dst + " = torch.real(torch.fft_rfft(" + f + ", " + std::to_string(nfft) +
+             ", -1, None))[:, :, :" + std::to_string(bins) +
+             "].transpose(1, 2).unsqueeze(1).contiguous()");
+        flops += double(g.shape_of(op.src).back()) * w * bins; // as a DFT of `bins` rows
+    }
+
+    /*!
+     * IQFormer's efficient additive attention (its authors' class
+     * EfficientAdditiveAttnetion, one head): tokens x^T [T, C]; q, k =
+     * linear maps to `token` dims, each row L2-normalised; a = q w_g /
+     * sqrt(token), normalised over the T tokens; g = sum_t a_t q_t;
+     * out = final(proj(g * k) + q), back to [C, T].
+     */
+    void emit_attention(const net_op& op, const std::string& src, const std::string& dst)
+    {
+        const std::string n = op.weight, x = dst + "_x";
+        const int64_t c = op.in, d = op.out, T = g.shape_of(op.src).back();
+        for (const char* t : { "_q", "_k" }) {
+            param(n + t + "_w", uniform({ d, c }, double(c)));
+            param(n + t + "_b", uniform({ d }, double(c)));
+        }
+        param(n + "_wg", torch::randn({ d, 1 }));
+        param(n + "_proj_w", uniform({ d, d }, double(d)));
+        param(n + "_proj_b", uniform({ d }, double(d)));
+        param(n + "_final_w", uniform({ c, d }, double(d)));
+        param(n + "_final_b", uniform({ c }, double(d)));
+        flops += double(T) * (2.0 * c * d + d + d * d + d * c);
+        auto unit = [](const std::string& v, int dim) {
+            return v + " / torch.clamp_min(torch.sqrt(torch.sum(" + v + " * " + v +
+                   ", [" + std::to_string(dim) + "], True)), 1e-12)";
+        };
+        line(x + " = " + src + ".transpose(1, 2)");
+        for (const char* t : { "_q", "_k" }) {
+            const std::string v = dst + t;
+            line(v + " = torch.linear(" + x + ", self." + n + t + "_w, self." + n + t +
+                 "_b)");
+            line(v + " = " + unit(v, 2));
+        }
+        line(dst + "_a = torch.matmul(" + dst + "_q, self." + n + "_wg) * " +
+             std::to_string(1.0 / std::sqrt(double(d))));
+        line(dst + "_a = " + unit(dst + "_a", 1));
+        line(dst + "_g = torch.sum(" + dst + "_a * " + dst + "_q, [1], True)");
+        line(dst + " = torch.linear(torch.linear(" + dst + "_g * " + dst + "_k, self." +
+             n + "_proj_w, self." + n + "_proj_b) + " + dst + "_q, self." + n +
+             "_final_w, self." + n + "_final_b).transpose(1, 2)");
     }
 };
 

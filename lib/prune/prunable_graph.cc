@@ -69,6 +69,8 @@ private:
         bool frozen = false;
         std::vector<size_t> producer_ops; //!< convs (and linears) making the channels
         std::vector<size_t> bn_ops;
+        std::vector<tensor_use>
+            carried; //!< per-channel tensors of depthwise convs, scales
         std::vector<tensor_use> consumers;
         std::string tap; //!< the last tapped activation holding the channels
     };
@@ -110,6 +112,7 @@ private:
         na.bn_ops.insert(na.bn_ops.end(), nb.bn_ops.begin(), nb.bn_ops.end());
         std::sort(na.bn_ops.begin(), na.bn_ops.end());
         na.consumers.insert(na.consumers.end(), nb.consumers.begin(), nb.consumers.end());
+        na.carried.insert(na.carried.end(), nb.carried.begin(), nb.carried.end());
     }
 
     void trace(size_t i, const model::net_op& op)
@@ -119,6 +122,7 @@ private:
         switch (op.kind) {
         case net_op::scale:
         case net_op::relu:
+        case net_op::gelu:
         case net_op::dropout:
         case net_op::max_pool:
         case net_op::subsample:
@@ -139,10 +143,29 @@ private:
             break;
         }
         case net_op::add_relu:
+        case net_op::add:
             merge(src.space, act.at(op.src2).space);
             act[op.dst] = { root(src.space), src.block };
             break;
+        case net_op::channel_scale: // a per-channel tensor, sliced with the channels
+            act[op.dst] = src;
+            at(op.src).carried.push_back({ op.weight, 0, 1 });
+            break;
         case net_op::conv:
+            if (op.groups != 1) {
+                if (op.groups == op.in &&
+                    op.out == op.in) { // depthwise: carries channels
+                    act[op.dst] = src;
+                    at(op.src).carried.push_back({ op.weight, 0, 1 });
+                    if (!op.bias.empty())
+                        at(op.src).carried.push_back({ op.bias, 0, 1 });
+                } else { // channels tied in groups: left alone
+                    at(op.src).frozen = true;
+                    act[op.dst] = { fresh(true), 1 };
+                }
+                break;
+            }
+            [[fallthrough]];
         case net_op::linear: {
             at(op.src).consumers.push_back({ op.weight, 1, src.block });
             const int s = fresh(op.kind == net_op::linear);
@@ -153,8 +176,13 @@ private:
         case net_op::unsqueeze:    // channels become rows
         case net_op::pad_channels: // channels tied to zero ones by position
         case net_op::lstm:
-        case net_op::s2m: // two fixed channels, one per I/Q window
+        case net_op::concat: // channels placed by position after another's
+        case net_op::stft:
+        case net_op::additive_attention: // its final linear map makes the channels
+        case net_op::s2m:                // two fixed channels, one per I/Q window
             at(op.src).frozen = true;
+            if (op.kind == net_op::concat)
+                at(op.src2).frozen = true;
             act[op.dst] = { fresh(true), 1 };
             break;
         }
@@ -195,6 +223,7 @@ private:
             if (c.bn_gamma.empty())
                 c.bn_gamma = bn.weight;
         }
+        c.producers.insert(c.producers.end(), n.carried.begin(), n.carried.end());
         const model::net_op& first = g.ops[n.producer_ops[0]];
         c.name = common_name(layers);
         c.width_pointer = first.width_pointer;

@@ -144,6 +144,58 @@ class qa_model(gr_unittest.TestCase):
         np.testing.assert_allclose(tap.numpy(), y.detach().numpy(), rtol=1e-4,
                                    atol=1e-4 * float(y.abs().max()))
 
+    def test_003_iqformer(self):
+        # IQFormer as its authors configure it for RML2016.10a (their
+        # IQFormer.py and main.py), counted here by hand: BatchNorms on the
+        # frame (2) and the STFT (1); a grouped k5 conv 2 -> 8 and a 32x1 conv
+        # 1 -> 8, each with BN; the fusion 16 -> 32 (BN) -> 32; a 2-layer
+        # bidirectional LSTM of 32; 4 conv encoders and 3 attention encoders
+        # of 64 (mlp 4); a BN and the 64 -> C head.
+        def bn(c):
+            return 2 * c
+
+        def lstm(i, h):
+            return 2 * (4 * h * i + 4 * h * h + 8 * h)
+
+        def local(d, inner):  # dw conv, BN, two 1x1 convs, a layer scale
+            return 3 * d + d + bn(d) + d * inner + inner + inner * d + d + d
+
+        def ffn(d, hidden):
+            return bn(d) + d * hidden + hidden + hidden * d + d
+
+        attention = 4 * (64 * 64 + 64) + 64
+        p = bn(2) + bn(1) + (8 * 5 + 8) + bn(8) + (8 * 32 + 8) + bn(8)
+        p += (16 * 32 + 32) + bn(32) + (32 * 32 + 32)
+        p += lstm(32, 32) + lstm(64, 32)
+        p += 4 * local(64, 256) + 3 * (local(64, 64) + attention + ffn(64, 256))
+        p += bn(64) + 64 * 11 + 11
+        r = amr("model", "--arch", "iqformer", "--json", "-")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        meta = json.loads(r.stdout[r.stdout.index("["):])[0]
+        self.assertEqual(meta["params"], p)
+        self.assertEqual(meta["params"], 355049)
+        # A small one trains, exports and gives the C++ logits in Python.
+        spec = os.path.join(self.dir, "iqformer.json")
+        with open(spec, "w") as f:
+            json.dump({"arch": "iqformer", "stft": {"window": 31, "nfft": 128, "bins": 32},
+                       "dim": 16, "stem": 4, "fusion": 8, "lstm_layers": 1, "dropout": 0.1,
+                       "stages": [{"blocks": [{"hidden": 16}, {"attention": True, "local": 8,
+                                                               "hidden": 16}]}]}, f)
+        out, _ = self.train_and_compare(spec, epochs=1, name="iqformer")
+        # The model's STFT (its first tap) is SciPy's, as the authors feed it.
+        import scipy.signal
+        m = torch.jit.load(os.path.join(out, "model.pt"))
+        m.eval()
+        with h5py.File(self.data, "r") as f:
+            x = torch.from_numpy(f["X"][:3]).permute(0, 2, 1).contiguous()
+        with torch.no_grad():
+            spec_model = m.taps(x)[0].numpy()
+        xi = (x * m.input_gain).double().numpy()[:, 0]
+        ref = np.stack([scipy.signal.stft(v, 1.0, "blackman", 31, 30, 128)[2][:32].real
+                        for v in xi])[:, None]
+        self.assertEqual(spec_model.shape, ref.shape)
+        np.testing.assert_allclose(spec_model, ref, rtol=0, atol=1e-5 * np.abs(ref).max())
+
     def test_004_eval_outputs_and_plots(self):
         out = os.path.join(self.dir, "cnn1d")
         if not os.path.exists(os.path.join(out, "model.pt")):

@@ -937,7 +937,13 @@ struct dnnl_network::impl {
             case net_op::lstm:
                 throw unsupported_model("the LSTM has no native kernel");
             case net_op::s2m:
-                throw unsupported_model("SigNet's S2M front end has no native kernel");
+            case net_op::gelu:
+            case net_op::add:
+            case net_op::channel_scale:
+            case net_op::concat:
+            case net_op::stft:
+            case net_op::additive_attention:
+                throw unsupported_model("no native kernel for this op");
             case net_op::dropout: // never in an inference graph
                 throw unsupported_model("dropout in an inference graph");
             }

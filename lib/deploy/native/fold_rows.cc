@@ -165,6 +165,12 @@ private:
         case net_op::lstm:
         case net_op::s2m:
         case net_op::dropout:
+        case net_op::gelu:
+        case net_op::add:
+        case net_op::channel_scale:
+        case net_op::concat:
+        case net_op::stft:
+        case net_op::additive_attention:
             return false;
         }
         f.graph.ops.push_back(std::move(op));

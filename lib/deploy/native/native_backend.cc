@@ -57,6 +57,32 @@ struct native_model {
 };
 
 //! nullptr (and why_not) for a model without a native graph.
+//! Ops dnnl_network compiles (the LSTM, SigNet's S2M and IQFormer's
+//! attention, STFT and grouped convs run on LibTorch).
+bool has_native_kernel(const model::net_op& op)
+{
+    using model::net_op;
+    switch (op.kind) {
+    case net_op::conv:
+        return op.groups == 1;
+    case net_op::scale:
+    case net_op::unsqueeze:
+    case net_op::squeeze:
+    case net_op::batch_norm:
+    case net_op::relu:
+    case net_op::add_relu:
+    case net_op::max_pool:
+    case net_op::subsample:
+    case net_op::pad_channels:
+    case net_op::global_avg:
+    case net_op::flatten:
+    case net_op::linear:
+        return true;
+    default:
+        return false;
+    }
+}
+
 std::unique_ptr<native_model> read_native(const std::string& path, std::string* why_not)
 {
     auto m = std::make_unique<native_model>();
@@ -83,10 +109,7 @@ std::unique_ptr<native_model> read_native(const std::string& path, std::string* 
     } catch (const input_error& e) {
         throw input_error(path, e.what());
     }
-    if (std::any_of(
-            m->graph.ops.begin(), m->graph.ops.end(), [](const model::net_op& op) {
-                return op.kind == model::net_op::lstm || op.kind == model::net_op::s2m;
-            })) {
+    if (!std::all_of(m->graph.ops.begin(), m->graph.ops.end(), has_native_kernel)) {
         if (why_not)
             *why_not = "the native engine has no kernel for the " + m->info.arch +
                        " architecture";

@@ -15,7 +15,10 @@ namespace model {
 
 void graph_lstm(graph_builder& b, const nlohmann::json& s, size_t)
 {
-    b.lstm(spec_int(s, "hidden"), spec_int(s, "layers"), s.value("input", "ap"));
+    const std::string input = s.value("input", "ap");
+    if (input != "ap" && input != "iq")
+        bad_spec("lstm 'input' must be 'ap' or 'iq'");
+    b.lstm(spec_int(s, "hidden"), spec_int(s, "layers"), input);
 }
 
 } // namespace model
