@@ -91,6 +91,15 @@ public:
         CPPUNIT_ASSERT_EQUAL(size_t(2830427), cnn2d.params);
         auto lstm = describe_model("lstm", names(11), 128);
         CPPUNIT_ASSERT_EQUAL(size_t(201099), lstm.params);
+        // SigNet50 (FCOS Table V: 23.5 M); an architecture's name stands for
+        // its only preset, so "resnet" is ResNet56 and "signet" SigNet50, and
+        // "cnn1d" (two presets) is the preset of that name.
+        CPPUNIT_ASSERT_EQUAL(size_t(23527453),
+                             describe_model("signet50", names(11), 128).params);
+        CPPUNIT_ASSERT_EQUAL(size_t(23527453),
+                             describe_model("signet", names(11), 128).params);
+        CPPUNIT_ASSERT_EQUAL(r56.params, describe_model("resnet", names(11), 128).params);
+        CPPUNIT_ASSERT_THROW(describe_model("resnet18", names(11), 128), input_error);
     }
 
     void specs_describe_variants()

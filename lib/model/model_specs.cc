@@ -139,6 +139,17 @@ json default_spec(const std::string& arch)
     for (const auto& p : PRESETS)
         if (arch == p.name)
             return p.spec();
+    // An architecture's name stands for its only preset ("resnet" is
+    // resnet56, "signet" signet50), so either name a user sees works.
+    const preset* only = nullptr;
+    size_t n = 0;
+    for (const auto& p : PRESETS)
+        if (p.spec().value("arch", "") == arch) {
+            only = &p;
+            n++;
+        }
+    if (n == 1)
+        return only->spec();
     std::string known;
     for (const auto& name : model_architectures())
         known += name + ", ";
