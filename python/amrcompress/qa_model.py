@@ -110,11 +110,29 @@ class qa_model(gr_unittest.TestCase):
                         p += inp * out + 2 * out
                     inp = out
             return p + 2048 * C + C
+
+        def signet50_macs(C, L=128):
+            # thop's conventions (conv MACs, BN 4 per element) plus the S2M's
+            # 2 L k (k + L); the 7x7/2 stem and 3x3/2 pool quarter L x L twice.
+            t, H, inp = 2 * L * 3 * (3 + L), L // 2, 64
+            t += H * H * 64 * 2 * 49 + 4 * 64 * H * H
+            H //= 2
+            for w, n, s in [(64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)]:
+                out = 4 * w
+                for b in range(n):
+                    Ho = (H - 1) // (s if b == 0 else 1) + 1
+                    t += H * H * inp * w + 4 * w * H * H + Ho * Ho * w * w * 9
+                    t += 4 * w * Ho * Ho + Ho * Ho * w * out + 4 * out * Ho * Ho
+                    if b == 0:
+                        t += Ho * Ho * inp * out + 4 * out * Ho * Ho
+                    H, inp = Ho, out
+            return t + 2048 * C
         r = amr("model", "--arch", "signet50", "--json", "-")
         self.assertEqual(r.returncode, 0, r.stderr)
         meta = json.loads(r.stdout[r.stdout.index("["):])[0]  # after the table
         self.assertEqual(meta["params"], signet50_params(11))
         self.assertEqual(meta["params"], 23527453)  # FCOS Table V: 23.5 M
+        self.assertEqual(meta["flops"], signet50_macs(11))  # 1.336 G
         # A small SigNet trains, exports and gives the C++ logits in Python.
         spec = os.path.join(self.dir, "signet.json")
         with open(spec, "w") as f:

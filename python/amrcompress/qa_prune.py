@@ -170,6 +170,53 @@ class qa_prune(gr_unittest.TestCase):
         with torch.no_grad():
             self.assertEqual(tuple(m(torch.randn(3, 2, 128) / 128).shape), (3, 5))
 
+    def test_every_convolutional_architecture_prunes_and_reloads(self):
+        # The architectures beyond CNN1D and ResNet, small: FCOS derives their
+        # channel spaces from the graph, and the pruned file loads in PyTorch
+        # with the report's size and accuracy.
+        specs = {
+            "cnn2d": {"arch": "cnn2d", "hidden": 16, "dropout": 0.5, "convs": [
+                {"channels": 16, "kernel": [1, 3], "pad": [0, 2]},
+                {"channels": 8, "kernel": [2, 3], "pad": [0, 2]}]},
+            "signet": {"arch": "signet", "s2m": 3, "stem": 8, "stages": [
+                {"channels": 16, "stride": 1, "blocks": [[4, 4], [4, 4]]},
+                {"channels": 32, "stride": 2, "blocks": [[8, 8], [8, 8]]}]},
+            "iqformer": {"arch": "iqformer", "stft": {"window": 31, "nfft": 128, "bins": 32},
+                         "dim": 16, "stem": 4, "fusion": 8, "lstm_layers": 1,
+                         "stages": [{"blocks": [{"hidden": 16}, {"attention": True,
+                                                                 "local": 8, "hidden": 16}]}]},
+        }
+        for arch, spec in specs.items():
+            with self.subTest(arch=arch):
+                spec_file = os.path.join(self.dir, arch + ".json")
+                with open(spec_file, "w") as f:
+                    json.dump(spec, f)
+                trained = os.path.join(self.dir, "t_" + arch)
+                r = amr("train", self.data, "-o", trained, "-m", spec_file, "-e", "1", "-b",
+                        "32", "--eval-every", "0", "--no-dynamics")
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.models[arch] = os.path.join(trained, "model.pt")
+                out, rep = self.prune("p_" + arch, "--channel-keep", "0.5", *FAST, arch=arch)
+                model = torch.jit.load(os.path.join(out, "model.pt"))
+                self.assertEqual(json.loads(model.spec), rep["after"]["spec"])
+                self.assertEqual(rep["after"]["params"], param_count(model))
+                self.assertLess(rep["after"]["params"], rep["before"]["params"])
+                before = {s["space"]: s["channels"] for s in rep["before"]["structure"]["channels"]}
+                self.assertTrue(before)
+                for s in rep["after"]["structure"]["channels"]:
+                    self.assertEqual(s["channels"], before[s["space"]] // 2, s)
+                with torch.no_grad():
+                    y = model(torch.randn(3, 2, 128) / 128)
+                self.assertEqual(tuple(y.shape), (3, 5))
+                self.assertTrue(torch.isfinite(y).all())
+                ev = os.path.join(out, "eval")
+                r = amr("eval", os.path.join(out, "model.pt"), self.data, "-o", ev,
+                        "--no-plots")
+                self.assertEqual(r.returncode, 0, r.stderr)
+                with open(os.path.join(ev, "eval.json")) as f:
+                    self.assertAlmostEqual(json.load(f)["accuracy"], rep["after"]["test_acc"],
+                                           places=6)
+
     def test_baselines_reach_the_requested_compression(self):
         for method, arch in (("l1norm", "cnn1d"), ("rfp", "cnn1d"), ("bnp", "resnet56"),
                              ("lcp", "cnn1d"), ("random", "cnn1d"), ("sr-init", "cnn1d"),
