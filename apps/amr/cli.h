@@ -76,8 +76,10 @@ std::string model_names();
  * "0.1,0.2" -> {0.1, 0.2}. Throws input_error naming `what` for an item that
  * is not a number and, when `count` > 0, for a list of another length.
  */
-std::vector<double>
-parse_numbers(const std::string& s, const std::string& what, size_t count = 0, char sep = ',');
+std::vector<double> parse_numbers(const std::string& s,
+                                  const std::string& what,
+                                  size_t count = 0,
+                                  char sep = ',');
 
 } // namespace amr
 

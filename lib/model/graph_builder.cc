@@ -10,8 +10,6 @@ namespace gr {
 namespace amrcompress {
 namespace model {
 
-void bad_spec(const std::string& what) { throw input_error("model spec: " + what); }
-
 graph_builder::graph_builder(net_graph& g, bool training_ops)
     : g(g), cur(g.input), shape(g.input_shape), training_ops(training_ops)
 {
@@ -114,14 +112,16 @@ void graph_builder::relu() { push({ net_op::relu }, shape); }
 
 void graph_builder::gelu() { push({ net_op::gelu }, shape); }
 
-void graph_builder::add(const std::string& other)
+void graph_builder::residual(net_op::kind_t kind, const std::string& other)
 {
     if (g.shape_of(other) != shape)
         bad_spec("a residual sum of activations of different shapes");
-    net_op op{ net_op::add };
+    net_op op{ kind };
     op.src2 = other;
     push(op, shape);
 }
+
+void graph_builder::add(const std::string& other) { residual(net_op::add, other); }
 
 void graph_builder::channel_scale(const std::string& name)
 {
@@ -181,11 +181,7 @@ void graph_builder::additive_attention(const std::string& name, int64_t token)
 
 void graph_builder::add_relu(const std::string& other)
 {
-    if (g.shape_of(other) != shape)
-        bad_spec("a residual sum of activations of different shapes");
-    net_op op{ net_op::add_relu };
-    op.src2 = other;
-    push(op, shape);
+    residual(net_op::add_relu, other);
 }
 
 void graph_builder::max_pool(int64_t k, int64_t stride, int64_t pad)

@@ -11,6 +11,7 @@
 #ifndef INCLUDED_AMRCOMPRESS_GRAPH_BUILDER_H
 #define INCLUDED_AMRCOMPRESS_GRAPH_BUILDER_H
 
+#include "model_specs.h"
 #include "net_graph.h"
 #include <nlohmann/json.hpp>
 #include <string>
@@ -18,8 +19,6 @@
 namespace gr {
 namespace amrcompress {
 namespace model {
-
-[[noreturn]] void bad_spec(const std::string& what); //!< input_error "model spec: ..."
 
 //! Appends ops to a graph; `cur` and `shape` follow the current activation.
 class graph_builder
@@ -96,6 +95,7 @@ public:
     void end_layer(); //!< also taps the layer's output under its name
 
 private:
+    void residual(net_op::kind_t kind, const std::string& other);
     bool training_ops;
     int n = 0;
     std::string layer;

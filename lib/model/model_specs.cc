@@ -157,12 +157,7 @@ json default_spec(const std::string& arch)
                       "or a JSON spec)");
 }
 
-namespace {
-[[noreturn]] void bad_spec(const std::string& what)
-{
-    throw input_error("model spec: " + what);
-}
-} // namespace
+void bad_spec(const std::string& what) { throw input_error("model spec: " + what); }
 
 int spec_int(const json& j, const char* key, int lo)
 {

@@ -21,6 +21,8 @@ AMRCOMPRESS_API nlohmann::json resolve_spec(const std::string& spec_or_arch);
 
 // Reading a spec's fields; each throws input_error("model spec: ...") naming
 // the key when it is missing or out of range.
+//! Throws input_error("model spec: " + what).
+[[noreturn]] AMRCOMPRESS_API void bad_spec(const std::string& what);
 AMRCOMPRESS_API int spec_int(const nlohmann::json& j, const char* key, int lo = 1);
 AMRCOMPRESS_API double spec_double(const nlohmann::json& j, const char* key, double dflt);
 //! j[key] (or j itself when key is null) as positive integers.

@@ -28,11 +28,6 @@ namespace {
 
 constexpr const char* META_FILE = MODEL_META_FILE;
 
-[[noreturn]] void bad_spec(const std::string& what)
-{
-    throw input_error("model spec: " + what);
-}
-
 // PyTorch's default initialisation: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for
 // weights (kaiming_uniform with a = sqrt(5)) and biases.
 torch::Tensor uniform(std::vector<int64_t> shape, double fan_in)
@@ -388,11 +383,8 @@ built_model build(const json& spec,
     if (frame_length < 8)
         throw input_error("frame length " + std::to_string(frame_length) +
                           " is too short");
-    if (!spec.is_object() || !spec.contains("arch") || !spec["arch"].is_string())
-        bad_spec("must be a JSON object with an 'arch'");
-    const std::string arch = spec["arch"];
-
     const net_graph g = build_net_graph(spec, classes.size(), frame_length, true);
+    const std::string& arch = g.arch;
     built_model out{ torch::jit::Module("amr_" + arch), {} };
     torch::jit::Module& m = out.module;
     m.register_attribute("training", c10::BoolType::get(), true);
