@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <future>
 #include <limits>
 #include <mutex>
 #include <thread>
@@ -205,16 +206,23 @@ public:
             delivered += r.size();
         });
         auto f = frame(L, 0);
-        // The pipeline fills: a batch held in delivery, one waiting for
-        // delivery, one done by the worker that waits for room, then the
-        // queue; the next frame is dropped and counted.
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        // The pipeline holds a batch in delivery, one waiting for delivery,
+        // one done by the worker that waits for room, then the queue. Filled
+        // with pushes that wait for room (each returns once its frame is
+        // queued), it holds exactly that however slowly the worker runs on a
+        // loaded machine; the next frame is then dropped and counted.
+        const size_t capacity = opt.queue_frames + 3 * opt.batch_size;
         uint64_t offset = 0;
-        while (eng.stats().dropped == 0 && std::chrono::steady_clock::now() < deadline) {
-            eng.push(offset, f.data());
-            offset += L;
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        auto fill = std::async(std::launch::async, [&] {
+            for (size_t i = 0; i < capacity; i++, offset += L)
+                eng.push(offset, f.data(), true);
+        });
+        if (fill.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+            hold.unlock(); // lets the pushes finish before failing
+            fill.wait();
+            CPPUNIT_FAIL("the pipeline took fewer frames than it should hold");
         }
+        eng.push(offset, f.data());
         const bool dropped = eng.stats().dropped > 0;
         const bool still_full = !eng.push(offset, f.data());
         // In flight: every frame pushed and not yet delivered.
