@@ -432,11 +432,10 @@ int bench_coreset(const std::vector<std::string>& args)
             if (fs::exists(r.index))
                 continue;
             auto res = select_coreset(pool.inputs, options_for(r.v, r.rate, r.seed));
-            write_index_file(r.index + ".partial",
+            write_index_file(r.index, // atomically: a killed run leaves no partial index
                              selected_frames(pool, res),
                              "amr bench coreset: " + r.v.label + " rate " + fmt(r.rate) +
                                  " seed " + std::to_string(r.seed));
-            fs::rename(r.index + ".partial", r.index);
             select_times[a][r.v.key][rate_key(r.rate)].push_back(res.seconds);
             made++;
         }

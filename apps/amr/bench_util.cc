@@ -73,8 +73,8 @@ void ensure_generated_dataset(const std::string& path,
     g.seed = seed;
     std::fprintf(stderr, "%s: generating %s\n", who.c_str(), path.c_str());
     progress p(who + ": generating");
-    gr::amrcompress::generate_dataset(g, path + ".partial", true, std::ref(p));
-    fs::rename(path + ".partial", path);
+    // generate_dataset writes under a temporary name and renames at the end.
+    gr::amrcompress::generate_dataset(g, path, true, std::ref(p));
 }
 
 } // namespace amr

@@ -169,6 +169,7 @@ int bench_keeper(const std::vector<std::string>& args);
 int bench_ddp(const std::vector<std::string>& args);
 int bench_infer(const std::vector<std::string>& args);
 int bench_profile(const std::vector<std::string>& args);
+int bench_open(const std::vector<std::string>& args);
 
 int cmd_bench(const std::vector<std::string>& args)
 {
@@ -185,7 +186,9 @@ int cmd_bench(const std::vector<std::string>& args)
                "estimate\n"
                "  infer       inference engines alone: LibTorch vs native "
                "fp32/bf16/int8\n"
-               "  profile     where a batch's time goes in the native engine\n";
+               "  profile     where a batch's time goes in the native engine\n"
+               "  open        opening a dataset with and without the corrupt-file "
+               "guard\n";
         return args.empty() ? 2 : 0;
     }
     std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -207,9 +210,11 @@ int cmd_bench(const std::vector<std::string>& args)
         return bench_infer(rest);
     if (args[0] == "profile")
         return bench_profile(rest);
+    if (args[0] == "open")
+        return bench_open(rest);
     throw gr::amrcompress::input_error(
         "unknown benchmark '" + args[0] +
-        "' (train, coreset, select, prune, keeper, ddp, infer, profile)");
+        "' (train, coreset, select, prune, keeper, ddp, infer, profile, open)");
 }
 
 } // namespace amr

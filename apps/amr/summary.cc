@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "summary.h"
+#include "util/bounded_json.h"
 #include <gnuradio/amrcompress/error.h>
 #include <algorithm>
 #include <cmath>
@@ -49,10 +50,14 @@ json dataset_summary(const gr::amrcompress::dataset_reader& ds)
                { "frame_metadata", ds.has_frame_metadata() },
                { "radio_metadata", ds.has_radio_metadata() },
                { "snr_binned_db", binned ? 2 : 0 } };
+    // Attributes from the file: bounded (a value nested 10^5 deep would
+    // overflow the stack when printed).
     if (!info.generator.empty())
-        j["generator"] = json::parse(info.generator, nullptr, false);
+        j["generator"] = gr::amrcompress::parse_untrusted_json(
+            info.generator, ds.path(), "the 'generator' attribute");
     if (!info.capture.empty())
-        j["capture"] = json::parse(info.capture, nullptr, false);
+        j["capture"] = gr::amrcompress::parse_untrusted_json(
+            info.capture, ds.path(), "the 'capture' attribute");
     if (ds.has_radio_metadata()) {
         const auto& est = ds.snr_estimated();
         j["snr_estimated_frames"] = size_t(std::count(est.begin(), est.end(), 1));
@@ -65,16 +70,17 @@ json dataset_summary(const gr::amrcompress::dataset_reader& ds)
 void print_summary(const json& s, std::ostream& os)
 {
     os << s["file"].get<std::string>() << ": " << s["frames"] << " frames of "
-       << s["frame_length"] << " complex samples, " << s["classes"].size()
-       << " classes, " << s["snrs_db"].size() << " SNRs\n";
+       << s["frame_length"] << " complex samples, " << s["classes"].size() << " classes, "
+       << s["snrs_db"].size() << " SNRs\n";
     os << "  source: " << s["source"].get<std::string>() << "\n";
     os << "  normalisation: " << s["normalisation"].get<std::string>()
        << ", sample rate: " << s["sample_rate"].get<double>() << " Hz\n";
     if (s.value("radio_metadata", false))
-        os << "  live capture: " << s["snr_estimated_frames"] << " frames with estimated SNR, "
-           << s["center_freqs"].size() << " centre frequencies\n";
-    os << "  frames per class x SNR (dB" << (s.value("snr_binned_db", 0) ? ", 2 dB bins" : "")
-       << "):\n";
+        os << "  live capture: " << s["snr_estimated_frames"]
+           << " frames with estimated SNR, " << s["center_freqs"].size()
+           << " centre frequencies\n";
+    os << "  frames per class x SNR (dB"
+       << (s.value("snr_binned_db", 0) ? ", 2 dB bins" : "") << "):\n";
     char buf[64];
     os << "    " << std::string(10, ' ');
     for (const auto& snr : s["snrs_db"]) {
@@ -83,7 +89,8 @@ void print_summary(const json& s, std::ostream& os)
     }
     os << "\n";
     for (size_t c = 0; c < s["classes"].size(); c++) {
-        std::snprintf(buf, sizeof buf, "    %-10s", s["classes"][c].get<std::string>().c_str());
+        std::snprintf(
+            buf, sizeof buf, "    %-10s", s["classes"][c].get<std::string>().c_str());
         os << buf;
         for (const auto& n : s["counts"][c]) {
             std::snprintf(buf, sizeof buf, "%6zu", n.get<size_t>());

@@ -24,6 +24,9 @@ const std::map<std::string, std::string>& allowed_globals()
         { "numpy.ndarray", "ndarray" },
         { "numpy.dtype", "dtype" },
         { "_codecs.encode", "encode" }, // Python 3 bytes in protocol 2
+        // Protocol 5: numpy writes an array as _frombuffer(buffer, dtype, shape, order).
+        { "numpy.core.numeric._frombuffer", "frombuffer" },
+        { "numpy._core.numeric._frombuffer", "frombuffer" },
     };
     return g;
 }
@@ -121,8 +124,9 @@ public:
             unsigned char op = byte();
             if (op == '.') {
                 if (stack.size() != 1 || !marks.empty())
-                    fail(at, "malformed pickle: STOP with a stack of " +
-                                 std::to_string(stack.size()));
+                    fail(at,
+                         "malformed pickle: STOP with a stack of " +
+                             std::to_string(stack.size()));
                 check_acyclic(stack.back(), at);
                 return stack.back();
             }
@@ -208,8 +212,9 @@ private:
 
     [[noreturn]] void fail(size_t at, const std::string& what) const
     {
-        throw input_error(path, what + " (at byte " + std::to_string(at) +
-                                    "); refusing the pickle, nothing was executed");
+        throw input_error(path,
+                          what + " (at byte " + std::to_string(at) +
+                              "); refusing the pickle, nothing was executed");
     }
 
     unsigned char byte()
@@ -323,16 +328,36 @@ private:
                 fail(at, "malformed escape in quoted string");
             char e = s[i];
             switch (e) {
-            case 'n': out += '\n'; break;
-            case 'r': out += '\r'; break;
-            case 't': out += '\t'; break;
-            case 'a': out += '\a'; break;
-            case 'b': out += '\b'; break;
-            case 'f': out += '\f'; break;
-            case 'v': out += '\v'; break;
-            case '\\': out += '\\'; break;
-            case '\'': out += '\''; break;
-            case '"': out += '"'; break;
+            case 'n':
+                out += '\n';
+                break;
+            case 'r':
+                out += '\r';
+                break;
+            case 't':
+                out += '\t';
+                break;
+            case 'a':
+                out += '\a';
+                break;
+            case 'b':
+                out += '\b';
+                break;
+            case 'f':
+                out += '\f';
+                break;
+            case 'v':
+                out += '\v';
+                break;
+            case '\\':
+                out += '\\';
+                break;
+            case '\'':
+                out += '\'';
+                break;
+            case '"':
+                out += '"';
+                break;
             case 'x': {
                 if (i + 2 >= s.size() - 1 || !std::isxdigit((unsigned char)s[i + 1]) ||
                     !std::isxdigit((unsigned char)s[i + 2]))
@@ -384,14 +409,16 @@ private:
     {
         std::string out;
         for (size_t i = 0; i < s.size(); i++) {
-            if (s[i] == '\\' && i + 1 < s.size() && (s[i + 1] == 'u' || s[i + 1] == 'U')) {
+            if (s[i] == '\\' && i + 1 < s.size() &&
+                (s[i + 1] == 'u' || s[i + 1] == 'U')) {
                 size_t n = s[i + 1] == 'u' ? 4 : 8;
                 if (i + 2 + n > s.size())
                     fail(at, "malformed unicode escape");
                 for (size_t h = 0; h < n; h++)
                     if (!std::isxdigit((unsigned char)s[i + 2 + h]))
                         fail(at, "malformed unicode escape");
-                utf8(out, static_cast<uint32_t>(std::stoul(s.substr(i + 2, n), nullptr, 16)));
+                utf8(out,
+                     static_cast<uint32_t>(std::stoul(s.substr(i + 2, n), nullptr, 16)));
                 i += 1 + n;
             } else {
                 utf8(out, static_cast<unsigned char>(s[i]));
@@ -413,8 +440,9 @@ private:
         }
         auto it = allowed_globals().find(full);
         if (it == allowed_globals().end())
-            fail(at, "pickle refers to '" + full +
-                         "', which is not part of the RML2016.10a data structure");
+            fail(at,
+                 "pickle refers to '" + full +
+                     "', which is not part of the RML2016.10a data structure");
         push_str(kind::global, it->second);
     }
 
@@ -483,6 +511,24 @@ private:
             if (a.size() != 3 || a[0]->k != kind::global || a[0]->s != "ndarray")
                 fail(at, "unexpected arguments to numpy's _reconstruct");
             return make(kind::ndarray);
+        }
+        if (fn->s == "frombuffer") { // _frombuffer(buf, dtype, shape, order)
+            if (a.size() != 4 || a[0]->k != kind::bytes || a[1]->k != kind::dtype ||
+                a[2]->k != kind::tuple || !is_str(a[3]) ||
+                (a[3]->s != "C" && a[3]->s != "F"))
+                fail(at, "unexpected arguments to numpy's _frombuffer");
+            auto arr = make(kind::ndarray);
+            for (const auto& d : a[2]->items) {
+                if (d->k != kind::integer || d->i < 0)
+                    fail(at, "unexpected numpy array shape");
+                arr->shape.push_back(d->i);
+            }
+            arr->array_dtype = a[1];
+            arr->fortran = a[3]->s == "F";
+            // The buffer's length is checked against the shape by the
+            // caller (with checked arithmetic), as for protocol-2 arrays.
+            arr->data = a[0]->s;
+            return arr;
         }
         if (fn->s == "dtype") { // dtype('f4', align, copy)
             if (a.empty() || !is_str(a[0]))
@@ -557,16 +603,28 @@ private:
     void step(unsigned char op, size_t at)
     {
         switch (op) {
-        case 0x80: byte(); break;                 // PROTO
-        case 0x95: le(8); break;                  // FRAME
+        case 0x80:
+            byte();
+            break; // PROTO
+        case 0x95:
+            le(8);
+            break; // FRAME
         case '(':
             limit(marks.size(), "MARKs");
             marks.push_back(stack.size());
             break;
-        case '0': pop(at); break;
-        case '1': pop_mark(at); break;
-        case '2': push(top(at)); break;           // DUP
-        case 'N': push(make(kind::none)); break;
+        case '0':
+            pop(at);
+            break;
+        case '1':
+            pop_mark(at);
+            break;
+        case '2':
+            push(top(at));
+            break; // DUP
+        case 'N':
+            push(make(kind::none));
+            break;
         case 0x88:
         case 0x89: {
             auto v = make(kind::boolean);
@@ -584,18 +642,26 @@ private:
                 push_int(parse_int(s, at));
             break;
         }
-        case 'L': push_int(parse_int(line(), at)); break;
-        case 'J': push_int(static_cast<int32_t>(le(4))); break;
-        case 'K': push_int(byte()); break;
-        case 'M': push_int(static_cast<int64_t>(le(2))); break;
+        case 'L':
+            push_int(parse_int(line(), at));
+            break;
+        case 'J':
+            push_int(static_cast<int32_t>(le(4)));
+            break;
+        case 'K':
+            push_int(byte());
+            break;
+        case 'M':
+            push_int(static_cast<int64_t>(le(2)));
+            break;
         case 0x8a:
-        case 0x8b: {                              // LONG1 / LONG4
+        case 0x8b: { // LONG1 / LONG4
             uint64_t n = op == 0x8a ? byte() : le(4);
             if (n > 8)
                 fail(at, "integer too large");
             uint64_t v = n ? le(static_cast<int>(n)) : 0;
             if (n && n < 8 && (v >> (8 * n - 1)) & 1)
-                v |= ~uint64_t(0) << (8 * n);     // sign-extend
+                v |= ~uint64_t(0) << (8 * n); // sign-extend
             push_int(static_cast<int64_t>(v));
             break;
         }
@@ -618,18 +684,50 @@ private:
             push(v);
             break;
         }
-        case 'S': push_str(kind::bytes, unrepr(line(), at)); break;
-        case 'T': push_str(kind::bytes, take(le(4))); break;
-        case 'U': push_str(kind::bytes, take(byte())); break;
-        case 'B': push_str(kind::bytes, take(le(4))); break;
-        case 'C': push_str(kind::bytes, take(byte())); break;
-        case 0x8e: push_str(kind::bytes, take(le(8))); break;
-        case 'V': push_str(kind::text, raw_unicode(line(), at)); break;
-        case 'X': push_str(kind::text, take(le(4))); break;
-        case 0x8c: push_str(kind::text, take(byte())); break;
-        case 0x8d: push_str(kind::text, take(le(8))); break;
-        case ')': push(make(kind::tuple)); break;
-        case 't': push(tuple_of(pop_mark(at))); break;
+        case 'S':
+            push_str(kind::bytes, unrepr(line(), at));
+            break;
+        case 'T':
+            push_str(kind::bytes, take(le(4)));
+            break;
+        case 'U':
+            push_str(kind::bytes, take(byte()));
+            break;
+        case 'B':
+            push_str(kind::bytes, take(le(4)));
+            break;
+        case 'C':
+            push_str(kind::bytes, take(byte()));
+            break;
+        case 0x8e:
+            push_str(kind::bytes, take(le(8)));
+            break;
+        case 0x96:
+            push_str(kind::bytes, take(le(8)));
+            break; // BYTEARRAY8 (protocol 5)
+        case 0x97: // NEXT_BUFFER
+            fail(at, "pickle refers to an out-of-band buffer that is not in the file");
+        case 0x98:
+            top(at);
+            break; // READONLY_BUFFER: a no-op on bytes
+        case 'V':
+            push_str(kind::text, raw_unicode(line(), at));
+            break;
+        case 'X':
+            push_str(kind::text, take(le(4)));
+            break;
+        case 0x8c:
+            push_str(kind::text, take(byte()));
+            break;
+        case 0x8d:
+            push_str(kind::text, take(le(8)));
+            break;
+        case ')':
+            push(make(kind::tuple));
+            break;
+        case 't':
+            push(tuple_of(pop_mark(at)));
+            break;
         case 0x85:
         case 0x86:
         case 0x87: {
@@ -641,7 +739,9 @@ private:
             push(tuple_of(items));
             break;
         }
-        case ']': push(make(kind::list)); break;
+        case ']':
+            push(make(kind::list));
+            break;
         case 'l': {
             auto l = make(kind::list);
             l->items = pop_mark(at);
@@ -665,7 +765,9 @@ private:
             l->items.insert(l->items.end(), items.begin(), items.end());
             break;
         }
-        case '}': push(make(kind::dict)); break;
+        case '}':
+            push(make(kind::dict));
+            break;
         case 'd': {
             auto items = pop_mark(at);
             if (items.size() % 2)
@@ -694,10 +796,18 @@ private:
                 d->entries.push_back({ items[i], items[i + 1] });
             break;
         }
-        case 'p': memoize(parse_int(line(), at), at); break;
-        case 'q': memoize(byte(), at); break;
-        case 'r': memoize(static_cast<int64_t>(le(4)), at); break;
-        case 0x94: memoize(static_cast<int64_t>(memo.size()), at); break;
+        case 'p':
+            memoize(parse_int(line(), at), at);
+            break;
+        case 'q':
+            memoize(byte(), at);
+            break;
+        case 'r':
+            memoize(static_cast<int64_t>(le(4)), at);
+            break;
+        case 0x94:
+            memoize(static_cast<int64_t>(memo.size()), at);
+            break;
         case 'g':
         case 'h':
         case 'j': {
@@ -715,7 +825,7 @@ private:
             push_global(module, name, at);
             break;
         }
-        case 0x93: {                              // STACK_GLOBAL
+        case 0x93: { // STACK_GLOBAL
             vptr name = pop(at), module = pop(at);
             if (!is_str(name) || !is_str(module))
                 fail(at, "malformed STACK_GLOBAL");
@@ -816,21 +926,36 @@ value::~value()
 std::string describe(const vptr& v)
 {
     switch (v->k) {
-    case kind::none: return "None";
-    case kind::boolean: return "bool";
-    case kind::integer: return "int";
-    case kind::floating: return "float";
-    case kind::bytes: return "bytes";
-    case kind::text: return "str";
-    case kind::tuple: return "tuple of " + std::to_string(v->items.size());
-    case kind::list: return "list";
-    case kind::dict: return "dict";
-    case kind::global: return "global " + v->s;
-    case kind::dtype: return "numpy dtype";
-    case kind::ndarray: return "numpy array";
-    case kind::object: return "object " + v->s;
-    case kind::persistent: return "persistent id";
-    case kind::tensor: return "tensor";
+    case kind::none:
+        return "None";
+    case kind::boolean:
+        return "bool";
+    case kind::integer:
+        return "int";
+    case kind::floating:
+        return "float";
+    case kind::bytes:
+        return "bytes";
+    case kind::text:
+        return "str";
+    case kind::tuple:
+        return "tuple of " + std::to_string(v->items.size());
+    case kind::list:
+        return "list";
+    case kind::dict:
+        return "dict";
+    case kind::global:
+        return "global " + v->s;
+    case kind::dtype:
+        return "numpy dtype";
+    case kind::ndarray:
+        return "numpy array";
+    case kind::object:
+        return "object " + v->s;
+    case kind::persistent:
+        return "persistent id";
+    case kind::tensor:
+        return "tensor";
     }
     return "?";
 }

@@ -5,12 +5,15 @@
  * Reads the training-dynamics record that lib/train/dynamics_record.cc writes
  * (layout in docs/models.md): only the completed epochs, every array checked.
  */
+#include "../dataset/hdf5_guard.h"
 #include "../dataset/hdf5_layout.h"
+#include "../util/input_file.h"
 #include <gnuradio/amrcompress/coreset.h>
 #include <gnuradio/amrcompress/dataset_reader.h>
 #include <gnuradio/amrcompress/error.h>
+#include <type_traits>
 #include <cmath>
-#include <fstream>
+#include <filesystem>
 
 namespace gr {
 namespace amrcompress {
@@ -25,6 +28,19 @@ std::vector<hsize_t> dims_of(const H5::DataSet& ds)
     return d;
 }
 
+// HDF5 converts on read: a float index 3.5 would silently read as 3.
+void require_class(const H5::DataSet& ds,
+                   H5T_class_t want,
+                   const char* name,
+                   const std::string& path)
+{
+    if (ds.getTypeClass() != want)
+        throw input_error(
+            path,
+            std::string("'") + name + "' must hold " +
+                (want == H5T_INTEGER ? "integers" : "floating-point numbers"));
+}
+
 template <typename T>
 std::vector<T> read_column(const H5::H5File& f,
                            const char* name,
@@ -35,10 +51,12 @@ std::vector<T> read_column(const H5::H5File& f,
     if (!f.nameExists(name))
         throw input_error(path, std::string("not a dynamics record: no '") + name + "'");
     auto ds = f.openDataSet(name);
+    require_class(ds, std::is_integral<T>::value ? H5T_INTEGER : H5T_FLOAT, name, path);
     auto d = dims_of(ds);
     if (d.size() != 1 || d[0] != n)
-        throw input_error(path, std::string("'") + name + "' does not have " +
-                                    std::to_string(n) + " rows");
+        throw input_error(path,
+                          std::string("'") + name + "' does not have " +
+                              std::to_string(n) + " rows");
     std::vector<T> v(n);
     if (n)
         ds.read(v.data(), type);
@@ -64,14 +82,8 @@ std::vector<T> read_epochs(const H5::H5File& f,
     return v;
 }
 
-} // namespace
-
-training_dynamics read_dynamics(const std::string& path)
+training_dynamics read_unchecked(const std::string& path)
 {
-    if (!std::ifstream(path).good())
-        throw input_error(path, "cannot open (no such file or not readable)");
-    h5::silence_library_errors();
-    std::lock_guard<std::recursive_mutex> lock(h5::library_mutex());
     training_dynamics d;
     d.path = path;
     try {
@@ -89,6 +101,11 @@ training_dynamics read_dynamics(const std::string& path)
         if (pd.size() != 2 || pd != ld)
             throw input_error(path, "'pred' and 'loss' must both be [N, epochs]");
         const size_t n = pd[0];
+        if (n == 0)
+            throw input_error(path,
+                              "the dynamics record has no rows (no training frames)");
+        require_class(f.openDataSet("pred"), H5T_INTEGER, "pred", path);
+        require_class(f.openDataSet("loss"), H5T_FLOAT, "loss", path);
         const double done = h5::read_double_attr(f, "epochs_completed");
         if (!(done >= 0 && done <= pd[1]) || done != std::floor(done))
             throw input_error(path, "corrupt 'epochs_completed' attribute");
@@ -107,6 +124,21 @@ training_dynamics read_dynamics(const std::string& path)
                 throw input_error(path, "label outside the record's classes");
         d.pred = read_epochs<uint8_t>(f, "pred", n, d.epochs, H5::PredType::NATIVE_UINT8);
         d.loss = read_epochs<float>(f, "loss", n, d.epochs, H5::PredType::NATIVE_FLOAT);
+        if (f.nameExists("test_index")) {
+            auto t = f.openDataSet("test_index");
+            require_class(t, H5T_INTEGER, "test_index", path);
+            auto td = dims_of(t);
+            if (td.size() != 1)
+                throw input_error(path, "'test_index' is not a list of frames");
+            std::vector<int64_t> test(td[0]);
+            if (!test.empty())
+                t.read(test.data(), H5::PredType::NATIVE_INT64);
+            for (int64_t i : test) {
+                if (i < 0)
+                    throw input_error(path, "negative frame index in 'test_index'");
+                d.test_index.push_back(static_cast<size_t>(i));
+            }
+        }
         for (uint8_t p : d.pred)
             if (p >= d.classes.size())
                 throw input_error(path, "prediction outside the record's classes");
@@ -121,16 +153,57 @@ training_dynamics read_dynamics(const std::string& path)
     return d;
 }
 
+} // namespace
+
+training_dynamics read_dynamics(const std::string& path)
+{
+    require_regular_file(path, "dynamics record");
+    h5::silence_library_errors();
+    std::lock_guard<std::recursive_mutex> lock(h5::library_mutex());
+    // libhdf5 can crash on a corrupt record: a child reads it first (hdf5_guard.h).
+    h5::check_in_subprocess(
+        path, [&] { read_unchecked(path); }, h5::check_timeout());
+    return read_unchecked(path);
+}
+
 void check_dynamics_fit(const training_dynamics& d, const dataset_reader& ds)
 {
-    const std::string what = "the dynamics record " + d.path + " does not belong to " + ds.path();
+    const std::string what =
+        "the dynamics record " + d.path + " does not belong to " + ds.path();
+    // Two datasets of one shape (the generator with another seed, say) have
+    // the same labels and SNRs at every index: only the name tells them
+    // apart. The recorded file, if it still exists, must be this one; if it
+    // was moved, its name must be this one's.
+    if (!d.dataset.empty()) {
+        namespace fs = std::filesystem;
+        std::error_code ec;
+        const bool recorded_exists = fs::exists(d.dataset, ec);
+        if (recorded_exists
+                ? !fs::equivalent(d.dataset, ds.path(), ec)
+                : fs::path(d.dataset).filename() != fs::path(ds.path()).filename())
+            throw input_error(what + ": it was recorded on " + d.dataset);
+    }
     if (d.classes != ds.info().classes)
         throw input_error(what + ": different class lists");
+    std::vector<char> row_of(ds.size(), 0), is_test(ds.size(), 0);
+    for (size_t i : d.test_index)
+        if (i < ds.size())
+            is_test[i] = 1;
     for (size_t r = 0; r < d.size(); r++) {
         const size_t i = d.index[r];
         if (i >= ds.size())
             throw input_error(what + ": it refers to frame " + std::to_string(i) +
                               " of a " + std::to_string(ds.size()) + "-frame dataset");
+        if (row_of[i]++)
+            throw input_error(d.path,
+                              "frame " + std::to_string(i) +
+                                  " has two rows: a record has one row per "
+                                  "training frame");
+        if (is_test[i])
+            throw input_error(d.path,
+                              "frame " + std::to_string(i) +
+                                  " is one of the run's test frames: a coreset "
+                                  "must come from the training frames");
         if (ds.labels()[i] != d.label[r] || ds.snr_db()[i] != d.snr_db[r])
             throw input_error(what + ": frame " + std::to_string(i) +
                               " has a different label or SNR");

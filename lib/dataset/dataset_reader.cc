@@ -2,6 +2,9 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "../util/input_file.h"
+#include "../util/utf8.h"
+#include "hdf5_guard.h"
 #include "hdf5_layout.h"
 #include <gnuradio/amrcompress/dataset_reader.h>
 #include <gnuradio/amrcompress/error.h>
@@ -54,7 +57,7 @@ struct dataset_reader::impl {
         return file.openDataSet(name);
     }
 
-    void open_and_validate()
+    void open_and_validate(uint64_t file_bytes)
     {
         x = open_required(h5::X);
         H5::DataSet y = open_required(h5::Y);
@@ -65,12 +68,20 @@ struct dataset_reader::impl {
             fail("X has shape " + shape_str(xd) + ", expected [N, L, 2] with L > 0");
         if (x.getTypeClass() != H5T_FLOAT)
             fail("X must hold floating-point samples");
+        if (xd[1] > max_frame_length)
+            fail("X claims frames of " + std::to_string(xd[1]) +
+                 " samples, more than the " + std::to_string(max_frame_length) +
+                 " a frame can have");
         n = xd[0];
         info.frame_length = xd[1];
+        check_claimed_size(x, "X", n, xd[1] * 2 * sizeof(float), file_bytes);
 
         auto yd = dims_of(y);
         if (yd.size() != 2 || yd[1] == 0)
             fail("Y has shape " + shape_str(yd) + ", expected one-hot [N, C]");
+        if (yd[1] > max_classes)
+            fail("Y claims " + std::to_string(yd[1]) + " classes, more than the " +
+                 std::to_string(max_classes) + " allowed");
         if (yd[0] != n)
             fail("X has " + std::to_string(n) + " frames but Y has " +
                  std::to_string(yd[0]) + " rows");
@@ -81,11 +92,79 @@ struct dataset_reader::impl {
             fail("X has " + std::to_string(n) + " frames but Z has " +
                  std::to_string(zd[0]) + " rows");
 
+        check_claimed_size(y, "Y", n, yd[1], file_bytes);
         read_metadata(yd[1]);
         read_labels(y, yd[1]);
         read_snr(z);
         read_frame_metadata();
         read_radio_metadata();
+    }
+
+    // Sizes a file may claim before they are believed (hostile files claim
+    // 2^40 of anything to make us allocate it).
+    static constexpr hsize_t max_frame_length = hsize_t(1) << 24;
+    static constexpr hsize_t max_classes = hsize_t(1) << 16;
+
+    /*
+     * A dataset's claimed extent against what the file can hold: rows x
+     * row_bytes must fit in 64 bits, an unfiltered dataset must have its
+     * bytes allocated (frames never written read back as zeros, silently),
+     * and a compressed one cannot claim more than 1000x the file's size (IQ
+     * samples do not compress by three orders of magnitude).
+     */
+    void check_claimed_size(const H5::DataSet& ds,
+                            const char* name,
+                            hsize_t rows,
+                            hsize_t row_bytes,
+                            uint64_t file_bytes) const
+    {
+        hsize_t claimed = 0;
+        if (__builtin_mul_overflow(rows, row_bytes, &claimed))
+            fail(std::string(name) + " claims " + std::to_string(rows) +
+                 " frames, whose size overflows 64 bits");
+        H5::DSetCreatPropList cp = ds.getCreatePlist();
+        const bool filtered = cp.getNfilters() > 0;
+        const hsize_t stored = ds.getStorageSize();
+        if (!filtered && stored < claimed)
+            fail(std::string(name) + " claims " + std::to_string(rows) + " frames (" +
+                 std::to_string(claimed) + " bytes) but the file stores only " +
+                 std::to_string(stored) +
+                 " bytes of it: the file is truncated or its frames were never written");
+        if (filtered && claimed / 1000 > file_bytes)
+            fail(std::string(name) + " claims " + std::to_string(rows) + " frames (" +
+                 std::to_string(claimed) + " bytes), impossible in a file of " +
+                 std::to_string(file_bytes) + " bytes");
+    }
+
+    /*
+     * What the checking subprocess does beyond opening: touch X's storage at
+     * both ends and at a few points between (the chunk index and, for small
+     * files, every chunk), so a corrupt B-tree crashes the child, not us.
+     */
+    void touch_frames(uint64_t file_bytes) const
+    {
+        if (n == 0)
+            return;
+        const size_t L2 = info.frame_length * 2;
+        std::vector<float> buf;
+        auto read_some = [&](size_t first, size_t count) {
+            buf.resize(count * L2);
+            hsize_t off[3] = { first, 0, 0 }, cnt[3] = { count, info.frame_length, 2 };
+            H5::DataSpace fs = x.getSpace();
+            fs.selectHyperslab(H5S_SELECT_SET, cnt, off);
+            H5::DataSpace ms(3, cnt);
+            x.read(buf.data(), H5::PredType::NATIVE_FLOAT, ms, fs);
+        };
+        constexpr uint64_t read_all_below = 64u << 20;
+        if (file_bytes <= read_all_below) {
+            const size_t step = std::max<size_t>(1, (4u << 20) / (L2 * sizeof(float)));
+            for (size_t first = 0; first < n; first += step)
+                read_some(first, std::min(step, n - first));
+            return;
+        }
+        constexpr size_t points = 17;
+        for (size_t k = 0; k < points; k++)
+            read_some(std::min(n - 1, k * (n - 1) / (points - 1)), 1);
     }
 
     static std::string shape_str(const std::vector<hsize_t>& d)
@@ -99,6 +178,9 @@ struct dataset_reader::impl {
     void read_metadata(size_t n_classes)
     {
         if (h5::has_attr(file, h5::A_CLASSES)) {
+            if (file.openAttribute(h5::A_CLASSES).getTypeClass() != H5T_STRING)
+                fail(
+                    "the 'classes' attribute is not a list of strings (the class names)");
             info.classes = h5::read_string_list_attr(file, h5::A_CLASSES);
         } else if (n_classes == rml2018_classes().size()) {
             info.classes = rml2018_classes();
@@ -118,12 +200,22 @@ struct dataset_reader::impl {
         for (const auto& c : info.classes) {
             if (c.empty())
                 fail("'classes' attribute contains an empty class name");
+            if (!is_valid_utf8(c))
+                fail("'classes' attribute holds a class name that is not valid UTF-8");
             if (!seen.insert(c).second)
                 fail("'classes' attribute names class '" + c + "' twice");
         }
         auto str = [&](const char* a, std::string& dst) {
-            if (h5::has_attr(file, a))
-                dst = h5::read_string_attr(file, a);
+            if (!h5::has_attr(file, a))
+                return;
+            dst = h5::read_string_attr(file, a);
+            if (dst.size() > max_attribute_bytes)
+                fail(std::string("the '") + a + "' attribute is " +
+                     std::to_string(dst.size()) + " bytes, more than the " +
+                     std::to_string(max_attribute_bytes) + " allowed");
+            // It reaches JSON (amr info, SigMF) and PMTs: text, or refused here.
+            if (!is_valid_utf8(dst))
+                fail(std::string("the '") + a + "' attribute is not valid UTF-8 text");
         };
         auto num = [&](const char* a, double& dst) {
             if (h5::has_attr(file, a))
@@ -155,17 +247,19 @@ struct dataset_reader::impl {
             y.read(buf.data(), H5::PredType::NATIVE_DOUBLE, ms, fs);
             for (size_t r = 0; r < cnt; r++) {
                 const double* row = buf.data() + r * c;
-                int hot = -1;
+                size_t ones = 0, others = 0, hot = 0;
                 for (size_t k = 0; k < c; k++) {
-                    if (row[k] == 1.0 && hot < 0)
-                        hot = static_cast<int>(k);
-                    else if (row[k] != 0.0)
-                        hot = -2;
+                    if (row[k] == 1.0) {
+                        ones++;
+                        hot = k;
+                    } else if (row[k] != 0.0) {
+                        others++;
+                    }
                 }
-                if (hot < 0)
+                if (ones != 1 || others != 0)
                     fail("Y row " + std::to_string(first + r) +
                          " is not one-hot (exactly one 1 and the rest 0)");
-                labels[first + r] = hot;
+                labels[first + r] = static_cast<int32_t>(hot);
             }
         }
     }
@@ -209,7 +303,8 @@ struct dataset_reader::impl {
             fail(what + " needs both '" + name_a + "' and '" + name_b + "'");
         H5::DataSet da = file.openDataSet(name_a);
         H5::DataSet db = file.openDataSet(name_b);
-        if (dims_of(da) != std::vector<hsize_t>{ n } || dims_of(db) != std::vector<hsize_t>{ n })
+        if (dims_of(da) != std::vector<hsize_t>{ n } ||
+            dims_of(db) != std::vector<hsize_t>{ n })
             fail(what + " must have one entry per frame (" + std::to_string(n) + ")");
         a.resize(n);
         b.resize(n);
@@ -222,17 +317,27 @@ struct dataset_reader::impl {
 
     void read_frame_metadata()
     {
-        has_meta = read_optional_pair(h5::CAPTURE_TIME, H5::PredType::NATIVE_DOUBLE, capture_time,
-                                      h5::CAPTURE_ID, H5::PredType::NATIVE_INT64, capture_id,
+        has_meta = read_optional_pair(h5::CAPTURE_TIME,
+                                      H5::PredType::NATIVE_DOUBLE,
+                                      capture_time,
+                                      h5::CAPTURE_ID,
+                                      H5::PredType::NATIVE_INT64,
+                                      capture_id,
                                       "per-frame metadata");
     }
 
     void read_radio_metadata()
     {
-        has_radio = read_optional_pair(h5::CENTER_FREQ, H5::PredType::NATIVE_DOUBLE, center_freq,
-                                       h5::SNR_ESTIMATED, H5::PredType::NATIVE_UINT8,
-                                       snr_estimated, "radio metadata");
+        has_radio = read_optional_pair(h5::CENTER_FREQ,
+                                       H5::PredType::NATIVE_DOUBLE,
+                                       center_freq,
+                                       h5::SNR_ESTIMATED,
+                                       H5::PredType::NATIVE_UINT8,
+                                       snr_estimated,
+                                       "radio metadata");
     }
+
+    static constexpr size_t max_attribute_bytes = 1u << 20;
 
     //! Reads frames [first, first+count) into dst (count*L*2 floats).
     void read_run(size_t first, size_t count, float* dst) const
@@ -256,6 +361,28 @@ struct dataset_reader::impl {
                      " contains NaN or Inf samples");
     }
 
+    //! Opens and validates the file at path; with touch, also reads frames
+    //! throughout X (the checking subprocess's extra work).
+    void open(uint64_t file_bytes, bool touch)
+    {
+        try {
+            if (!H5::H5File::isHdf5(path))
+                fail("not an HDF5 file (or its header is corrupt)");
+            file.openFile(path, H5F_ACC_RDONLY);
+        } catch (const H5::Exception& e) {
+            fail("cannot open as HDF5: the file is truncated or corrupt (" +
+                 e.getDetailMsg() + ")");
+        }
+        try {
+            open_and_validate(file_bytes);
+            if (touch)
+                touch_frames(file_bytes);
+        } catch (const H5::Exception& e) {
+            fail("invalid dataset structure or corrupt metadata (" + e.getDetailMsg() +
+                 ")");
+        }
+    }
+
     void fill_labels(frame_block& b, size_t idx) const
     {
         b.labels.push_back(labels[idx]);
@@ -271,32 +398,23 @@ struct dataset_reader::impl {
     }
 };
 
+
 dataset_reader::dataset_reader(const std::string& path) : d(std::make_unique<impl>())
 {
     d->path = path;
-    {
-        std::ifstream probe(path, std::ios::binary);
-        if (!probe)
-            throw input_error(path, "cannot open (no such file or not readable)");
-    }
+    const uint64_t file_bytes = require_regular_file(path, "dataset");
     h5::silence_library_errors();
     lock_t lock(h5::library_mutex());
-    try {
-        if (!H5::H5File::isHdf5(path))
-            throw input_error(path, "not an HDF5 file (or its header is corrupt)");
-        d->file.openFile(path, H5F_ACC_RDONLY);
-    } catch (const H5::Exception& e) {
-        throw input_error(path,
-                          "cannot open as HDF5: the file is truncated or corrupt (" +
-                              e.getDetailMsg() + ")");
-    }
-    try {
-        d->open_and_validate();
-    } catch (const H5::Exception& e) {
-        throw input_error(path,
-                          "invalid dataset structure or corrupt metadata (" +
-                              e.getDetailMsg() + ")");
-    }
+    // libhdf5 can crash on corrupt metadata: let a child go first (hdf5_guard.h).
+    h5::check_in_subprocess(
+        path,
+        [&] {
+            impl probe;
+            probe.path = path;
+            probe.open(file_bytes, true);
+        },
+        h5::check_timeout());
+    d->open(file_bytes, false);
 }
 
 dataset_reader::~dataset_reader()
@@ -311,11 +429,17 @@ size_t dataset_reader::size() const { return d->n; }
 const std::vector<int32_t>& dataset_reader::labels() const { return d->labels; }
 const std::vector<float>& dataset_reader::snr_db() const { return d->snr; }
 bool dataset_reader::has_frame_metadata() const { return d->has_meta; }
-const std::vector<double>& dataset_reader::capture_time() const { return d->capture_time; }
+const std::vector<double>& dataset_reader::capture_time() const
+{
+    return d->capture_time;
+}
 const std::vector<int64_t>& dataset_reader::capture_id() const { return d->capture_id; }
 bool dataset_reader::has_radio_metadata() const { return d->has_radio; }
 const std::vector<double>& dataset_reader::center_freq() const { return d->center_freq; }
-const std::vector<uint8_t>& dataset_reader::snr_estimated() const { return d->snr_estimated; }
+const std::vector<uint8_t>& dataset_reader::snr_estimated() const
+{
+    return d->snr_estimated;
+}
 
 frame_block dataset_reader::read(size_t first, size_t count) const
 {

@@ -2,21 +2,22 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "../util/utf8.h"
 #include "hdf5_layout.h"
 #include <gnuradio/amrcompress/dataset_reader.h>
 #include <gnuradio/amrcompress/dataset_writer.h>
 #include <gnuradio/amrcompress/error.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace gr {
 namespace amrcompress {
@@ -45,7 +46,8 @@ H5::FileAccPropList crash_safe_access()
     cfg.flash_incr_mode = H5C_flash_incr__off;
     cfg.decr_mode = H5C_decr__off;
     if (H5Pset_mdc_config(fapl.getId(), &cfg) < 0)
-        throw H5::FileIException("crash_safe_access", "cannot configure the metadata cache");
+        throw H5::FileIException("crash_safe_access",
+                                 "cannot configure the metadata cache");
     return fapl;
 }
 
@@ -72,11 +74,12 @@ struct dataset_writer::impl {
     size_t n = 0;
     size_t n_flushed = 0;
     uint64_t unflushed_bytes = 0; // appended since the last flush
-    uint64_t flushed_size = 0;    // file size after the last flush (HDF5's end of file then)
+    uint64_t flushed_size = 0; // file size after the last flush (HDF5's end of file then)
     bool open = false;
     bool broken = false; // a write failed: the file was cut back and is closed to appends
     bool capture = false; // the capture layout (opts.capacity)
-    bool staged = false;  // capture file still named PATH.part (its chunks not yet on disk)
+    bool staged =
+        false; // capture file still named PATH.part (its chunks not yet on disk)
 
     [[noreturn]] void fail(const std::string& problem) const
     {
@@ -111,8 +114,10 @@ struct dataset_writer::impl {
         H5::DSetCreatPropList p;
         p.setChunk(static_cast<int>(chunk.size()), chunk.data());
         H5Pset_obj_track_times(p.getId(), false);
-        H5Pset_fill_time(p.getId(), H5D_FILL_TIME_NEVER); // sparse chunks: nothing written ahead
-        hid_t id = H5Dcreate_anon(file.getId(), type.getId(), sp.getId(), p.getId(), H5P_DEFAULT);
+        H5Pset_fill_time(p.getId(),
+                         H5D_FILL_TIME_NEVER); // sparse chunks: nothing written ahead
+        hid_t id = H5Dcreate_anon(
+            file.getId(), type.getId(), sp.getId(), p.getId(), H5P_DEFAULT);
         if (id < 0)
             throw H5::DataSetIException("make_capture_dataset", "H5Dcreate_anon failed");
         return id;
@@ -150,8 +155,8 @@ struct dataset_writer::impl {
         for (const auto& sp : specs)
             ids.push_back(make_capture_dataset(sp.type, sp.inner));
         for (size_t i = 0; i < specs.size(); i++) {
-            const herr_t linked = H5Olink(ids[i], file.getId(), specs[i].name, H5P_DEFAULT,
-                                          H5P_DEFAULT);
+            const herr_t linked =
+                H5Olink(ids[i], file.getId(), specs[i].name, H5P_DEFAULT, H5P_DEFAULT);
             H5Dclose(ids[i]);
             if (linked < 0)
                 throw H5::DataSetIException("create_capture_layout", "H5Olink failed");
@@ -262,8 +267,10 @@ struct dataset_writer::impl {
         h5::write_double_attr(file, h5::A_SAMPLE_RATE, info.sample_rate);
         h5::write_double_attr(file, h5::A_CENTER_FREQ, info.center_freq);
         h5::write_string_attr(file, h5::A_SOURCE, info.source);
-        h5::write_string_attr(
-            file, h5::A_NORMALISATION, info.normalisation.empty() ? "unknown" : info.normalisation);
+        h5::write_string_attr(file,
+                              h5::A_NORMALISATION,
+                              info.normalisation.empty() ? "unknown"
+                                                         : info.normalisation);
         h5::write_string_attr(file, h5::A_GENERATOR, info.generator);
         h5::write_string_attr(file, h5::A_DESCRIPTION, info.description);
         if (!info.capture.empty())
@@ -276,8 +283,10 @@ struct dataset_writer::impl {
         staged = capture;
         if (staged)
             std::remove(staged_path().c_str()); // a capture killed before its first flush
-        file = H5::H5File(
-            open_path(), H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, crash_safe_access());
+        file = H5::H5File(open_path(),
+                          H5F_ACC_TRUNC,
+                          H5::FileCreatPropList::DEFAULT,
+                          crash_safe_access());
         if (capture) {
             create_capture_layout();
         } else {
@@ -357,12 +366,14 @@ struct dataset_writer::impl {
         capture = mx[0] != H5S_UNLIMITED && chunk[0] == mx[0];
         if (opts.capacity && !capture)
             fail("it was not written by a capture (its datasets are not in the capture "
-                 "layout), so appending could not be made safe against a kill; capture into "
+                 "layout), so appending could not be made safe against a kill; capture "
+                 "into "
                  "a new file, or overwrite this one");
         if (capture) {
             opts.capacity = mx[0];
             if (!had_meta || !had_radio)
-                fail("a capture file without its per-frame metadata cannot be appended to");
+                fail("a capture file without its per-frame metadata cannot be appended "
+                     "to");
             opts.frame_metadata = opts.radio_metadata = true;
             if (n == 0) { // never flushed frames: start it afresh, staged
                 x.close();
@@ -394,9 +405,11 @@ struct dataset_writer::impl {
         for (const auto& c : wanted.classes)
             add_class(c);
         if (info.sample_rate == 0 && wanted.sample_rate != 0)
-            h5::write_double_attr(file, h5::A_SAMPLE_RATE, info.sample_rate = wanted.sample_rate);
+            h5::write_double_attr(
+                file, h5::A_SAMPLE_RATE, info.sample_rate = wanted.sample_rate);
         if (info.center_freq == 0 && wanted.center_freq != 0)
-            h5::write_double_attr(file, h5::A_CENTER_FREQ, info.center_freq = wanted.center_freq);
+            h5::write_double_attr(
+                file, h5::A_CENTER_FREQ, info.center_freq = wanted.center_freq);
         n_flushed = n;
     }
 
@@ -410,7 +423,8 @@ struct dataset_writer::impl {
         if (capture) {
             if (!staged || n > 0)
                 fail("the class list of a capture file is fixed once it holds frames: "
-                     "cannot add class '" + name + "' (capture into a new file)");
+                     "cannot add class '" +
+                     name + "' (capture into a new file)");
             info.classes.push_back(name);
             recreate();
             return static_cast<int>(info.classes.size() - 1);
@@ -419,7 +433,8 @@ struct dataset_writer::impl {
         auto dims = dims_of(y, &mx);
         if (mx[1] != H5S_UNLIMITED)
             fail("its class list cannot grow (Y has a fixed width; the file was written "
-                 "by an older version): cannot add class '" + name + "'");
+                 "by an older version): cannot add class '" +
+                 name + "'");
         dims[1] = info.classes.size() + 1;
         y.extend(dims.data());
         info.classes.push_back(name);
@@ -477,7 +492,8 @@ struct dataset_writer::impl {
         std::error_code ec;
         std::filesystem::rename(staged_path(), path, ec);
         if (ec)
-            fail("cannot rename " + staged_path() + " to its name (" + ec.message() + ")");
+            fail("cannot rename " + staged_path() + " to its name (" + ec.message() +
+                 ")");
         staged = false;
     }
 
@@ -552,8 +568,9 @@ dataset_writer::dataset_writer(const std::string& path,
         d->fail("a dataset needs at least one class name");
     std::set<std::string> seen;
     for (const auto& c : info.classes)
-        if (c.empty() || !seen.insert(c).second)
-            d->fail("class names must be non-empty and unique ('" + c + "')");
+        if (c.empty() || !seen.insert(c).second || !is_valid_utf8(c))
+            d->fail("class names must be non-empty, unique and valid UTF-8 ('" + c +
+                    "')");
     const bool append = opts.append && file_exists(path);
     if (!append && !opts.overwrite && file_exists(path))
         d->fail("file exists (use --force / overwrite to replace it)");
@@ -603,9 +620,11 @@ void dataset_writer::append(const frame_block& b)
         d->unflushed_bytes += b.size() * frame_bytes();
     } catch (const H5::Exception& e) {
         d->abandon();
-        d->fail("writing " + std::to_string(b.size()) + " frames failed (disk full or "
-                "file not writable?); the file keeps the " + std::to_string(d->n) +
-                " frames flushed before (" + e.getDetailMsg() + ")");
+        d->fail("writing " + std::to_string(b.size()) +
+                " frames failed (disk full or "
+                "file not writable?); the file keeps the " +
+                std::to_string(d->n) + " frames flushed before (" + e.getDetailMsg() +
+                ")");
     }
     d->n += b.size();
 }
@@ -647,8 +666,10 @@ void dataset_writer::set_radio(double sample_rate, double center_freq)
         return;
     lock_t lock(h5::library_mutex());
     try {
-        h5::write_double_attr(d->file, h5::A_SAMPLE_RATE, d->info.sample_rate = sample_rate);
-        h5::write_double_attr(d->file, h5::A_CENTER_FREQ, d->info.center_freq = center_freq);
+        h5::write_double_attr(
+            d->file, h5::A_SAMPLE_RATE, d->info.sample_rate = sample_rate);
+        h5::write_double_attr(
+            d->file, h5::A_CENTER_FREQ, d->info.center_freq = center_freq);
     } catch (const H5::Exception& e) {
         d->fail("updating the radio attributes failed (" + e.getDetailMsg() + ")");
     }
@@ -687,12 +708,16 @@ void dataset_writer::close()
 size_t dataset_writer::size() const { return d->n; }
 size_t dataset_writer::flushed() const { return d->n_flushed; }
 size_t dataset_writer::capacity() const { return d->opts.capacity; }
-bool dataset_writer::classes_fixed() const { return d->capture && (!d->staged || d->n > 0); }
+bool dataset_writer::classes_fixed() const
+{
+    return d->capture && (!d->staged || d->n > 0);
+}
 uint64_t dataset_writer::frame_bytes() const
 {
     return frame_bytes(d->info.frame_length, d->info.classes.size(), d->opts);
 }
-uint64_t dataset_writer::frame_bytes(size_t frame_length, size_t classes, const writer_options& o)
+uint64_t
+dataset_writer::frame_bytes(size_t frame_length, size_t classes, const writer_options& o)
 {
     return frame_length * 2 * 4 + classes * 8 + 8 + 4 + (o.frame_metadata ? 16 : 0) +
            (o.radio_metadata ? 9 : 0);

@@ -2,6 +2,7 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "hdf5_guard.h"
 #include "hdf5_layout.h"
 #include <mutex>
 
@@ -21,7 +22,12 @@ H5::StrType variable_string()
 std::recursive_mutex& library_mutex()
 {
     static std::recursive_mutex m;
-    return m;
+    // The checking child (hdf5_guard.h) is forked while its parent holds m.
+    // glibc records a recursive mutex's owner by thread id, and the child's
+    // thread has a new one: locking m there would wait forever. The child has
+    // one thread, so a lock of its own, never held, serves.
+    static std::recursive_mutex in_child;
+    return in_checking_subprocess() ? in_child : m;
 }
 
 void silence_library_errors()
@@ -79,9 +85,8 @@ std::string read_string_attr(const H5::H5Object& obj, const char* name)
     H5::Attribute a = obj.openAttribute(name);
     H5::DataType t = a.getDataType();
     if (t.getClass() != H5T_STRING)
-        throw H5::AttributeIException("read_string_attr",
-                                      std::string("attribute ") + name +
-                                          " is not a string");
+        throw H5::AttributeIException(
+            "read_string_attr", std::string("attribute ") + name + " is not a string");
     std::string s;
     a.read(a.getStrType(), s);
     return s;

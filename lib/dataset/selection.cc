@@ -2,6 +2,8 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "../util/atomic_file.h"
+#include "../util/input_file.h"
 #include <gnuradio/amrcompress/dataset_reader.h>
 #include <gnuradio/amrcompress/dataset_writer.h>
 #include <gnuradio/amrcompress/error.h>
@@ -60,7 +62,8 @@ split_indices stratified_split(const std::vector<int32_t>& labels,
     std::map<std::pair<int32_t, long>, std::vector<size_t>> groups;
     for (size_t i : all) {
         if (i >= labels.size())
-            throw input_error("split: frame index " + std::to_string(i) + " out of range");
+            throw input_error("split: frame index " + std::to_string(i) +
+                              " out of range");
         groups[{ labels[i], std::lround(snr_db[i] * 1000.0) }].push_back(i);
     }
     split_indices out;
@@ -77,9 +80,8 @@ split_indices stratified_split(const std::vector<int32_t>& labels,
 
 std::vector<size_t> read_index_file(const std::string& path, size_t n_frames)
 {
-    std::ifstream in(path);
-    if (!in)
-        throw input_error(path, "cannot open index file");
+    // 2^30 bytes hold an index of every frame of a 10^8-frame dataset.
+    std::istringstream in(read_small_file(path, "index", 1ull << 30));
     std::vector<size_t> out;
     std::vector<char> seen(n_frames, 0);
     std::string line;
@@ -120,8 +122,12 @@ std::vector<size_t> read_index_file(const std::string& path, size_t n_frames)
                                   std::to_string(v) + " appears twice");
         out.push_back(v);
     }
-    if (in.bad())
-        throw input_error(path, "read error");
+    // An empty selection is never what was meant: read as "no filter" by the
+    // callers, it would train on every frame, test split included.
+    if (out.empty())
+        throw input_error(path,
+                          "the index file lists no frames (it is empty or holds only "
+                          "comments)");
     return out;
 }
 
@@ -129,17 +135,14 @@ void write_index_file(const std::string& path,
                       const std::vector<size_t>& indices,
                       const std::string& comment)
 {
-    std::ofstream out(path);
-    if (!out)
-        throw input_error(path, "cannot create index file");
+    std::ostringstream out;
     out << "# gr-amrcompress index file: one frame index per line\n";
     std::istringstream cs(comment);
     for (std::string l; std::getline(cs, l);)
         out << "# " << l << "\n";
     for (size_t i : indices)
         out << i << "\n";
-    if (!out.flush())
-        throw input_error(path, "write failed (disk full?)");
+    write_file_atomically(path, out.str());
 }
 
 void write_subset(const dataset_reader& ds,

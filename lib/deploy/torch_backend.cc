@@ -66,16 +66,16 @@ public:
     void forward(const float* x, size_t n, float* logits) override
     {
         if (!d_configured) {
-            // Thread settings apply to the calling thread (the engine's).
-            if (d_opt.process_tuning && !env_is_zero("AMR_PROCESS_TUNING"))
-                configure_torch_runtime(d_opt.threads);
-            else
-                at::set_num_threads(std::max(1, d_opt.threads));
+            // Per-thread settings, on the calling thread (the engine's).
             // Unlike training, inference gains from TorchScript's graph
             // executor optimisations: CNN1D at batch 1 +51 %, ResNet56 at
             // batch 32 +26 % (docs/benchmarks.md). AMR_JIT_OPTIMIZE=0 turns
-            // them off. (A per-thread setting.)
-            torch::jit::setGraphExecutorOptimize(!env_is_zero("AMR_JIT_OPTIMIZE"));
+            // them off.
+            configure_torch_thread(d_opt.threads, true);
+            // Process-wide ones only when the user asked (or the amr tool runs).
+            if ((d_opt.process_tuning || process_tuning()) &&
+                !env_is_zero("AMR_PROCESS_TUNING"))
+                tune_process_for_torch(d_opt.threads);
             d_configured = true;
         }
         run(x, n, logits);
@@ -98,6 +98,13 @@ private:
                 d_path,
                 std::string("the model fails on float32 [B, 2, L] frames: ") +
                     e.what_without_backtrace());
+        } catch (const std::exception& e) {
+            // TorchScript's interpreter errors (torch::jit::JITException, an
+            // exception raised in the model's code) are not c10::Errors.
+            const std::string m = e.what();
+            throw input_error(d_path,
+                              "the model fails on float32 [B, 2, L] frames: " +
+                                  m.substr(0, m.find('\n')));
         }
         if (!out.defined() || out.dim() != 2 || out.size(0) != int64_t(n) ||
             out.size(1) != C) {

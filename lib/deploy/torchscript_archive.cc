@@ -223,11 +223,14 @@ private:
                                                             zip_fclose);
         if (!f)
             fail(name + ": cannot read the zip entry (" + zip_strerror(z) + ")");
-        std::string out(size_t(st.size), '\0');
+        // Grown as the data arrives, not allocated as declared: a 5 KB zip
+        // that declares a 2 GB entry (within the limit) costs 16 MiB, not 2 GB.
+        std::string out;
         uint64_t got = 0;
         while (got < st.size) {
-            zip_int64_t r = zip_fread(
-                f.get(), &out[got], std::min<uint64_t>(st.size - got, 16 * MiB));
+            const uint64_t step = std::min<uint64_t>(st.size - got, 16 * MiB);
+            out.resize(size_t(got + step));
+            zip_int64_t r = zip_fread(f.get(), &out[got], step);
             if (r < 0)
                 fail(name + ": corrupt zip entry (" + zip_file_strerror(f.get()) + ")");
             if (r == 0)

@@ -2,6 +2,7 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "../util/atomic_file.h"
 #include "torchscript_archive.h"
 #include "torchscript_extra.h"
 #include <gnuradio/amrcompress/error.h>
@@ -20,7 +21,8 @@ void write_with_extra_file(const std::string& src,
 {
     // A file the reader refuses is not copied (and names the problem).
     const std::string archive = read_torchscript(src).archive_name;
-    const std::string tmp = dst + ".partial";
+    atomic_file out(dst);
+    const std::string& tmp = out.temp_path();
     std::error_code ec;
     std::filesystem::copy_file(
         src, tmp, std::filesystem::copy_options::overwrite_existing, ec);
@@ -31,8 +33,7 @@ void write_with_extra_file(const std::string& src,
     auto fail = [&](const std::string& what) {
         if (za)
             zip_discard(za);
-        std::remove(tmp.c_str());
-        throw input_error(dst, what);
+        throw input_error(dst, what); // out removes the temporary
     };
     if (!za)
         fail("cannot reopen the copy as a zip archive");
@@ -51,8 +52,7 @@ void write_with_extra_file(const std::string& src,
     if (zip_close(za) != 0)
         fail(std::string("cannot write the archive: ") + zip_strerror(za));
     za = nullptr;
-    if (std::rename(tmp.c_str(), dst.c_str()) != 0)
-        fail("cannot move the written model into place");
+    out.commit();
 }
 
 } // namespace deploy

@@ -2,12 +2,13 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "../util/atomic_file.h"
 #include <gnuradio/amrcompress/dataset_writer.h>
 #include <gnuradio/amrcompress/error.h>
 #include <gnuradio/amrcompress/generator.h>
 #include <gnuradio/constants.h>
-#include <atomic>
 #include <condition_variable>
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <mutex>
@@ -38,7 +39,8 @@ void generate_dataset(const generator_config& cfg,
 
     // Written under a temporary name and renamed at the end, so an interrupted
     // run never leaves a file that looks complete.
-    const std::string tmp = path + ".partial";
+    atomic_file out(path);
+    const std::string& tmp = out.temp_path();
     writer_options wo;
     wo.overwrite = true;
     wo.frame_metadata = true;
@@ -99,12 +101,10 @@ void generate_dataset(const generator_config& cfg,
         t.join();
     if (error) {
         writer.close();
-        std::remove(tmp.c_str());
-        std::rethrow_exception(error);
+        std::rethrow_exception(error); // out removes the temporary
     }
     writer.close();
-    if (std::rename(tmp.c_str(), path.c_str()) != 0)
-        throw input_error(path, "cannot move the finished file into place");
+    out.commit();
 }
 
 } // namespace amrcompress

@@ -2,6 +2,7 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "../util/bounded_json.h"
 #include "transmitters.h"
 #include <gnuradio/amrcompress/error.h>
 #include <gnuradio/amrcompress/generator.h>
@@ -85,8 +86,9 @@ std::string generator_config::to_json() const
           "power in the full sample-rate bandwidth, before per-frame normalisation" },
     };
     if (channel == "rml2016")
-        j["channel_model"] = "dynamic_channel_model(200e3, 0.01, 50, 0.01, 500, 8, 1, "
-                             "True, 4, [0, 0.9, 1.7], [1, 0.8, 0.3], 8, 0, per-cell seed)";
+        j["channel_model"] =
+            "dynamic_channel_model(200e3, 0.01, 50, 0.01, 500, 8, 1, "
+            "True, 4, [0, 0.9, 1.7], [1, 0.8, 0.3], 8, 0, per-cell seed)";
     return j.dump();
 }
 
@@ -94,7 +96,8 @@ generator_config generator_config::from_json(const std::string& text)
 {
     generator_config c;
     try {
-        auto j = nlohmann::json::parse(text);
+        auto j = parse_untrusted_json(
+            text, "generator parameters", "the generator parameters");
         if (j.value("generator", "") != "gr-amrcompress amr gen")
             throw input_error("generator parameters are not from amr gen");
         c.classes = j.at("classes").get<std::vector<std::string>>();

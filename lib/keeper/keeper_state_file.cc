@@ -2,8 +2,10 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "keeper_state_file.h"
+#include "../dataset/hdf5_guard.h"
+#include "../util/atomic_file.h"
 #include "dataset/hdf5_layout.h"
+#include "keeper_state_file.h"
 #include <gnuradio/amrcompress/dataset_reader.h>
 #include <gnuradio/amrcompress/dataset_writer.h>
 #include <gnuradio/amrcompress/error.h>
@@ -28,7 +30,10 @@ const char* A_VERSION = "keeper_format";
 const char* VERSION = "gr-amrcompress coreset keeper 1";
 
 template <typename T>
-void write_column(H5::Group& g, const char* name, const std::vector<T>& v, const H5::PredType& t)
+void write_column(H5::Group& g,
+                  const char* name,
+                  const std::vector<T>& v,
+                  const H5::PredType& t)
 {
     const hsize_t dims[1] = { v.size() };
     H5::DataSpace space(1, dims);
@@ -38,7 +43,8 @@ void write_column(H5::Group& g, const char* name, const std::vector<T>& v, const
 }
 
 template <typename T>
-std::vector<T> read_column(const H5::Group& g, const char* name, size_t n, const H5::PredType& t)
+std::vector<T>
+read_column(const H5::Group& g, const char* name, size_t n, const H5::PredType& t)
 {
     auto ds = g.openDataSet(name);
     hsize_t dims[1] = { 0 };
@@ -46,31 +52,21 @@ std::vector<T> read_column(const H5::Group& g, const char* name, size_t n, const
         throw input_error(std::string("keeper/") + name + " is not one-dimensional");
     ds.getSpace().getSimpleExtentDims(dims);
     if (dims[0] != n)
-        throw input_error(std::string("keeper/") + name + " has " + std::to_string(dims[0]) +
-                          " rows for " + std::to_string(n) + " frames");
+        throw input_error(std::string("keeper/") + name + " has " +
+                          std::to_string(dims[0]) + " rows for " + std::to_string(n) +
+                          " frames");
     std::vector<T> v(n);
     if (n)
         ds.read(v.data(), t);
     return v;
 }
 
-void sync_file(const std::string& path)
-{
-    const int fd = ::open(path.c_str(), O_RDONLY);
-    if (fd < 0 || ::fsync(fd) != 0) {
-        const std::string why = std::strerror(errno);
-        if (fd >= 0)
-            ::close(fd);
-        throw input_error(path, "cannot sync the coreset file (" + why + ")");
-    }
-    ::close(fd);
-}
-
 } // namespace
 
 void save_snapshot(const std::string& path, const snapshot& s)
 {
-    const std::string tmp = path + ".tmp";
+    atomic_file out(path);
+    const std::string& tmp = out.temp_path();
     const size_t n = s.frames.size();
     if (s.tallies.size() != n)
         throw input_error("coreset keeper: one trajectory per frame expected");
@@ -78,7 +74,8 @@ void save_snapshot(const std::string& path, const snapshot& s)
         writer_options o;
         o.overwrite = true;
         o.frame_metadata = true;
-        o.chunk_frames = std::max<size_t>(1, std::min<size_t>(n, 1024)); // no empty rows on disk
+        o.chunk_frames =
+            std::max<size_t>(1, std::min<size_t>(n, 1024)); // no empty rows on disk
         dataset_writer w(tmp, s.info, o);
         if (n)
             w.append(s.frames);
@@ -110,18 +107,14 @@ void save_snapshot(const std::string& path, const snapshot& s)
         h5::write_string_attr(g, A_STATE, s.state_json);
         f.close();
     } catch (const H5::Exception& e) {
-        std::remove(tmp.c_str());
-        throw input_error(tmp, "cannot write the keeper's trajectories: " + e.getDetailMsg());
+        throw input_error(tmp,
+                          "cannot write the keeper's trajectories: " + e.getDetailMsg());
     }
-    sync_file(tmp);
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        const std::string why = std::strerror(errno);
-        std::remove(tmp.c_str());
-        throw input_error(path, "cannot replace the coreset file (" + why + ")");
-    }
+    out.commit(); // fsync, rename over the old coreset, fsync the directory
 }
 
-snapshot load_snapshot(const std::string& path)
+namespace {
+snapshot load_snapshot_unchecked(const std::string& path)
 {
     snapshot s;
     dataset_reader r(path);
@@ -134,18 +127,22 @@ snapshot load_snapshot(const std::string& path)
         std::lock_guard<std::recursive_mutex> lock(h5::library_mutex());
         H5::H5File f(path, H5F_ACC_RDONLY);
         if (!f.nameExists(GROUP))
-            throw input_error(path, "not a coreset keeper file (no /keeper group); "
-                                    "a dataset is not a keeper state");
+            throw input_error(path,
+                              "not a coreset keeper file (no /keeper group); "
+                              "a dataset is not a keeper state");
         H5::Group g = f.openGroup(GROUP);
         if (!h5::has_attr(g, A_VERSION) || h5::read_string_attr(g, A_VERSION) != VERSION)
             throw input_error(path, "unknown coreset keeper format");
         s.state_json = h5::has_attr(g, A_STATE) ? h5::read_string_attr(g, A_STATE) : "{}";
         auto epochs = read_column<uint32_t>(g, "epochs", n, H5::PredType::NATIVE_UINT32);
         auto forget = read_column<uint32_t>(g, "forget", n, H5::PredType::NATIVE_UINT32);
-        auto persist = read_column<uint32_t>(g, "persist", n, H5::PredType::NATIVE_UINT32);
-        auto correct = read_column<uint32_t>(g, "correct", n, H5::PredType::NATIVE_UINT32);
+        auto persist =
+            read_column<uint32_t>(g, "persist", n, H5::PredType::NATIVE_UINT32);
+        auto correct =
+            read_column<uint32_t>(g, "correct", n, H5::PredType::NATIVE_UINT32);
         auto loss = read_column<double>(g, "loss_sum", n, H5::PredType::NATIVE_DOUBLE);
-        auto last = read_column<uint8_t>(g, "last_correct", n, H5::PredType::NATIVE_UINT8);
+        auto last =
+            read_column<uint8_t>(g, "last_correct", n, H5::PredType::NATIVE_UINT8);
         s.tallies.resize(n);
         for (size_t i = 0; i < n; i++) {
             auto& t = s.tallies[i];
@@ -155,16 +152,31 @@ snapshot load_snapshot(const std::string& path)
             t.correct = correct[i];
             t.loss_sum = loss[i];
             t.last_correct = last[i] != 0;
-            // A tally that contradicts itself would give scores outside the paper's ranges.
-            if (t.correct > t.epochs || t.forget + t.persist + 1 > t.epochs + (t.epochs == 0) ||
+            // A tally that contradicts itself would give scores outside the paper's
+            // ranges.
+            if (t.correct > t.epochs ||
+                t.forget + t.persist + 1 > t.epochs + (t.epochs == 0) ||
                 !std::isfinite(t.loss_sum))
-                throw input_error(path, "keeper trajectory " + std::to_string(i) +
-                                            " is inconsistent");
+                throw input_error(
+                    path, "keeper trajectory " + std::to_string(i) + " is inconsistent");
         }
     } catch (const H5::Exception& e) {
-        throw input_error(path, "cannot read the keeper's trajectories: " + e.getDetailMsg());
+        throw input_error(path,
+                          "cannot read the keeper's trajectories: " + e.getDetailMsg());
     }
     return s;
+}
+} // namespace
+
+snapshot load_snapshot(const std::string& path)
+{
+    // The /keeper group is metadata libhdf5 parses too: a child goes first.
+    {
+        std::lock_guard<std::recursive_mutex> lock(h5::library_mutex());
+        h5::check_in_subprocess(
+            path, [&] { load_snapshot_unchecked(path); }, h5::check_timeout());
+    }
+    return load_snapshot_unchecked(path);
 }
 
 } // namespace keeper

@@ -4,6 +4,8 @@
  *
  * The built-in declarative descriptions. No torch here: cheap to compile.
  */
+#include "../util/bounded_json.h"
+#include "../util/input_file.h"
 #include "model_specs.h"
 #include <gnuradio/amrcompress/error.h>
 #include <gnuradio/amrcompress/model.h>
@@ -216,28 +218,12 @@ json resolve_spec(const std::string& spec_or_arch)
 {
     auto first = spec_or_arch.find_first_not_of(" \t\r\n");
     if (first != std::string::npos && spec_or_arch[first] == '{') {
-        try {
-            return json::parse(spec_or_arch);
-        } catch (const json::exception& e) {
-            throw input_error(std::string("model spec is not valid JSON: ") + e.what());
-        }
+        return parse_untrusted_json(spec_or_arch, "--model", "the model spec");
     }
     const std::string& p = spec_or_arch;
     if (p.size() > 5 && p.compare(p.size() - 5, 5, ".json") == 0) { // a spec file
-        std::error_code ec;
-        if (!std::filesystem::is_regular_file(p, ec))
-            throw input_error(p, "not a regular file (a model spec file was expected)");
-        if (std::filesystem::file_size(p, ec) > (1u << 20))
-            throw input_error(p, "larger than 1 MiB: not a model spec");
-        std::ifstream f(p);
-        std::stringstream ss;
-        ss << f.rdbuf();
-        try {
-            return json::parse(ss.str());
-        } catch (const json::exception& e) {
-            throw input_error(p,
-                              std::string("model spec is not valid JSON: ") + e.what());
-        }
+        return parse_untrusted_json(
+            read_small_file(p, "model spec", 1u << 20), p, "the model spec");
     }
     return default_spec(spec_or_arch);
 }

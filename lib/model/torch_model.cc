@@ -9,6 +9,7 @@
  * torch.jit.load. FLOPs are counted while the code is generated, with thop's
  * conventions (conv and linear multiply-accumulates at batch 1).
  */
+#include "../util/atomic_file.h"
 #include "model_meta.h"
 #include "model_specs.h"
 #include "net_graph.h"
@@ -433,21 +434,21 @@ void save(torch::jit::Module& m, const model_info& info, const std::string& path
 {
     set_attributes(m, info);
     torch::jit::ExtraFilesMap extra{ { META_FILE, info.to_json() } };
-    const std::string tmp = path + ".partial";
+    atomic_file out(path);
     try {
-        m.save(tmp, extra);
+        m.save(out.temp_path(), extra);
     } catch (const c10::Error& e) {
         throw input_error(
             path, std::string("cannot save model: ") + e.what_without_backtrace());
     }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0)
-        throw input_error(path, "cannot move the saved model into place");
+    out.commit();
 }
 
 built_model load(const std::string& path)
 {
-    if (!std::ifstream(path).good())
-        throw input_error(path, "cannot open model file");
+    // Our own bounded reader goes first (a regular file, a sound zip, sane
+    // record sizes, metadata): LibTorch's loader trusts the archive.
+    read_model_info(path);
     built_model out;
     torch::jit::ExtraFilesMap extra{ { META_FILE, "" } };
     try {
@@ -456,6 +457,10 @@ built_model load(const std::string& path)
         throw input_error(path,
                           std::string("not a TorchScript model file (") +
                               e.what_without_backtrace() + ")");
+    } catch (const std::exception& e) {
+        const std::string m = e.what();
+        throw input_error(
+            path, "not a loadable TorchScript model (" + m.substr(0, m.find('\n')) + ")");
     }
     out.info = parse_model_meta(extra[META_FILE], path); // as read_model_info reads it
     return out;

@@ -2,6 +2,7 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "../util/input_file.h"
 #include "checkpoint.h"
 #include <gnuradio/amrcompress/error.h>
 #include <fcntl.h>
@@ -32,33 +33,10 @@ std::string checkpoint_bytes(const torch::jit::Module& m,
     return s.str();
 }
 
-void write_file_atomically(const std::string& path, const std::string& bytes)
-{
-    const std::string tmp = path + ".partial";
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        f.write(bytes.data(), bytes.size());
-        f.flush();
-        if (!f)
-            throw input_error(tmp, "cannot write (disk full or not writable?)");
-    }
-    // The rename below must not land before the data does.
-    const int fd = ::open(tmp.c_str(), O_RDONLY);
-    if (fd >= 0) {
-        ::fsync(fd);
-        ::close(fd);
-    }
-    std::filesystem::rename(tmp, path);
-}
-
 std::string read_file_bytes(const std::string& path)
 {
-    std::ifstream f(path, std::ios::binary);
-    if (!f)
-        throw input_error(path, "cannot open");
-    std::ostringstream s;
-    s << f.rdbuf();
-    return s.str();
+    // A checkpoint holds weights and optimiser moments: SigNet50's is ~0.3 GB.
+    return read_small_file(path, "checkpoint", 64ull << 30);
 }
 
 nlohmann::json restore_checkpoint(const std::string& bytes,
@@ -96,7 +74,8 @@ nlohmann::json restore_checkpoint(const std::string& bytes,
     } catch (const input_error&) {
         throw;
     } catch (const std::exception& e) {
-        throw input_error(what, std::string("not a usable training checkpoint: ") + e.what());
+        throw input_error(what,
+                          std::string("not a usable training checkpoint: ") + e.what());
     }
 }
 

@@ -10,6 +10,7 @@
 #ifndef INCLUDED_AMRCOMPRESS_CHECKPOINT_H
 #define INCLUDED_AMRCOMPRESS_CHECKPOINT_H
 
+#include "../util/atomic_file.h"
 #include <nlohmann/json.hpp>
 #include <torch/script.h>
 #include <torch/torch.h>
@@ -23,9 +24,7 @@ std::string checkpoint_bytes(const torch::jit::Module& m,
                              torch::optim::Optimizer& opt,
                              const nlohmann::json& state);
 
-//! Writes bytes to path via path.partial, fsync and rename (checkpoints,
-//! metrics.json, prune reports); throws input_error when it cannot write.
-void write_file_atomically(const std::string& path, const std::string& bytes);
+// write_file_atomically (checkpoints, metrics.json, prune reports): util/atomic_file.h.
 
 //! Reads a whole file; throws input_error when it cannot.
 std::string read_file_bytes(const std::string& path);

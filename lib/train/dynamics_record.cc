@@ -23,7 +23,8 @@ dynamics_record::dynamics_record(const std::string& path,
                                  const std::vector<size_t>& indices,
                                  const std::vector<int32_t>& labels,
                                  const std::vector<float>& snr_db,
-                                 int epochs)
+                                 int epochs,
+                                 const std::vector<size_t>& test_indices)
     : d(std::make_unique<impl>())
 {
     if (classes.size() > 255)
@@ -50,6 +51,14 @@ dynamics_record::dynamics_record(const std::string& path,
             .write(labels.data(), H5::PredType::NATIVE_INT32);
         d->file.createDataSet("snr_db", H5::PredType::IEEE_F32LE, H5::DataSpace(1, &n1))
             .write(snr_db.data(), H5::PredType::NATIVE_FLOAT);
+        // The run's test frames: `amr select` refuses a record whose rows
+        // include one (a record edited or taken from another split).
+        std::vector<int64_t> test(test_indices.begin(), test_indices.end());
+        hsize_t n_test = test.size();
+        auto test_ds = d->file.createDataSet(
+            "test_index", H5::PredType::STD_I64LE, H5::DataSpace(1, &n_test));
+        if (n_test)
+            test_ds.write(test.data(), H5::PredType::NATIVE_INT64);
         d->acc = d->file.createDataSet(
             "train_accuracy", H5::PredType::IEEE_F64LE, H5::DataSpace(1, &t1));
         h5::write_string_attr(d->file, "amr_format", "gr-amrcompress dynamics 1");

@@ -27,7 +27,8 @@ public:
                     const std::vector<size_t>& indices,
                     const std::vector<int32_t>& labels,
                     const std::vector<float>& snr_db,
-                    int epochs);
+                    int epochs,
+                    const std::vector<size_t>& test_indices);
     //! Reopens a record to continue after `epochs_done` epochs (a resumed
     //! run): it must hold these frames and this many epochs.
     dynamics_record(const std::string& path,

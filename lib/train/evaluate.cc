@@ -33,7 +33,7 @@ eval_result evaluate_model(const std::string& model_path,
     model::check_fits(read_model_info(model_path),
                       ds.info().classes,
                       ds.info().frame_length,
-                      model_path);
+                      model_path + " does not fit " + dataset_path);
     const auto opt = deploy::tool_options(batch_size, threads, engine, precision);
     auto backend = deploy::open_backend(
         model_path, opt, [](const std::string& line) { std::cerr << line << "\n"; });
@@ -45,6 +45,8 @@ eval_result evaluate_model(const std::string& model_path,
         r.indices.resize(ds.size());
         std::iota(r.indices.begin(), r.indices.end(), 0);
     }
+    if (r.indices.empty())
+        throw input_error(dataset_path, "no frames to evaluate (the dataset holds none)");
     const size_t C = r.classes.size(), F = 2 * ds.info().frame_length, B = opt.batch_size;
     std::vector<float> x, logits;
     ds.for_each_block(

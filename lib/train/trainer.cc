@@ -9,11 +9,11 @@
 #include "../model/model_specs.h"
 #include "../model/torch_model.h"
 #include "checkpoint.h"
-#include "process_group.h"
-#include "dynamics_record.h"
 #include "data_split.h"
+#include "dynamics_record.h"
 #include "epoch_loop.h"
 #include "frame_tensors.h"
+#include "process_group.h"
 #include "torch_runtime.h"
 #include "train_step.h"
 #include <gnuradio/amrcompress/dataset_reader.h>
@@ -121,8 +121,15 @@ json epochs_json(const std::vector<epoch_stats>& v)
 {
     json a = json::array();
     for (const auto& e : v)
-        a.push_back({ e.epoch, e.lr, e.train_loss, e.train_acc, e.test_loss, e.test_acc,
-                      e.seconds, e.eval_seconds, e.comm_seconds });
+        a.push_back({ e.epoch,
+                      e.lr,
+                      e.train_loss,
+                      e.train_acc,
+                      e.test_loss,
+                      e.test_acc,
+                      e.seconds,
+                      e.eval_seconds,
+                      e.comm_seconds });
     return a;
 }
 
@@ -135,7 +142,8 @@ std::vector<epoch_stats> epochs_from_json(const json& a)
         s.lr = e[1];
         // NaN (epochs without evaluation) is stored as null
         auto num = [](const json& x) {
-            return x.is_number() ? x.get<double>() : std::numeric_limits<double>::quiet_NaN();
+            return x.is_number() ? x.get<double>()
+                                 : std::numeric_limits<double>::quiet_NaN();
         };
         s.train_loss = num(e[2]);
         s.train_acc = num(e[3]);
@@ -150,7 +158,8 @@ std::vector<epoch_stats> epochs_from_json(const json& a)
 }
 
 // Test-set predictions with every rank evaluating its slice of the rows.
-test_eval evaluate_sharded(torch::jit::Module& m, const frame_tensors& t, process_group& pg)
+test_eval
+evaluate_sharded(torch::jit::Module& m, const frame_tensors& t, process_group& pg)
 {
     const int64_t n = t.x.size(0);
     test_eval r;
@@ -207,8 +216,8 @@ train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& o
     const int W = pg.size();
     if (W > 1 && cfg.batch_size < size_t(W))
         throw input_error("the global batch (" + std::to_string(cfg.batch_size) +
-                          ") must hold at least one frame per rank (" + std::to_string(W) +
-                          ")");
+                          ") must hold at least one frame per rank (" +
+                          std::to_string(W) + ")");
     configure_torch_runtime(1);
     torch::manual_seed(cfg.seed);
 
@@ -277,7 +286,8 @@ train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& o
         start = state.at("epochs_done");
         r.epochs = epochs_from_json(state.at("epochs"));
         r.resumed_after = start;
-        if (!r.epochs.empty() && std::isfinite(r.epochs.back().test_acc) && state.count("per_snr"))
+        if (!r.epochs.empty() && std::isfinite(r.epochs.back().test_acc) &&
+            state.count("per_snr"))
             for (const auto& e : state.at("per_snr"))
                 r.test_acc_per_snr[e[0].get<float>()] = e[1].get<double>();
     }
@@ -299,7 +309,8 @@ train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& o
                                                     frames.train,
                                                     labels,
                                                     train.snr_db,
-                                                    cfg.epochs);
+                                                    cfg.epochs,
+                                                    frames.test);
         }
     }
 
@@ -346,10 +357,19 @@ train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& o
         size_t b = 0;
         epoch_totals tot;
         try {
-            tot = run_train_epoch(m, opt, train, order, cfg.batch_size, ep, record, [&] {
-                if (on_batch)
-                    on_batch(ep * batches + (++b), cfg.epochs * batches);
-            }, shard);
+            tot = run_train_epoch(
+                m,
+                opt,
+                train,
+                order,
+                cfg.batch_size,
+                ep,
+                record,
+                [&] {
+                    if (on_batch)
+                        on_batch(ep * batches + (++b), cfg.epochs * batches);
+                },
+                shard);
         } catch (const training_diverged&) {
             throw;
         } catch (const rank_failure&) {

@@ -23,12 +23,15 @@ namespace amrcompress {
 struct AMRCOMPRESS_API training_dynamics {
     std::string path, dataset;
     std::vector<std::string> classes;
-    std::vector<size_t> index;   //!< dataset frame of each row
+    std::vector<size_t> index; //!< dataset frame of each row
     std::vector<int32_t> label;
     std::vector<float> snr_db;
-    size_t epochs = 0;           //!< T: completed epochs
-    std::vector<uint8_t> pred;   //!< [N, T] row-major
-    std::vector<float> loss;     //!< [N, T] row-major
+    size_t epochs = 0;         //!< T: completed epochs
+    std::vector<uint8_t> pred; //!< [N, T] row-major
+    std::vector<float> loss;   //!< [N, T] row-major
+    //! The run's test frames (records written since 2026-12; empty before),
+    //! which no row may be.
+    std::vector<size_t> test_index;
     size_t size() const { return index.size(); }
 };
 
@@ -38,10 +41,13 @@ AMRCOMPRESS_API training_dynamics read_dynamics(const std::string& path);
 class dataset_reader;
 /*!
  * \brief Refuses (input_error) a record that was not made from this dataset:
- * different classes, frame indices out of range, or labels/SNRs that differ
- * from the dataset's at those frames.
+ * one that names another existing file as its dataset (or, that file gone,
+ * another file name), different classes, frame indices out of range or
+ * repeated, a row that is one of the run's test frames, or labels/SNRs that
+ * differ from the dataset's at those frames.
  */
-AMRCOMPRESS_API void check_dynamics_fit(const training_dynamics& d, const dataset_reader& ds);
+AMRCOMPRESS_API void check_dynamics_fit(const training_dynamics& d,
+                                        const dataset_reader& ds);
 
 /*!
  * \brief FoQuS scores of every row (paper Eqs. 3-8).
@@ -79,7 +85,7 @@ struct AMRCOMPRESS_API coreset_inputs {
 };
 
 struct AMRCOMPRESS_API foqus_options {
-    double beta = 0.1;              //!< Eq. 7
+    double beta = 0.1;                                              //!< Eq. 7
     bool use_forget = true, use_persist = true, use_quality = true; //!< Table V ablation
     /*!
      * Tiers of each class sorted by descending score: tier 1 holds the first
@@ -94,7 +100,7 @@ struct AMRCOMPRESS_API foqus_options {
 
 struct AMRCOMPRESS_API coreset_options {
     std::string method = "foqus";
-    double rate = 0.1;        //!< in (0, 1]
+    double rate = 0.1; //!< in (0, 1]
     uint64_t seed = 1;
     /*!
      * Also balance SNR: each class budget is shared among the class's SNR
@@ -102,8 +108,8 @@ struct AMRCOMPRESS_API coreset_options {
      * runs within each (class, bin).
      */
     bool stratify_snr = false;
-    double snr_bin_db = 0;    //!< bin width; 0: every distinct SNR is a bin
-    size_t knn = 10;          //!< Cal's neighbours
+    double snr_bin_db = 0; //!< bin width; 0: every distinct SNR is a bin
+    size_t knn = 10;       //!< Cal's neighbours
     foqus_options foqus;
 };
 
@@ -148,9 +154,8 @@ make_coreset_method(const std::string& name, const coreset_options& opt);
  * total is the sum of the per-class budgets; for balanced classes, exactly
  * rate * N rounded the same way per class).
  */
-AMRCOMPRESS_API std::vector<size_t> class_budgets(const std::vector<int32_t>& labels,
-                                                  size_t num_classes,
-                                                  double rate);
+AMRCOMPRESS_API std::vector<size_t>
+class_budgets(const std::vector<int32_t>& labels, size_t num_classes, double rate);
 
 struct AMRCOMPRESS_API coreset_result {
     std::vector<size_t> rows;      //!< selected candidate rows, ascending
