@@ -7,8 +7,8 @@
  * waiting on a refresh); scoring, selection, saving and fine-tuning on the
  * keeper's worker thread (lib/keeper/keeper_core).
  */
-#include "coreset_keeper_impl.h"
 #include "capture/label_pmt.h"
+#include "coreset_keeper_impl.h"
 #include <gnuradio/amrcompress/error.h>
 #include <gnuradio/io_signature.h>
 #include <nlohmann/json.hpp>
@@ -70,13 +70,17 @@ coreset_keeper::sptr coreset_keeper::make(const std::string& model,
                                           int buffer_frames,
                                           int holdout_frames,
                                           int threads,
-                                          int seed)
+                                          int seed,
+                                          bool backpressure,
+                                          bool process_tuning)
 {
     check(budget >= 1, "budget must be >= 1 frame");
-    check(frame_length >= 0 && hop >= 0, "frame_length and hop must be >= 0 (0: default)");
+    check(frame_length >= 0 && hop >= 0,
+          "frame_length and hop must be >= 0 (0: default)");
     check(refresh_frames >= 1, "refresh_frames must be >= 1");
     check(save_every >= 1, "save_every must be >= 1");
-    check(buffer_frames >= 0 && holdout_frames >= 0, "buffer and holdout sizes must be >= 0");
+    check(buffer_frames >= 0 && holdout_frames >= 0,
+          "buffer and holdout sizes must be >= 0");
     check(threads >= 1 && epochs_per_refresh >= 1 && finetune_epochs >= 0 && seed >= 0,
           "threads and epochs_per_refresh must be >= 1, finetune_epochs and seed >= 0");
     keeper::keeper_config c;
@@ -97,13 +101,16 @@ coreset_keeper::sptr coreset_keeper::make(const std::string& model,
     c.holdout_frames = size_t(holdout_frames);
     c.threads = threads;
     c.seed = uint64_t(seed);
-    return gnuradio::make_block_sptr<coreset_keeper_impl>(c, size_t(hop), label, snr_db);
+    c.process_tuning = process_tuning;
+    return gnuradio::make_block_sptr<coreset_keeper_impl>(
+        c, size_t(hop), label, snr_db, backpressure);
 }
 
 coreset_keeper_impl::coreset_keeper_impl(const keeper::keeper_config& cfg,
                                          size_t hop,
                                          const std::string& label,
-                                         double snr_db)
+                                         double snr_db,
+                                         bool backpressure)
     : gr::sync_block("coreset_keeper",
                      gr::io_signature::make(1, 1, sizeof(gr_complex)),
                      gr::io_signature::make(0, 0, 0)),
@@ -111,10 +118,12 @@ coreset_keeper_impl::coreset_keeper_impl(const keeper::keeper_config& cfg,
       // fail when the flowgraph is built, not at the first frame.
       d_core(std::make_unique<keeper::keeper_core>(cfg)),
       d_L(d_core->frame_length()),
-      d_hop(hop ? hop : d_L)
+      d_hop(hop ? hop : d_L),
+      d_backpressure(backpressure)
 {
     if (!label.empty() && class_of(label) < 0)
-        throw input_error("coreset_keeper: label '" + label + "' is not in the class list");
+        throw input_error("coreset_keeper: label '" + label +
+                          "' is not in the class list");
     d_labels.set_parameter({ label, snr_db });
     set_history(d_L); // frames span work() calls
     message_port_register_in(PORT_LABEL);
@@ -123,20 +132,23 @@ coreset_keeper_impl::coreset_keeper_impl(const keeper::keeper_config& cfg,
     set_msg_handler(PORT_LABEL, [this](const pmt::pmt_t& msg) {
         capture::labelled l;
         if (!capture::parse_label_message(msg, l))
-            d_logger->warn("label message ignored: expected a symbol or a dict with 'label' "
-                           "(and 'snr'), got {}", pmt::write_string(msg));
+            d_logger->warn(
+                "label message ignored: expected a symbol or a dict with 'label' "
+                "(and 'snr'), got {}",
+                pmt::write_string(msg));
         else
             d_labels.set_message(l);
     });
-    d_core->on_refresh([this](const keeper::keeper_stats& s, const std::string& exported) {
-        on_refresh(s, exported);
-    });
+    d_core->on_refresh([this](const keeper::keeper_stats& s,
+                              const std::string& exported) { on_refresh(s, exported); });
     const auto s = d_core->stats();
     if (s.resumed_frames)
-        d_logger->info("resumed a coreset of {} frames from {}", s.resumed_frames,
-                       cfg.state_path);
+        d_logger->info(
+            "resumed a coreset of {} frames from {}", s.resumed_frames, cfg.state_path);
     d_logger->info("keeping at most {} frames of {} classes ({} samples a frame)",
-                   cfg.budget, d_core->classes().size(), d_L);
+                   cfg.budget,
+                   d_core->classes().size(),
+                   d_L);
 }
 
 coreset_keeper_impl::~coreset_keeper_impl()
@@ -168,8 +180,11 @@ bool coreset_keeper_impl::stop()
         d_logger->error("coreset not saved at stop: {}", e.what());
     }
     const auto s = d_core->stats();
-    d_logger->info("coreset: {} of at most {} frames after {} refreshes ({} dropped)", s.size,
-                   s.budget, s.refreshes, s.dropped);
+    d_logger->info("coreset: {} of at most {} frames after {} refreshes ({} dropped)",
+                   s.size,
+                   s.budget,
+                   s.refreshes,
+                   s.dropped);
     return true;
 }
 
@@ -193,7 +208,8 @@ std::string coreset_keeper_impl::stats() const
     return j.dump();
 }
 
-void coreset_keeper_impl::on_refresh(const keeper::keeper_stats& s, const std::string& exported)
+void coreset_keeper_impl::on_refresh(const keeper::keeper_stats& s,
+                                     const std::string& exported)
 {
     if (!s.error.empty())
         d_logger->error("{}", s.error);
@@ -209,9 +225,10 @@ void coreset_keeper_impl::consider(const gr_complex* frame, uint64_t first)
         const uint64_t n = ++d_unlabelled;
         if (n >= 2 * d_last_unlabelled_log) { // 1, 2, 4, ...
             d_last_unlabelled_log = n;
-            d_logger->warn("{} frame(s) had no label and were not kept: set the label "
-                           "parameter, send a 'label' message or tag the stream with amr_label",
-                           n);
+            d_logger->warn(
+                "{} frame(s) had no label and were not kept: set the label "
+                "parameter, send a 'label' message or tag the stream with amr_label",
+                n);
         }
         return;
     }
@@ -227,16 +244,20 @@ void coreset_keeper_impl::consider(const gr_complex* frame, uint64_t first)
                            fl.label);
         return;
     }
-    // Never blocks: a full buffer drops the frame and counts it.
-    if (d_core->offer(frame, label, float(fl.snr_db), int64_t(first)))
+    // A full buffer drops the frame and counts it; with backpressure the
+    // stream waits for the worker instead.
+    if (d_core->offer(frame, label, float(fl.snr_db), int64_t(first), 0, d_backpressure))
         return;
     const auto s = d_core->stats();
     const uint64_t refused = s.dropped + s.nonfinite;
     if (refused >= 2 * d_last_refused_log) { // 1, 2, 4, ...
         d_last_refused_log = refused;
-        d_logger->warn("{} frame(s) not kept: {} dropped (buffer of waiting frames full while "
-                       "scoring; raise refresh_frames or buffer_frames), {} with NaN/Inf samples",
-                       refused, s.dropped, s.nonfinite);
+        d_logger->warn(
+            "{} frame(s) not kept: {} dropped (buffer of waiting frames full while "
+            "scoring; raise refresh_frames or buffer_frames), {} with NaN/Inf samples",
+            refused,
+            s.dropped,
+            s.nonfinite);
     }
 }
 

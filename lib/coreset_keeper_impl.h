@@ -18,8 +18,11 @@ namespace amrcompress {
 class coreset_keeper_impl : public coreset_keeper
 {
 public:
-    coreset_keeper_impl(const keeper::keeper_config& cfg, size_t hop, const std::string& label,
-                        double snr_db);
+    coreset_keeper_impl(const keeper::keeper_config& cfg,
+                        size_t hop,
+                        const std::string& label,
+                        double snr_db,
+                        bool backpressure);
     ~coreset_keeper_impl() override;
 
     size_t size() const override { return d_core->stats().size; }
@@ -38,12 +41,14 @@ public:
              gr_vector_void_star& output_items) override;
 
 private:
-    void on_refresh(const keeper::keeper_stats& s, const std::string& exported); // worker thread
+    void on_refresh(const keeper::keeper_stats& s,
+                    const std::string& exported); // worker thread
     void consider(const gr_complex* frame, uint64_t first);
     int class_of(const std::string& name) const;
 
     std::unique_ptr<keeper::keeper_core> d_core;
     size_t d_L, d_hop;
+    bool d_backpressure;
     capture::label_state d_labels;
     uint64_t d_next = 0; // offset of the next frame's first sample
     std::atomic<uint64_t> d_unlabelled{ 0 }, d_unknown{ 0 }, d_mixed{ 0 };

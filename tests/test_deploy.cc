@@ -12,9 +12,12 @@
 #include "../lib/deploy/inference_engine.h"
 #include "../lib/model/model_specs.h"
 #include "../lib/model/torch_model.h"
+#include "../lib/train/torch_runtime.h"
 #include "test_util.h"
 #include <gnuradio/amrcompress/error.h>
 #include <cppunit/extensions/HelperMacros.h>
+#include <dlfcn.h>
+#include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/torch.h>
 #include <chrono>
 #include <cmath>
@@ -123,11 +126,61 @@ class deploy_test : public CppUnit::TestFixture
     CPPUNIT_TEST(native_engine_refuses_what_it_cannot_run);
     CPPUNIT_TEST(wrong_batch_dimension_is_an_input_error);
     CPPUNIT_TEST(softmax_is_stable_for_large_logits);
+    CPPUNIT_TEST(runtime_settings_per_thread_and_process);
     CPPUNIT_TEST_SUITE_END();
 
     test::temp_dir tmp;
 
 public:
+    /*
+     * PyTorch keeps the graph-optimiser flag per thread: a worker thread
+     * must set it itself (configure_torch_runtime once set it inside
+     * call_once, so every later thread ran with the default). And without
+     * process tuning (a library in the user's process) OpenBLAS's thread
+     * count is left alone.
+     */
+    void runtime_settings_per_thread_and_process()
+    {
+        CPPUNIT_ASSERT(!process_tuning()); // the library's default: not the tools'
+        torch::jit::setGraphExecutorOptimize(true);
+        bool first = true, second = true;
+        std::thread a([&] {
+            configure_torch_runtime(1);
+            first = torch::jit::getGraphExecutorOptimize();
+        });
+        a.join();
+        std::thread b([&] {
+            configure_torch_runtime(1);
+            second = torch::jit::getGraphExecutorOptimize();
+        });
+        b.join();
+        CPPUNIT_ASSERT(!first);
+        CPPUNIT_ASSERT(!second);                                // the second thread too
+        CPPUNIT_ASSERT(torch::jit::getGraphExecutorOptimize()); // this thread untouched
+        std::thread c([&] {
+            configure_torch_thread(1, true);
+            first = torch::jit::getGraphExecutorOptimize();
+        });
+        c.join();
+        CPPUNIT_ASSERT(first);
+
+        using get_fn = int (*)();
+        using set_fn = void (*)(int);
+        auto get =
+            reinterpret_cast<get_fn>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+        auto set =
+            reinterpret_cast<set_fn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+        if (!get || !set || std::getenv("OPENBLAS_NUM_THREADS"))
+            return; // another BLAS, or the user's explicit choice
+        set(2);
+        configure_torch_runtime(1);
+        CPPUNIT_ASSERT_EQUAL(2, get()); // not the library's to change
+        set_process_tuning(true);
+        configure_torch_runtime(1);
+        set_process_tuning(false);
+        CPPUNIT_ASSERT_EQUAL(1, get()); // the tools' setting
+    }
+
     void normalisation_matches_the_definitions()
     {
         const size_t L = 16;

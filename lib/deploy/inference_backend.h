@@ -38,7 +38,7 @@ struct AMRCOMPRESS_API backend_options {
     //! LibTorch: let it tune process-wide settings (glibc malloc thresholds,
     //! OpenBLAS threads; lib/train/torch_runtime.h). AMR_PROCESS_TUNING=0
     //! in the environment turns it off too.
-    bool process_tuning = true;
+    bool process_tuning = false;
 };
 
 /*!

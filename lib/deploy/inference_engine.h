@@ -35,7 +35,7 @@ struct AMRCOMPRESS_API engine_options {
     std::string engine =
         "auto"; //!< "auto", "native" or "libtorch" (deploy::backend_options)
     //! LibTorch only: let it tune process-wide settings (lib/train/torch_runtime.h).
-    bool process_tuning = true;
+    bool process_tuning = false;
     //! Receives the line saying why a model falls back to LibTorch, and
     //! forward errors on the engine thread (at 1, 2, 4, ... failed batches).
     deploy::log_fn log;

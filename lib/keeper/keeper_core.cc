@@ -10,21 +10,22 @@
  * most `budget` candidates. A member's tally therefore covers every scoring
  * epoch since it arrived.
  */
-#include "keeper_core.h"
 #include "deploy/frame_normaliser.h"
+#include "keeper_core.h"
 #include "keeper_policy.h"
 #include "keeper_state_file.h"
 #include "model/model_specs.h"
 #include "model/torch_model.h"
 #include "train/epoch_loop.h"
 #include "train/torch_runtime.h"
+#include "util/bounded_json.h"
 #include <gnuradio/amrcompress/error.h>
+#include <condition_variable>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
@@ -59,20 +60,20 @@ frame_block empty_block(size_t L)
     return b;
 }
 
-// Replaces the file atomically: a reader or a kill never sees half a model.
-void save_model_atomically(torch::jit::Module& m, const model_info& info, const std::string& path)
+// Replaces the file atomically and durably (model::save goes through
+// util/atomic_file.h): the coreset saved after it never names a model that a
+// power cut could take back.
+void save_model_atomically(torch::jit::Module& m,
+                           const model_info& info,
+                           const std::string& path)
 {
-    const std::string tmp = path + ".tmp";
-    model::save(m, info, tmp);
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        throw input_error(path, "cannot replace the model file");
-    }
+    model::save(m, info, path);
 }
 
 } // namespace
 
-std::string keeper_stats::to_json(const std::vector<std::string>& classes, double bin_db) const
+std::string keeper_stats::to_json(const std::vector<std::string>& classes,
+                                  double bin_db) const
 {
     json pc = json::object();
     for (size_t c = 0; c < per_class.size() && c < classes.size(); c++)
@@ -103,7 +104,8 @@ std::string keeper_stats::to_json(const std::vector<std::string>& classes, doubl
                { "resumed_frames", resumed_frames },
                { "last_export", last_export },
                { "error", error } };
-    j["holdout_accuracy"] = holdout_accuracy >= 0 ? json(holdout_accuracy) : json(nullptr);
+    j["holdout_accuracy"] =
+        holdout_accuracy >= 0 ? json(holdout_accuracy) : json(nullptr);
     return j.dump();
 }
 
@@ -120,6 +122,7 @@ struct keeper_core::impl {
 
     mutable std::mutex mu; // guards everything below
     std::condition_variable wake;
+    std::condition_variable room; // the worker took the waiting frames, or a stop
     frame_block pending, holdout;
     clock_type::time_point first_pending;
     frame_block members;
@@ -131,7 +134,7 @@ struct keeper_core::impl {
 
     std::mt19937_64 rng;         // refreshes only
     std::mt19937_64 holdout_rng; // offer() only, under mu
-    std::mutex refresh_mu; // one refresh at a time (worker, refresh(), stop())
+    std::mutex refresh_mu;       // one refresh at a time (worker, refresh(), stop())
 
     void load_model();
     void reset_optimizer(); // Adam over the current model's parameters
@@ -159,7 +162,9 @@ void keeper_core::impl::load_model()
         if (cfg.classes.empty() || cfg.frame_length == 0)
             throw input_error("coreset keeper: a fresh model (" + cfg.model +
                               ") needs the class list and the frame length");
-        bm = model::build(model::resolve_spec(cfg.model), cfg.classes, cfg.frame_length,
+        bm = model::build(model::resolve_spec(cfg.model),
+                          cfg.classes,
+                          cfg.frame_length,
                           cfg.normalisation);
     }
     L = cfg.frame_length;
@@ -182,13 +187,17 @@ keeper_core::keeper_core(const keeper_config& cfg) : d(std::make_unique<impl>())
     if (cfg.refresh_frames == 0)
         throw input_error("coreset keeper: refresh_frames must be >= 1");
     if (!(cfg.refresh_seconds >= 0) || !std::isfinite(cfg.refresh_seconds))
-        throw input_error("coreset keeper: refresh_seconds must be >= 0 (0: by frames only)");
-    if (cfg.epochs_per_refresh < 1 || cfg.batch_size == 0 || !(cfg.lr > 0) || cfg.threads < 1)
-        throw input_error("coreset keeper: epochs, batch size, lr and threads must be positive");
+        throw input_error(
+            "coreset keeper: refresh_seconds must be >= 0 (0: by frames only)");
+    if (cfg.epochs_per_refresh < 1 || cfg.batch_size == 0 || !(cfg.lr > 0) ||
+        cfg.threads < 1)
+        throw input_error(
+            "coreset keeper: epochs, batch size, lr and threads must be positive");
     if (cfg.finetune_epochs < 0)
         throw input_error("coreset keeper: finetune_epochs must be >= 0");
     if (cfg.finetune_epochs > 0 && cfg.export_path.empty())
-        throw input_error("coreset keeper: fine-tuning needs an export path for the model");
+        throw input_error(
+            "coreset keeper: fine-tuning needs an export path for the model");
     if (cfg.holdout_frames > 0 && cfg.holdout_every < 2)
         throw input_error("coreset keeper: holdout_every must be >= 2");
     if (cfg.save_every == 0)
@@ -197,7 +206,9 @@ keeper_core::keeper_core(const keeper_config& cfg) : d(std::make_unique<impl>())
         throw input_error("coreset keeper: the SNR bin width must be > 0");
     coreset::validate_foqus_options(cfg.foqus);
     d->cfg = cfg;
-    configure_torch_runtime(cfg.threads);
+    if (cfg.process_tuning)
+        tune_process_for_torch(cfg.threads);
+    configure_torch_runtime(cfg.threads); // this (the block's) thread
     torch::manual_seed(cfg.seed);
     d->rng.seed(cfg.seed);
     d->holdout_rng.seed(cfg.seed + 1);
@@ -211,7 +222,8 @@ keeper_core::keeper_core(const keeper_config& cfg) : d(std::make_unique<impl>())
     if (!cfg.state_path.empty()) {
         const fs::path dir = fs::path(cfg.state_path).parent_path();
         if (!dir.empty() && !fs::is_directory(dir))
-            throw input_error(cfg.state_path, "the directory for the coreset file does not exist");
+            throw input_error(cfg.state_path,
+                              "the directory for the coreset file does not exist");
         if (cfg.resume && fs::exists(cfg.state_path))
             d->resume();
     }
@@ -233,7 +245,8 @@ void keeper_core::impl::resume()
                           "the saved coreset was made for other classes or another frame "
                           "length; move it away or choose another state file");
     // A saved model beside the coreset carries the training so far.
-    const std::string saved_model = fs::path(cfg.state_path).replace_extension(".model.pt");
+    const std::string saved_model =
+        fs::path(cfg.state_path).replace_extension(".model.pt");
     if (fs::exists(saved_model)) {
         torch::NoGradGuard ng;
         auto m = model::load(saved_model);
@@ -244,13 +257,16 @@ void keeper_core::impl::resume()
     // More than the budget (a smaller budget now): the next refresh trims it.
     members = std::move(s.frames);
     tallies = std::move(s.tallies);
-    const json j = json::parse(s.state_json, nullptr, false);
+    // The state attribute comes from the file: bounded like any JSON from outside.
+    const json j =
+        parse_untrusted_json(s.state_json, cfg.state_path, "the keeper's state");
     // The coreset's history carries on (size = admitted - evictions); the
     // stream counters (offered, dropped, ...) are this run's.
-    const std::pair<const char*, uint64_t*> counters[] = {
-        { "refreshes", &st.refreshes }, { "evictions", &st.evictions },
-        { "admitted", &st.admitted },   { "passed_over", &st.passed_over }
-    };
+    const std::pair<const char*, uint64_t*> counters[] = { { "refreshes", &st.refreshes },
+                                                           { "evictions", &st.evictions },
+                                                           { "admitted", &st.admitted },
+                                                           { "passed_over",
+                                                             &st.passed_over } };
     for (const auto& c : counters)
         if (j.is_object() && j.contains(c.first) && j[c.first].is_number_unsigned())
             *c.second = j[c.first].get<uint64_t>();
@@ -260,14 +276,15 @@ void keeper_core::impl::resume()
         st.per_class[y]++;
 }
 
-bool keeper_core::offer(const gr_complex* frame, int label, float snr_db, int64_t id, double time)
+bool keeper_core::offer(
+    const gr_complex* frame, int label, float snr_db, int64_t id, double time, bool wait)
 {
     if (label < 0 || size_t(label) >= d->C)
         throw input_error("coreset keeper: label " + std::to_string(label) +
                           " outside the class list");
     std::copy_n(frame, d->L, d->scratch.data());
     const bool finite = d->norm->scale_in_place(d->scratch.data());
-    std::lock_guard<std::mutex> lock(d->mu);
+    std::unique_lock<std::mutex> lock(d->mu);
     d->st.offered++;
     if (!finite) {
         d->st.nonfinite++;
@@ -304,6 +321,13 @@ bool keeper_core::offer(const gr_complex* frame, int label, float snr_db, int64_
         }
         return true;
     }
+    // Backpressure waits only for a running worker: nothing else empties the buffer.
+    if (wait && d->pending.size() >= d->buffer && d->running)
+        d->room.wait(lock, [&] {
+            return d->pending.size() < d->buffer || d->stopping || !d->running;
+        });
+    if (d->stopping)
+        return false;
     if (d->pending.size() >= d->buffer) {
         d->st.dropped++;
         return false;
@@ -347,6 +371,7 @@ void keeper_core::impl::refresh_once()
     {
         std::lock_guard<std::mutex> lock(mu);
         std::swap(fresh, pending);
+        room.notify_all();
         cand = members; // the worker owns the model; members stay readable meanwhile
         cand_tallies = tallies;
         old_members = members.size();
@@ -440,12 +465,18 @@ void keeper_core::impl::refresh_once()
 
 std::string keeper_core::impl::state_json() const
 {
-    json j = { { "offered", st.offered },     { "refreshes", st.refreshes },
-               { "evictions", st.evictions }, { "admitted", st.admitted },
-               { "passed_over", st.passed_over }, { "budget", cfg.budget },
-               { "model", cfg.model },       { "epochs_per_refresh", cfg.epochs_per_refresh },
-               { "stratify_snr", cfg.stratify_snr }, { "snr_bin_db", cfg.snr_bin_db },
-               { "beta", cfg.foqus.beta },   { "tier_bounds", cfg.foqus.tier_bounds },
+    json j = { { "offered", st.offered },
+               { "refreshes", st.refreshes },
+               { "evictions", st.evictions },
+               { "admitted", st.admitted },
+               { "passed_over", st.passed_over },
+               { "budget", cfg.budget },
+               { "model", cfg.model },
+               { "epochs_per_refresh", cfg.epochs_per_refresh },
+               { "stratify_snr", cfg.stratify_snr },
+               { "snr_bin_db", cfg.snr_bin_db },
+               { "beta", cfg.foqus.beta },
+               { "tier_bounds", cfg.foqus.tier_bounds },
                { "tier_mix", cfg.foqus.tier_mix } };
     return j.dump();
 }
@@ -467,8 +498,8 @@ void keeper_core::impl::save_locked_out()
     s.info.description = "FoQuS coreset kept on the device (budget " +
                          std::to_string(cfg.budget) + " frames)";
     // The model first: the coreset's rename is the commit of a save.
-    save_model_atomically(bm.module, bm.info,
-                          fs::path(cfg.state_path).replace_extension(".model.pt"));
+    save_model_atomically(
+        bm.module, bm.info, fs::path(cfg.state_path).replace_extension(".model.pt"));
     save_snapshot(cfg.state_path, s);
     std::lock_guard<std::mutex> lock(mu);
     st.saves++;
@@ -477,7 +508,7 @@ void keeper_core::impl::save_locked_out()
 
 void keeper_core::impl::run()
 {
-    configure_torch_runtime(cfg.threads); // per thread with OpenMP
+    configure_torch_runtime(cfg.threads); // the worker's own thread: per-thread settings
     const auto interval = std::chrono::duration_cast<clock_type::duration>(
         std::chrono::duration<double>(cfg.refresh_seconds));
     std::unique_lock<std::mutex> lock(mu);
@@ -487,7 +518,8 @@ void keeper_core::impl::run()
         while (!stopping && pending.size() < cfg.refresh_frames) {
             if (pending.size() == 0 || cfg.refresh_seconds <= 0)
                 wake.wait(lock);
-            else if (wake.wait_until(lock, first_pending + interval) == std::cv_status::timeout)
+            else if (wake.wait_until(lock, first_pending + interval) ==
+                     std::cv_status::timeout)
                 break;
         }
         if (stopping)
@@ -498,7 +530,8 @@ void keeper_core::impl::run()
             refresh_once();
         } catch (const std::exception& e) {
             std::lock_guard<std::mutex> g(mu);
-            st.error = e.what(); // reported in stats; the keeper goes on with the next frames
+            st.error =
+                e.what(); // reported in stats; the keeper goes on with the next frames
         }
         lock.lock();
     }
@@ -520,6 +553,7 @@ void keeper_core::stop(bool final_refresh)
         std::lock_guard<std::mutex> lock(d->mu);
         d->stopping = true;
         d->wake.notify_all();
+        d->room.notify_all();
     }
     if (d->worker.joinable())
         d->worker.join();

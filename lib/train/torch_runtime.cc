@@ -8,6 +8,7 @@
 #include <malloc.h>
 #include <torch/csrc/jit/runtime/graph_executor.h>
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <mutex>
 #include <thread>
@@ -16,7 +17,29 @@
 namespace gr {
 namespace amrcompress {
 
-void configure_torch_runtime(int threads)
+namespace {
+std::atomic<bool> tune_process{ false };
+
+// AMR_JIT_OPTIMIZE=0/1 overrides the caller's choice.
+bool jit_optimize_for(bool wanted)
+{
+    const char* e = std::getenv("AMR_JIT_OPTIMIZE");
+    if (!e || !*e)
+        return wanted;
+    return std::string(e) != "0";
+}
+} // namespace
+
+void set_process_tuning(bool on) { tune_process = on; }
+bool process_tuning() { return tune_process; }
+
+void configure_torch_thread(int threads, bool jit_optimize)
+{
+    at::set_num_threads(std::max(1, threads));
+    torch::jit::setGraphExecutorOptimize(jit_optimize_for(jit_optimize));
+}
+
+void tune_process_for_torch(int blas_threads)
 {
     static std::once_flag once;
     std::call_once(once, [] {
@@ -25,12 +48,7 @@ void configure_torch_runtime(int threads)
             mallopt(M_MMAP_THRESHOLD, 256 << 20);
         if (!std::getenv("MALLOC_TRIM_THRESHOLD_"))
             mallopt(M_TRIM_THRESHOLD, 512 << 20);
-        // TorchScript's graph optimisations (autodiff subgraphs) made training
-        // no faster for CNN1D and 17-40 % slower for ResNet56 on this CPU.
-        if (!std::getenv("AMR_JIT_OPTIMIZE"))
-            torch::jit::setGraphExecutorOptimize(false);
     });
-    at::set_num_threads(std::max(1, threads));
     // LibTorch's thread setting does not reach OpenBLAS, which Debian's
     // LibTorch calls for GEMMs: its own pool (one thread per core) spins in
     // sched_yield between calls and so holds a core that the rest of the
@@ -42,7 +60,14 @@ void configure_torch_runtime(int threads)
         return;
     if (auto f = reinterpret_cast<set_threads_fn>(
             dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
-        f(std::max(1, threads));
+        f(std::max(1, blas_threads));
+}
+
+void configure_torch_runtime(int threads)
+{
+    configure_torch_thread(threads, false);
+    if (tune_process)
+        tune_process_for_torch(threads);
 }
 
 int auto_threads(const std::string& arch, double flops_per_frame)

@@ -33,12 +33,12 @@ namespace amrcompress {
  * saying why; "native" refuses (input_error) a model it cannot run;
  * "libtorch" always uses LibTorch. backend() says which one runs.
  *
- * Process-wide settings: with the native engine the block changes none.
- * With LibTorch it tunes the process on its first batch (glibc malloc
- * thresholds, OpenBLAS's thread count, LibTorch's intra-op threads of the
- * inference thread; lib/train/torch_runtime.h) unless `process_tuning` is
- * false or AMR_PROCESS_TUNING=0 is in the environment; then only the
- * inference thread's LibTorch thread count is set.
+ * Process-wide settings: the block changes none by default. With LibTorch
+ * it sets the per-thread settings (intra-op threads, TorchScript's graph
+ * optimiser) on its inference thread only. With `process_tuning` (opt-in;
+ * AMR_PROCESS_TUNING=0 in the environment vetoes it) it also tunes the
+ * process on its first batch as the amr tools do: glibc malloc thresholds
+ * and OpenBLAS's thread count (lib/train/torch_runtime.h).
  *
  * Outputs (each can be switched off; they cost nothing when off):
  * - message port `classification` (`frame_messages`, default on): one PMT
@@ -110,7 +110,7 @@ public:
                      bool batch_messages = false,
                      bool class_output = false,
                      bool frame_messages = true,
-                     bool process_tuning = true);
+                     bool process_tuning = false);
 
     virtual int frame_length() const = 0;
     virtual std::vector<std::string> classes() const = 0;

@@ -24,12 +24,14 @@ namespace amrcompress {
  * back) and labelled like dataset_sink labels them: an `amr_label` tag (with
  * `amr_snr`) in force at the frame's first sample, else the last `label`
  * message, else the `label` parameter. The frames wait in a bounded buffer
- * (`buffer_frames`; overflow is dropped and counted, the stream is never
- * held up). Every `refresh_frames` frames (or `refresh_seconds` after the
- * first), a worker thread trains the small model for `epochs_per_refresh`
- * epochs over the coreset plus the new frames, recording each frame's
- * correctness and loss; the accumulated trajectories give FoQuS scores, and
- * the tiered FoQuS policy keeps at most `budget` frames, balanced per class
+ * (`buffer_frames`). When it is full, a live stream drops the frame and
+ * counts it (the stream is never held up); with `backpressure` the block
+ * waits for the worker to take the buffer instead, so a replayed file, which
+ * runs faster than refreshes, loses nothing and the coreset sees every class. Every
+ * `refresh_frames` frames (or `refresh_seconds` after the first), a worker thread trains
+ * the small model for `epochs_per_refresh` epochs over the coreset plus the new frames,
+ * recording each frame's correctness and loss; the accumulated trajectories give FoQuS
+ * scores, and the tiered FoQuS policy keeps at most `budget` frames, balanced per class
  * (and per SNR bin with `stratify_snr`).
  *
  * The coreset is saved atomically to `state_path` (an ordinary dataset file
@@ -40,6 +42,12 @@ namespace amrcompress {
  * `export_path`, and the path is published on the `model` port (wire it to
  * a classifier's `model` input). The `stats` port publishes a dict after
  * each refresh (see stats()).
+ *
+ * Process-wide settings: the keeper sets LibTorch's per-thread settings on
+ * its own threads only. With `process_tuning` it also applies the
+ * process-wide ones the amr tools use (glibc malloc thresholds, OpenBLAS's
+ * thread count; lib/train/torch_runtime.h), which change the whole process:
+ * off by default.
  */
 class AMRCOMPRESS_API coreset_keeper : virtual public gr::sync_block
 {
@@ -72,7 +80,9 @@ public:
                      int buffer_frames = 0,
                      int holdout_frames = 256,
                      int threads = 1,
-                     int seed = 1);
+                     int seed = 1,
+                     bool backpressure = false,
+                     bool process_tuning = false);
 
     //! Frames in the coreset now.
     virtual size_t size() const = 0;

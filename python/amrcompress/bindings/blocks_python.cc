@@ -51,7 +51,7 @@ void bind_blocks(py::module& m)
              py::arg("batch_messages") = false,
              py::arg("class_output") = false,
              py::arg("frame_messages") = true,
-             py::arg("process_tuning") = true)
+             py::arg("process_tuning") = false)
         .def("frame_length", &classifier::frame_length)
         .def("classes", &classifier::classes)
         .def("frames_classified", &classifier::frames_classified)

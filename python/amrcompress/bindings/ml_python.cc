@@ -58,7 +58,9 @@ PYBIND11_MODULE(amrcompress_ml_python, m)
              py::arg("buffer_frames") = 0,
              py::arg("holdout_frames") = 256,
              py::arg("threads") = 1,
-             py::arg("seed") = 1)
+             py::arg("seed") = 1,
+             py::arg("backpressure") = false,
+             py::arg("process_tuning") = false)
         .def("size", &coreset_keeper::size)
         .def("refreshes", &coreset_keeper::refreshes)
         .def("frame_length", &coreset_keeper::frame_length)
