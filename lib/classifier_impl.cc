@@ -92,6 +92,58 @@ classifier::sptr classifier::make(const std::string& model_path,
                                                       process_tuning);
 }
 
+struct classifier_impl::engine_relay {
+    std::unique_ptr<inference_engine> engine; // moved into the block
+    std::atomic<classifier_impl*> block{ nullptr };
+    gr::logger log{ "classifier" }; // until the block (and its logger) exists
+};
+
+std::shared_ptr<classifier_impl::engine_relay>
+classifier_impl::open_engine(const std::string& model_path,
+                             int hop,
+                             int batch_size,
+                             int threads,
+                             int queue_frames,
+                             int frame_length,
+                             bool optimize,
+                             const std::string& precision,
+                             const std::string& engine,
+                             bool process_tuning)
+{
+    if (hop < 0 || batch_size < 1 || threads < 1 || queue_frames < batch_size ||
+        frame_length < 0)
+        throw input_error(
+            "classifier: hop >= 0, batch size >= 1, threads >= 1 and a queue of "
+            "at least one batch are needed");
+    auto relay = std::make_shared<engine_relay>();
+    engine_options opt;
+    opt.batch_size = batch_size;
+    opt.threads = threads;
+    opt.queue_frames = queue_frames;
+    opt.optimize = optimize;
+    opt.prec = deploy::parse_precision(precision);
+    opt.engine = engine;
+    opt.process_tuning = process_tuning;
+    // Weak: the engine (and these callbacks) live inside the block that owns the relay.
+    std::weak_ptr<engine_relay> weak = relay;
+    opt.log = [weak](const std::string& line) {
+        if (auto r = weak.lock()) {
+            if (auto* b = r->block.load())
+                b->d_logger->info("{}", line);
+            else
+                r->log.info("{}", line);
+        }
+    };
+    // Results come only for frames the block pushed, so the block is set by then.
+    relay->engine = std::make_unique<inference_engine>(
+        model_path, size_t(frame_length), opt, [weak](std::vector<frame_result>& r) {
+            if (auto rl = weak.lock())
+                if (auto* b = rl->block.load())
+                    b->on_results(r);
+        });
+    return relay;
+}
+
 classifier_impl::classifier_impl(const std::string& model_path,
                                  int hop,
                                  int batch_size,
@@ -109,36 +161,53 @@ classifier_impl::classifier_impl(const std::string& model_path,
                                  bool class_output,
                                  bool frame_messages,
                                  bool process_tuning)
-    : gr::block(
-          "classifier",
-          gr::io_signature::make(1, 1, sizeof(gr_complex)),
-          outputs(passthrough, probabilities, class_output, model_classes(model_path))),
+    : classifier_impl(open_engine(model_path,
+                                  hop,
+                                  batch_size,
+                                  threads,
+                                  queue_frames,
+                                  frame_length,
+                                  optimize,
+                                  precision,
+                                  engine,
+                                  process_tuning),
+                      hop,
+                      backpressure,
+                      passthrough,
+                      probabilities,
+                      sample_rate,
+                      batch_messages,
+                      class_output,
+                      frame_messages)
+{
+}
+
+classifier_impl::classifier_impl(std::shared_ptr<engine_relay> relay,
+                                 int hop,
+                                 bool backpressure,
+                                 bool passthrough,
+                                 bool probabilities,
+                                 double sample_rate,
+                                 bool batch_messages,
+                                 bool class_output,
+                                 bool frame_messages)
+    : gr::block("classifier",
+                gr::io_signature::make(1, 1, sizeof(gr_complex)),
+                outputs(passthrough,
+                        probabilities,
+                        class_output,
+                        relay->engine->info().classes.size())),
       d_backpressure(backpressure),
       d_passthrough(passthrough),
       d_probabilities(probabilities),
       d_class_output(class_output),
       d_batch_messages(batch_messages),
       d_frame_messages(frame_messages),
-      d_sample_rate(sample_rate)
+      d_sample_rate(sample_rate),
+      d_relay(std::move(relay))
 {
-    if (hop < 0 || batch_size < 1 || threads < 1 || queue_frames < batch_size ||
-        frame_length < 0)
-        throw input_error(
-            "classifier: hop >= 0, batch size >= 1, threads >= 1 and a queue of "
-            "at least one batch are needed");
-    engine_options opt;
-    opt.batch_size = batch_size;
-    opt.threads = threads;
-    opt.queue_frames = queue_frames;
-    opt.optimize = optimize;
-    opt.prec = deploy::parse_precision(precision);
-    opt.engine = engine;
-    opt.process_tuning = process_tuning;
-    opt.log = [this](const std::string& line) { d_logger->info("{}", line); };
-    d_engine = std::make_unique<inference_engine>(
-        model_path, size_t(frame_length), opt, [this](std::vector<frame_result>& r) {
-            on_results(r);
-        });
+    d_engine = std::move(d_relay->engine);
+    d_relay->block = this;
     const auto info = d_engine->info();
     d_L = info.frame_length;
     d_hop = hop > 0 ? size_t(hop) : d_L;

@@ -38,6 +38,10 @@ public:
                     bool process_tuning);
     ~classifier_impl() override;
 
+    //! An engine opened before its block (whose output signature needs the
+    //! model's class count): the model file is read once, here.
+    struct engine_relay;
+
     int frame_length() const override { return int(d_L); }
     std::vector<std::string> classes() const override { return d_engine->info().classes; }
     uint64_t frames_classified() const override { return d_engine->stats().classified; }
@@ -54,6 +58,26 @@ public:
                      gr_vector_void_star& output_items) override;
 
 private:
+    static std::shared_ptr<engine_relay> open_engine(const std::string& model_path,
+                                                     int hop,
+                                                     int batch_size,
+                                                     int threads,
+                                                     int queue_frames,
+                                                     int frame_length,
+                                                     bool optimize,
+                                                     const std::string& precision,
+                                                     const std::string& engine,
+                                                     bool process_tuning);
+    classifier_impl(std::shared_ptr<engine_relay> relay,
+                    int hop,
+                    bool backpressure,
+                    bool passthrough,
+                    bool probabilities,
+                    double sample_rate,
+                    bool batch_messages,
+                    bool class_output,
+                    bool frame_messages);
+
     void on_results(std::vector<frame_result>& results); // engine thread
     void handle_model_msg(const pmt::pmt_t& msg);
     pmt::pmt_t to_pmt(const frame_result& r); // with d_time_mtx held, in offset order
@@ -68,6 +92,8 @@ private:
     double d_sample_rate;
     size_t d_classes;
     std::unique_ptr<frame_normaliser> d_norm;
+    std::shared_ptr<engine_relay>
+        d_relay; // the engine's callbacks reach this block through it
     std::unique_ptr<inference_engine> d_engine;
 
     std::vector<gr_complex> d_hist; // samples from offset d_hist_start on
