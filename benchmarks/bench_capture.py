@@ -29,7 +29,8 @@ CELL = r"""
 import json, os, sys, time
 import numpy as np
 from gnuradio import gr, blocks, amrcompress
-kind, L, keep, gate, n, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+kind, L, keep, gate, n, path = (sys.argv[1], int(sys.argv[2]), int(sys.argv[3]),
+                                 float(sys.argv[4]), int(sys.argv[5]), sys.argv[6])
 rng = np.random.default_rng(0)
 x = (rng.standard_normal(1 << 20) + 1j * rng.standard_normal(1 << 20)).astype(np.complex64)
 x[: 1 << 19] *= 4  # half the samples 12 dB up: the gate has bursts to keep

@@ -218,7 +218,12 @@ def sgemm_gflops():
 
 TUNED = {"MALLOC_MMAP_THRESHOLD_": "268435456", "MALLOC_TRIM_THRESHOLD_": "536870912",
          "OPENBLAS_NUM_THREADS": "1"}
-block = lambda **kw: {"AMR_BENCH_BLOCK": json.dumps(kw)}
+
+
+def block(**kw):
+    return {"AMR_BENCH_BLOCK": json.dumps(kw)}
+
+
 VARIANTS = {
     # name: (implementation, extra environment); int8 variants run the
     # calibrated copy of the model
@@ -269,7 +274,10 @@ def one(a):
         import_torch()
     run = {"cpp": run_cpp, "python": run_python, "raw": run_raw}[a.one]
     fps, lat = run(a.data, a.model_path, a.batch, a.threads, a.seconds)
-    q = lambda p: 1000 * float(np.percentile(lat, p)) if len(lat) else float("nan")
+
+    def q(p):
+        return 1000 * float(np.percentile(lat, p)) if len(lat) else float("nan")
+
     out = {"fps": fps, "p50_ms": q(50), "p99_ms": q(99)}
     if BACKEND:
         out["backend"] = BACKEND
@@ -291,7 +299,6 @@ def measure(a, variant, path, batch, threads):
     if r.returncode != 0:
         raise RuntimeError(variant + " failed: " + r.stderr[-1500:])
     return json.loads(r.stdout.strip().splitlines()[-1])
-
 
 
 def main():
@@ -365,7 +372,10 @@ def main():
 def median_run(runs):
     """Median frames/s, p50 and p99 of repeated measurements of one cell
     (each taken separately), with the single runs kept."""
-    med = lambda k: float(np.median([r[k] for r in runs]))
+
+    def med(k):
+        return float(np.median([r[k] for r in runs]))
+
     out = {"fps": med("fps"), "p50_ms": med("p50_ms"), "p99_ms": med("p99_ms")}
     if "backend" in runs[0]:
         out["backend"] = runs[0]["backend"]
@@ -436,6 +446,13 @@ def print_budgets(rows, budgets=(5, 10, 25, 100)):
           "C++ / LibTorch alone | 3x Python / LibTorch alone |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     models = list(dict.fromkeys(r["model"] for r in rows))
+
+    def ratio(x, y):
+        return f"{x / y:.2f}" if x and y else "-"
+
+    def cell(x):
+        return f"{x[0]:,.0f} ({x[1]})" if x[0] else "none"
+
     for m in models:
         for budget in budgets:
             best = {}
@@ -449,8 +466,6 @@ def print_budgets(rows, budgets=(5, 10, 25, 100)):
                                    f"b{r['batch']}, {r['threads']}t")
             c, p, pt, raw = (best.get(k, (0, "-"))
                              for k in ("cpp", "python", "python_tuned", "raw"))
-            ratio = lambda x, y: f"{x / y:.2f}" if x and y else "-"
-            cell = lambda x: f"{x[0]:,.0f} ({x[1]})" if x[0] else "none"
             target = f"{100 * 3 * p[0] / raw[0]:.0f} %" if p[0] and raw[0] else "-"
             print(f"| {m} | {budget} ms | {cell(c)} | {cell(p)} | {ratio(c[0], p[0])} | "
                   f"{cell(pt)} | {ratio(c[0], pt[0])} | {cell(raw)} | {ratio(c[0], raw[0])} | "

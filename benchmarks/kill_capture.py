@@ -118,7 +118,8 @@ def main():
             th.join()
             p.stdout.close()
             problem = check(path, seen) if os.path.exists(path) else "no file (capture died?)"
-            n = len(h5py.File(path, "r")["X"]) if not problem.startswith(("h5py", "no file")) else -1
+            n = (len(h5py.File(path, "r")["X"])
+                 if not problem.startswith(("h5py", "no file")) else -1)
             frames.append(n)
             print("trial %3d: flushed >= %7d, file holds %7d frames %s" %
                   (t + 1, seen, n, problem or "ok"), flush=True)

@@ -74,7 +74,8 @@ def main():
         row = {"mean": float(est[m].mean()), "bias": float(err[m].mean()),
                "sd": float(err[m].std()), "mae": float(np.abs(err[m]).mean())}
         out["per_snr"][int(s)] = row
-        print(f"| {s} | {row['mean']:.2f} | {row['bias']:+.2f} | {row['sd']:.2f} | {row['mae']:.2f} |")
+        print(f"| {s} | {row['mean']:.2f} | {row['bias']:+.2f} | {row['sd']:.2f} "
+              f"| {row['mae']:.2f} |")
     if a.json:
         with open(a.json, "w") as f:
             json.dump(out, f, indent=1)

@@ -34,7 +34,8 @@ class CNN1D(nn.Module):
         super().__init__()
         layers, cin = [], 2
         for _ in range(6):
-            layers += [nn.Conv1d(cin, 32, 3, padding=1), Unit(32, 32), Unit(32, 32), nn.MaxPool1d(2)]
+            layers += [nn.Conv1d(cin, 32, 3, padding=1), Unit(32, 32), Unit(32, 32),
+                       nn.MaxPool1d(2)]
             cin = 32
         self.body = nn.Sequential(*layers)
         self.fc1 = nn.Linear(32 * L // 64, 128)

@@ -65,7 +65,8 @@ _UVECTORS = [
 FULL, LITE, LABEL_ONLY = 2, 1, 0
 
 
-class Frame(collections.namedtuple("Frame", "label cls confidence offset latency model rx_time raw")):
+class Frame(collections.namedtuple("Frame",
+                                   "label cls confidence offset latency model rx_time raw")):
     """One classified frame. ``cls``, ``offset``, ``model`` are -1 and
     ``confidence``, ``latency`` NaN when the message did not carry them (or
     were not read yet: then ``raw`` is the PMT dict, see ``complete``);

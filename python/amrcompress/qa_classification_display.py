@@ -16,15 +16,15 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np
-import pmt
-from gnuradio import blocks, gr, gr_unittest
+import numpy as np  # noqa: E402 (after QT_QPA_PLATFORM is set)
+import pmt  # noqa: E402
+from gnuradio import blocks, gr, gr_unittest  # noqa: E402
+from qa_helpers import amr  # noqa: E402
 
-from gnuradio.amrcompress.classification_history import (FULL, LABEL_ONLY, LITE,
-                                                          ClassificationHistory, Frame,
-                                                          parse_frames)
+from gnuradio.amrcompress.classification_history import (FULL, LABEL_ONLY, LITE,  # noqa: E402
+                                                         ClassificationHistory, Frame,
+                                                         parse_frames)
 
-AMR = os.environ.get("AMR_TOOL", "amr")
 PORT = pmt.intern("classification")
 
 
@@ -54,7 +54,7 @@ def columns_dict(classes, labels, first_offset=0, confidence=0.75, model=1):
                  ("probs", pmt.init_f32vector(n * len(labels), [0.0] * (n * len(labels)))),
                  ("latency", pmt.init_f64vector(n, [0.002] * n)),
                  ("model", pmt.from_uint64(model)),
-                 ("labels", pmt_list([pmt.intern(l) for l in labels]))]:
+                 ("labels", pmt_list([pmt.intern(lab) for lab in labels]))]:
         d = pmt.dict_add(d, pmt.intern(k), v)
     return d
 
@@ -104,7 +104,8 @@ class qa_classification_history(gr_unittest.TestCase):
         self.assertEqual(dict(s["counts"]), {"QPSK": 7, "BPSK": 3})
         self.assertEqual(s["counts"][0], ("QPSK", 7))
         runs = s["runs"]  # newest first
-        self.assertEqual([(r.label, r.count) for r in runs], [("QPSK", 2), ("BPSK", 3), ("QPSK", 5)])
+        self.assertEqual([(r.label, r.count) for r in runs],
+                         [("QPSK", 2), ("BPSK", 3), ("QPSK", 5)])
         self.assertEqual((runs[1].first_offset, runs[1].last_offset), (5 * 128, 7 * 128))
         self.assertAlmostEqual(runs[1].mean_confidence, (0.55 + 0.56 + 0.57) / 3)
         self.assertAlmostEqual(runs[1].rx_time, 10.005)  # the time the run started at
@@ -179,7 +180,8 @@ class qa_classification_history(gr_unittest.TestCase):
         self.assertEqual((gfsk.first_offset, gfsk.last_offset), (1280 + 5 * 128, 2048 + 128))
         self.assertAlmostEqual(gfsk.mean_confidence, 0.75)
         last = s["last"]
-        self.assertEqual((last.label, last.cls, last.offset, last.model), ("class 5", 5, 2048 + 256, 1))
+        self.assertEqual((last.label, last.cls, last.offset, last.model),
+                         ("class 5", 5, 2048 + 256, 1))
         self.assertAlmostEqual(last.latency, 0.002)
         # The same as Python objects, without labels.
         h = ClassificationHistory(clock=FakeClock())
@@ -305,7 +307,7 @@ class qa_classification_history(gr_unittest.TestCase):
                 h.add(frame_dict(i, label))
         r = threading.Thread(target=reader)
         r.start()
-        ws = [threading.Thread(target=writer, args=(l,)) for l in ("A", "B", "C")]
+        ws = [threading.Thread(target=writer, args=(lab,)) for lab in ("A", "B", "C")]
         for w in ws:
             w.start()
         for w in ws:
@@ -387,6 +389,7 @@ class qa_classification_display(gr_unittest.TestCase):
                     post(PORT, frame_dict(i, "GFSK", confidence=0.95, rx_time=1.25))
             th = threading.Thread(target=sender)
             th.start()
+
             def shown():  # the last redraw may still be queued when the count is in
                 item = w.history_list.item(0)
                 return (disp.frames() == 5300 and w.class_label.text() == "GFSK"
@@ -433,16 +436,11 @@ class qa_classification_display(gr_unittest.TestCase):
         the classifier's labels, offsets and latencies."""
         from gnuradio import amrcompress
         from gnuradio.amrcompress.classification_display import classification_display
-        import subprocess
         d = self.tmp.name
         data = os.path.join(d, "d.h5")
-        r = subprocess.run([AMR, "gen", "-o", data, "-n", "5", "--classes", "BPSK,QPSK,GFSK",
-                            "--snr-min", "10", "--snr-max", "18", "--snr-step", "8"],
-                           capture_output=True, text=True, timeout=300)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        r = subprocess.run([AMR, "train", data, "-o", os.path.join(d, "m"), "-e", "1",
-                            "--no-dynamics"], capture_output=True, text=True, timeout=600)
-        self.assertEqual(r.returncode, 0, r.stderr)
+        amr("gen", "-o", data, "-n", "5", "--classes", "BPSK,QPSK,GFSK",
+            "--snr-min", "10", "--snr-max", "18", "--snr-step", "8", timeout=300)
+        amr("train", data, "-o", os.path.join(d, "m"), "-e", "1", "--no-dynamics", timeout=600)
         model = os.path.join(d, "m", "model.pt")
 
         def replay(port, **kw):

@@ -32,7 +32,6 @@ CLASSES = ["BPSK", "QPSK", "8PSK", "GFSK", "WBFM"]
 REPLAY_DEADLINE_S = 120  # a replay of the test split takes about a second
 
 
-
 def messages(sink):
     return [sink.get_message(i) for i in range(sink.num_messages())]
 
@@ -105,7 +104,8 @@ class qa_classifier(gr_unittest.TestCase):
             with open(os.path.join(out, "predictions.csv")) as f:
                 cls.eval[name] = {int(r["index"]): int(r["prediction"]) for r in csv.DictReader(f)}
         with open(cls.test_idx) as f:
-            cls.test_frames = [int(l) for l in f if l.strip() and not l.startswith("#")]
+            cls.test_frames = [int(line) for line in f
+                               if line.strip() and not line.startswith("#")]
 
     @classmethod
     def tearDownClass(cls):
@@ -288,7 +288,8 @@ class qa_classifier(gr_unittest.TestCase):
         t0 = pmt.make_tuple(pmt.from_uint64(1000), pmt.from_double(0.25))
         t1 = pmt.make_tuple(pmt.from_uint64(2000), pmt.from_double(0.5))
         src = blocks.vector_source_c(x.tolist(), False, 1,
-                                     [tag(0, "rx_time", t0), tag(0, "rx_rate", pmt.from_double(rate)),
+                                     [tag(0, "rx_time", t0),
+                                      tag(0, "rx_rate", pmt.from_double(rate)),
                                       tag(jump, "rx_time", t1)])
         clf = amrcompress.classifier(self.models["a"], batch_size=4, backpressure=True,
                                      passthrough=True)
@@ -431,6 +432,7 @@ class qa_classifier(gr_unittest.TestCase):
         self.assertEqual(json.loads(clf_a.stats())["backend"], clf_a.backend())
         np.testing.assert_allclose(np.array(probs_t.data()), np.array(probs_a.data()),
                                    atol=1e-4)
+
         # Bring-your-own TorchScript: LibTorch in "auto", refused by "native".
         class Linear(torch.nn.Module):
             def __init__(self):

@@ -6,8 +6,8 @@
 #
 """Tests of `amr convert`: RML2016.10a pickle -> dataset, dataset <-> SigMF.
 
-The tool is run as a subprocess; set AMR_TOOL to its path (default: the
-build tree's apps/amr). Every file lives in a temporary directory.
+The tool is run as a subprocess (qa_helpers); set AMR_TOOL to its path
+(default: amr on PATH). Every file lives in a temporary directory.
 """
 
 import io
@@ -15,6 +15,7 @@ import json
 import os
 import pickle
 import pickletools
+import shutil
 import struct
 import subprocess
 import sys
@@ -23,8 +24,7 @@ import tempfile
 import h5py
 import numpy as np
 from gnuradio import gr_unittest
-
-TOOL = os.environ.get("AMR_TOOL", "/work/main/build/apps/amr")
+from qa_helpers import AMR, amr_run
 
 RML2016_ORDER = ["8PSK", "AM-DSB", "AM-SSB", "BPSK", "CPFSK", "GFSK",
                  "PAM4", "QAM16", "QAM64", "QPSK", "WBFM"]
@@ -33,13 +33,6 @@ REFUSAL = "refusing the pickle, nothing was executed"
 
 N_PER_CELL = 7
 FRAME_LEN = 16
-
-
-def run_tool(*args, cwd=None):
-    """Runs `amr ARGS...`; returns the CompletedProcess (text, captured)."""
-    return subprocess.run([TOOL] + [str(a) for a in args], cwd=cwd,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, errors="replace", timeout=120)
 
 
 def describe(proc):
@@ -151,8 +144,8 @@ def _write(path, data):
 class qa_convert(gr_unittest.TestCase):
 
     def setUp(self):
-        self.assertTrue(os.access(TOOL, os.X_OK),
-                        "amr tool not found at %s (set AMR_TOOL)" % TOOL)
+        self.assertTrue(shutil.which(AMR),
+                        "amr tool not found at %s (set AMR_TOOL)" % AMR)
         self._tmp = tempfile.TemporaryDirectory(prefix="qa_convert_")
         self.dir = self._tmp.name
 
@@ -205,14 +198,14 @@ class qa_convert(gr_unittest.TestCase):
                              sorted(expect_files), msg)
 
     def convert_ok(self, src, dst, *extra):
-        proc = run_tool("convert", src, dst, *extra, cwd=self.dir)
+        proc = amr_run("convert", src, dst, *extra, cwd=self.dir)
         self.assertEqual(proc.returncode, 0, describe(proc))
         return proc
 
     def gen_small(self, name="gen.h5"):
         out = self.path(name)
-        proc = run_tool("gen", "-o", out, "-n", 5, "--classes", "BPSK,QPSK",
-                        "--snr-min", 0, "--snr-max", 4, cwd=self.dir)
+        proc = amr_run("gen", "-o", out, "-n", 5, "--classes", "BPSK,QPSK",
+                       "--snr-min", 0, "--snr-max", 4, cwd=self.dir)
         self.assertEqual(proc.returncode, 0, describe(proc))
         return out
 
@@ -273,7 +266,7 @@ class qa_convert(gr_unittest.TestCase):
         src, dst = self.path(name + ".pkl"), self.path(name + ".h5")
         _write(src, data)
         self.assertFalse(os.path.exists(marker))
-        proc = run_tool("convert", src, dst, cwd=self.dir)
+        proc = amr_run("convert", src, dst, cwd=self.dir)
         try:
             self.assertFalse(os.path.exists(marker),
                              "the pickle's payload ran!\n" + describe(proc))
@@ -396,7 +389,7 @@ class qa_convert(gr_unittest.TestCase):
             with self.subTest(case=name):
                 src, dst = self.path(name + ".pkl"), self.path(name + ".h5")
                 _write(src, data)
-                proc = run_tool("convert", src, dst, cwd=self.dir)
+                proc = amr_run("convert", src, dst, cwd=self.dir)
                 self.assert_failed_cleanly(proc, src, dst,
                                            expect_files=[name + ".pkl"])
                 os.remove(src)
@@ -474,8 +467,8 @@ class qa_convert(gr_unittest.TestCase):
             with self.subTest(cut=name):
                 _write(data_path, full[:cut])
                 out = self.path("t_%s.h5" % name)
-                proc = run_tool("convert", base + ".sigmf-meta", out,
-                                cwd=self.dir)
+                proc = amr_run("convert", base + ".sigmf-meta", out,
+                               cwd=self.dir)
                 self.assert_failed_cleanly(proc, data_path, out)
 
     def test_041_sigmf_annotation_without_label(self):
@@ -489,7 +482,7 @@ class qa_convert(gr_unittest.TestCase):
         with open(meta_path, "w") as f:
             json.dump(meta, f)
         out = self.path("nl.h5")
-        proc = run_tool("convert", meta_path, out, cwd=self.dir)
+        proc = amr_run("convert", meta_path, out, cwd=self.dir)
         self.assert_failed_cleanly(proc, meta_path, out, expect="core:label")
 
     # ------------------------------------------------------------ 6. overwrite
@@ -500,7 +493,7 @@ class qa_convert(gr_unittest.TestCase):
         _write(src, pickle.dumps(cells, protocol=2))
         _write(dst, b"precious, do not overwrite")
 
-        proc = run_tool("convert", src, dst, cwd=self.dir)
+        proc = amr_run("convert", src, dst, cwd=self.dir)
         self.assertEqual(proc.returncode, 1, describe(proc))
         self.assertIn(dst, proc.stderr, describe(proc))
         with open(dst, "rb") as f:
@@ -517,7 +510,7 @@ class qa_convert(gr_unittest.TestCase):
         src = self.gen_small()
         base = self.path("ow")
         _write(base + ".sigmf-meta", b"{}")
-        proc = run_tool("convert", src, base + ".sigmf-meta", cwd=self.dir)
+        proc = amr_run("convert", src, base + ".sigmf-meta", cwd=self.dir)
         self.assertEqual(proc.returncode, 1, describe(proc))
         with open(base + ".sigmf-meta", "rb") as f:
             self.assertEqual(f.read(), b"{}")
@@ -528,7 +521,7 @@ class qa_convert(gr_unittest.TestCase):
         # SigMF -> existing dataset
         out = self.path("ow_back.h5")
         _write(out, b"precious")
-        proc = run_tool("convert", base + ".sigmf-meta", out, cwd=self.dir)
+        proc = amr_run("convert", base + ".sigmf-meta", out, cwd=self.dir)
         self.assertEqual(proc.returncode, 1, describe(proc))
         with open(out, "rb") as f:
             self.assertEqual(f.read(), b"precious")

@@ -29,10 +29,10 @@ from qa_helpers import amr, field
 CLASSES = ["BPSK", "QPSK", "GFSK"]
 
 
-
 def class_counts(path):
     with h5py.File(path, "r") as f:
-        return list(f["Y"][...].sum(axis=0).astype(int)), f["X"].shape[0], f["keeper/epochs"].shape[0]
+        return (list(f["Y"][...].sum(axis=0).astype(int)), f["X"].shape[0],
+                f["keeper/epochs"].shape[0])
 
 
 class qa_coreset_keeper(gr_unittest.TestCase):

@@ -23,8 +23,8 @@ import numpy as np
 import pmt
 from gnuradio import blocks, gr, gr_unittest, pdu
 from gnuradio import amrcompress
+from qa_helpers import amr
 
-AMR = os.environ.get("AMR_TOOL", "amr")
 CLASSES = ["BPSK", "QPSK", "GFSK"]
 L = 128
 
@@ -63,12 +63,6 @@ tb.run()   # ends by itself when the write fails
 print("FLUSHED", sink.frames_flushed())
 print("ERROR", sink.error())
 """
-
-
-def amr(*args):
-    r = subprocess.run([AMR, *args], capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr
-    return r
 
 
 def tag(offset, key, value):

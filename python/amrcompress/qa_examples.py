@@ -19,11 +19,11 @@ import h5py
 import numpy as np
 import yaml
 from gnuradio import gr_unittest
+from qa_helpers import amr
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.normpath(os.path.join(HERE, "..", ".."))
 EXAMPLES = sorted(glob.glob(os.path.join(SOURCE, "examples", "*.grc")))
-AMR = os.environ.get("AMR_TOOL", "amr")
 
 # Arguments of the runnable examples, filled in by setUpClass.
 RUN_ARGS = {}
@@ -44,11 +44,9 @@ class qa_examples(gr_unittest.TestCase):
         d = cls.tmp.name
         cls.env = dict(os.environ, GRC_BLOCKS_PATH=os.path.join(SOURCE, "grc"))
         data = os.path.join(d, "d.h5")
-        r = run([AMR, "gen", "-o", data, "-n", "5", "--classes", "BPSK,QPSK,GFSK",
-                 "--snr-min", "10", "--snr-max", "18", "--snr-step", "8"])
-        assert r.returncode == 0, r.stderr
-        r = run([AMR, "train", data, "-o", os.path.join(d, "m"), "-e", "1", "--no-dynamics"])
-        assert r.returncode == 0, r.stderr
+        amr("gen", "-o", data, "-n", "5", "--classes", "BPSK,QPSK,GFSK",
+            "--snr-min", "10", "--snr-max", "18", "--snr-step", "8", timeout=600)
+        amr("train", data, "-o", os.path.join(d, "m"), "-e", "1", "--no-dynamics", timeout=600)
         cls.frames = 3 * 2 * 5
         RUN_ARGS["replay_classify"] = ["--dataset", data, "--model",
                                        os.path.join(d, "m", "model.pt")]
@@ -87,8 +85,8 @@ class qa_examples(gr_unittest.TestCase):
             if gui and name not in GUI_RUN:
                 continue  # needs a radio
             self.assertIn(name, RUN_ARGS, "no test arguments for runnable example " + name)
-            r = run([sys.executable, script, *RUN_ARGS[name]], env=self.gui_env if gui else self.env,
-                    timeout=GUI_RUN.get(name, 600))
+            r = run([sys.executable, script, *RUN_ARGS[name]],
+                    env=self.gui_env if gui else self.env, timeout=GUI_RUN.get(name, 600))
             self.assertEqual(r.returncode, 0, name + ": " + r.stderr[-2000:])
             if name == "replay_classify":  # one printed classification per frame
                 self.assertEqual(r.stdout.count("(label . "), self.frames, r.stdout[-2000:])

@@ -12,15 +12,17 @@ import pmt
 AMR = os.environ.get("AMR_TOOL", "amr")
 
 
-def amr_run(*args, env=None, timeout=900):
+def amr_run(*args, env=None, timeout=900, cwd=None):
     """Runs the amr tool and returns its CompletedProcess (output captured),
-    whatever its exit code: for tests of failures."""
-    return subprocess.run([AMR, *args], capture_output=True, text=True, timeout=timeout, env=env)
+    whatever its exit code: for tests of failures. Arguments may be any
+    objects (paths, numbers): each is passed as str(arg)."""
+    return subprocess.run([AMR, *(str(a) for a in args)], capture_output=True, text=True,
+                          errors="replace", timeout=timeout, env=env, cwd=cwd)
 
 
-def amr(*args):
+def amr(*args, env=None, timeout=900, cwd=None):
     """Runs the amr tool; the test fails with its stderr if it fails."""
-    r = amr_run(*args)
+    r = amr_run(*args, env=env, timeout=timeout, cwd=cwd)
     assert r.returncode == 0, r.stderr
     return r
 

@@ -18,7 +18,7 @@ import h5py
 import numpy as np
 import torch
 from gnuradio import gr_unittest
-from qa_helpers import amr_run as amr
+from qa_helpers import amr_run
 
 
 class qa_model(gr_unittest.TestCase):
@@ -28,8 +28,8 @@ class qa_model(gr_unittest.TestCase):
         cls.tmp = tempfile.TemporaryDirectory()
         cls.dir = cls.tmp.name
         cls.data = os.path.join(cls.dir, "d.h5")
-        r = amr("gen", "-o", cls.data, "-n", "30", "--classes", "BPSK,QPSK,8PSK,GFSK,WBFM",
-                "--snr-min", "10", "--snr-max", "18", "--snr-step", "8")
+        r = amr_run("gen", "-o", cls.data, "-n", "30", "--classes", "BPSK,QPSK,8PSK,GFSK,WBFM",
+                    "--snr-min", "10", "--snr-max", "18", "--snr-step", "8")
         assert r.returncode == 0, r.stderr
 
     @classmethod
@@ -38,11 +38,11 @@ class qa_model(gr_unittest.TestCase):
 
     def train_and_compare(self, arch, epochs=2, name=None):
         out = os.path.join(self.dir, name or arch)
-        r = amr("train", self.data, "-o", out, "-m", arch, "-e", str(epochs), "-b", "32")
+        r = amr_run("train", self.data, "-o", out, "-m", arch, "-e", str(epochs), "-b", "32")
         self.assertEqual(r.returncode, 0, r.stderr)
         ev = os.path.join(out, "eval")
-        r = amr("eval", os.path.join(out, "model.pt"), self.data, "-o", ev, "--save-logits",
-                "--no-plots")
+        r = amr_run("eval", os.path.join(out, "model.pt"), self.data, "-o", ev, "--save-logits",
+                    "--no-plots")
         self.assertEqual(r.returncode, 0, r.stderr)
 
         extra = {"amr_meta.json": ""}
@@ -127,7 +127,7 @@ class qa_model(gr_unittest.TestCase):
                         t += Ho * Ho * inp * out + 4 * out * Ho * Ho
                     H, inp = Ho, out
             return t + 2048 * C
-        r = amr("model", "--arch", "signet50", "--json", "-")
+        r = amr_run("model", "--arch", "signet50", "--json", "-")
         self.assertEqual(r.returncode, 0, r.stderr)
         meta = json.loads(r.stdout[r.stdout.index("["):])[0]  # after the table
         self.assertEqual(meta["params"], signet50_params(11))
@@ -187,7 +187,7 @@ class qa_model(gr_unittest.TestCase):
         p += lstm(32, 32) + lstm(64, 32)
         p += 4 * local(64, 256) + 3 * (local(64, 64) + attention + ffn(64, 256))
         p += bn(64) + 64 * 11 + 11
-        r = amr("model", "--arch", "iqformer", "--json", "-")
+        r = amr_run("model", "--arch", "iqformer", "--json", "-")
         self.assertEqual(r.returncode, 0, r.stderr)
         meta = json.loads(r.stdout[r.stdout.index("["):])[0]
         self.assertEqual(meta["params"], p)
@@ -219,7 +219,7 @@ class qa_model(gr_unittest.TestCase):
         if not os.path.exists(os.path.join(out, "model.pt")):
             self.train_and_compare("cnn1d", epochs=1)
         ev = os.path.join(self.dir, "plots")
-        r = amr("eval", os.path.join(out, "model.pt"), self.data, "-o", ev, "--all")
+        r = amr_run("eval", os.path.join(out, "model.pt"), self.data, "-o", ev, "--all")
         self.assertEqual(r.returncode, 0, r.stderr)
         j = json.load(open(os.path.join(ev, "eval.json")))
         self.assertEqual(j["frames"], 5 * 2 * 30)
@@ -233,25 +233,26 @@ class qa_model(gr_unittest.TestCase):
     def test_005_bad_model_input(self):
         junk = os.path.join(self.dir, "junk.pt")
         open(junk, "wb").write(b"not a model")
-        r = amr("eval", junk, self.data, "-o", os.path.join(self.dir, "e"))
+        r = amr_run("eval", junk, self.data, "-o", os.path.join(self.dir, "e"))
         self.assertEqual(r.returncode, 1)
         self.assertIn("not a TorchScript model", r.stderr)
         # A plain TorchScript model without our metadata is refused clearly.
         plain = os.path.join(self.dir, "plain.pt")
         torch.jit.script(torch.nn.Linear(4, 2)).save(plain)
-        r = amr("eval", plain, self.data, "-o", os.path.join(self.dir, "e"))
+        r = amr_run("eval", plain, self.data, "-o", os.path.join(self.dir, "e"))
         self.assertEqual(r.returncode, 1)
         self.assertIn("metadata", r.stderr)
-        r = amr("train", self.data, "-o", os.path.join(self.dir, "t"), "-m", "nosuchnet")
+        r = amr_run("train", self.data, "-o", os.path.join(self.dir, "t"), "-m", "nosuchnet")
         self.assertEqual(r.returncode, 1)
         self.assertIn("unknown model architecture", r.stderr)
 
     def eval_json(self, model, *args):
         ev = os.path.join(self.dir, "ev_" + "_".join(a.strip("-") for a in args))
-        r = amr("eval", model, self.data, "-o", ev, "--no-plots", *args)
+        r = amr_run("eval", model, self.data, "-o", ev, "--no-plots", *args)
         self.assertEqual(r.returncode, 0, r.stderr)
         rows = list(csv.DictReader(open(os.path.join(ev, "predictions.csv"))))
-        return json.load(open(os.path.join(ev, "eval.json"))), [int(x["prediction"]) for x in rows], r
+        return (json.load(open(os.path.join(ev, "eval.json"))),
+                [int(x["prediction"]) for x in rows], r)
 
     def test_006_engines_precisions_and_quantize(self):
         out = os.path.join(self.dir, "cnn1d")
@@ -265,8 +266,8 @@ class qa_model(gr_unittest.TestCase):
         self.assertTrue(jl["backend"].startswith("LibTorch"), jl["backend"])
         self.assertEqual(pn, pl)
         # int8 needs a calibration: refused by the native engine, LibTorch for auto.
-        r = amr("eval", model, self.data, "-o", os.path.join(self.dir, "e8"), "--no-plots",
-                "--precision", "int8", "--engine", "native")
+        r = amr_run("eval", model, self.data, "-o", os.path.join(self.dir, "e8"), "--no-plots",
+                    "--precision", "int8", "--engine", "native")
         self.assertEqual(r.returncode, 1)
         self.assertIn("amr quantize", r.stderr)
         ja, _, r = self.eval_json(model, "--precision", "int8")
@@ -275,7 +276,7 @@ class qa_model(gr_unittest.TestCase):
         # amr quantize: deterministic, still a TorchScript model with the same function.
         q1, q2 = os.path.join(self.dir, "q1.pt"), os.path.join(self.dir, "q2.pt")
         for q in (q1, q2):
-            r = amr("quantize", model, self.data, "-o", q, "--frames", "200")
+            r = amr_run("quantize", model, self.data, "-o", q, "--frames", "200")
             self.assertEqual(r.returncode, 0, r.stderr)
         cal = []
         for q in (q1, q2):
@@ -304,17 +305,17 @@ class qa_model(gr_unittest.TestCase):
         lstm = os.path.join(self.dir, "lstm", "model.pt")
         if not os.path.exists(lstm):
             self.train_and_compare("lstm", epochs=1)
-        r = amr("eval", lstm, self.data, "-o", os.path.join(self.dir, "el"), "--no-plots",
-                "--engine", "native")
+        r = amr_run("eval", lstm, self.data, "-o", os.path.join(self.dir, "el"), "--no-plots",
+                    "--engine", "native")
         self.assertEqual(r.returncode, 1)
         self.assertIn("lstm", r.stderr)
-        r = amr("quantize", lstm, self.data, "-o", os.path.join(self.dir, "lq.pt"))
+        r = amr_run("quantize", lstm, self.data, "-o", os.path.join(self.dir, "lq.pt"))
         self.assertEqual(r.returncode, 1)
         self.assertIn("cannot be quantised", r.stderr)
         # amr bench profile: every step of the network, timed; the LSTM refused by name.
         pj = os.path.join(self.dir, "profile.json")
-        r = amr("bench", "profile", q1, "--precision", "int8", "--batch", "8", "--iters", "5",
-                "--json", pj)
+        r = amr_run("bench", "profile", q1, "--precision", "int8", "--batch", "8", "--iters", "5",
+                    "--json", pj)
         self.assertEqual(r.returncode, 0, r.stderr)
         prof = json.load(open(pj))
         kinds = [s["step"].split()[0] for s in prof["steps"]]
@@ -325,7 +326,7 @@ class qa_model(gr_unittest.TestCase):
         self.assertTrue(all(s["us"] > 0 for s in prof["steps"]))
         self.assertFalse(prof["rows_folded"])  # cnn1d has no rows to fold
         self.assertGreater(prof["frames_per_s"], 0)
-        r = amr("bench", "profile", lstm)
+        r = amr_run("bench", "profile", lstm)
         self.assertEqual(r.returncode, 1)
         self.assertIn(lstm, r.stderr)
         self.assertIn("lstm", r.stderr)

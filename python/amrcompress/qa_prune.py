@@ -16,12 +16,10 @@ import tempfile
 import numpy as np
 import torch
 from gnuradio import gr_unittest
-from qa_helpers import amr_run as amr
+from qa_helpers import amr_run
 
 
 FAST = ["--diagnosis-epochs", "1", "-e", "1", "--probe-epochs", "1", "-b", "32"]
-
-
 
 
 def param_count(model):
@@ -35,14 +33,14 @@ class qa_prune(gr_unittest.TestCase):
         cls.tmp = tempfile.TemporaryDirectory()
         cls.dir = cls.tmp.name
         cls.data = os.path.join(cls.dir, "d.h5")
-        r = amr("gen", "-o", cls.data, "-n", "40", "--classes", "BPSK,QPSK,8PSK,GFSK,WBFM",
-                "--snr-min", "10", "--snr-max", "18", "--snr-step", "4")
+        r = amr_run("gen", "-o", cls.data, "-n", "40", "--classes", "BPSK,QPSK,8PSK,GFSK,WBFM",
+                    "--snr-min", "10", "--snr-max", "18", "--snr-step", "4")
         assert r.returncode == 0, r.stderr
         cls.models = {}
         for arch, epochs in (("cnn1d", "4"), ("resnet56", "1")):
             out = os.path.join(cls.dir, arch)
-            r = amr("train", cls.data, "-o", out, "-m", arch, "-e", epochs, "-b", "32",
-                    "--eval-every", "0", "--no-dynamics")
+            r = amr_run("train", cls.data, "-o", out, "-m", arch, "-e", epochs, "-b", "32",
+                        "--eval-every", "0", "--no-dynamics")
             assert r.returncode == 0, r.stderr
             cls.models[arch] = os.path.join(out, "model.pt")
 
@@ -52,7 +50,7 @@ class qa_prune(gr_unittest.TestCase):
 
     def prune(self, name, *args, arch="cnn1d"):
         out = os.path.join(self.dir, name)
-        r = amr("prune", self.data, "-m", self.models[arch], "-o", out, *args)
+        r = amr_run("prune", self.data, "-m", self.models[arch], "-o", out, *args)
         self.assertEqual(r.returncode, 0, r.stderr)
         with open(os.path.join(out, "report.json")) as f:
             return out, json.load(f)
@@ -88,7 +86,7 @@ class qa_prune(gr_unittest.TestCase):
                          len(probes) - len(removed))
         # amr eval on the exported file measures the report's accuracy.
         ev = os.path.join(self.dir, "fcos_eval")
-        r = amr("eval", os.path.join(out, "model.pt"), self.data, "-o", ev, "--no-plots")
+        r = amr_run("eval", os.path.join(out, "model.pt"), self.data, "-o", ev, "--no-plots")
         self.assertEqual(r.returncode, 0, r.stderr)
         with open(os.path.join(ev, "eval.json")) as f:
             self.assertAlmostEqual(json.load(f)["accuracy"], rep["after"]["test_acc"], places=6)
@@ -192,8 +190,8 @@ class qa_prune(gr_unittest.TestCase):
                 with open(spec_file, "w") as f:
                     json.dump(spec, f)
                 trained = os.path.join(self.dir, "t_" + arch)
-                r = amr("train", self.data, "-o", trained, "-m", spec_file, "-e", "1", "-b",
-                        "32", "--eval-every", "0", "--no-dynamics")
+                r = amr_run("train", self.data, "-o", trained, "-m", spec_file, "-e", "1", "-b",
+                            "32", "--eval-every", "0", "--no-dynamics")
                 self.assertEqual(r.returncode, 0, r.stderr)
                 self.models[arch] = os.path.join(trained, "model.pt")
                 out, rep = self.prune("p_" + arch, "--channel-keep", "0.5", *FAST, arch=arch)
@@ -210,8 +208,8 @@ class qa_prune(gr_unittest.TestCase):
                 self.assertEqual(tuple(y.shape), (3, 5))
                 self.assertTrue(torch.isfinite(y).all())
                 ev = os.path.join(out, "eval")
-                r = amr("eval", os.path.join(out, "model.pt"), self.data, "-o", ev,
-                        "--no-plots")
+                r = amr_run("eval", os.path.join(out, "model.pt"), self.data, "-o", ev,
+                            "--no-plots")
                 self.assertEqual(r.returncode, 0, r.stderr)
                 with open(os.path.join(ev, "eval.json")) as f:
                     self.assertAlmostEqual(json.load(f)["accuracy"], rep["after"]["test_acc"],
@@ -255,20 +253,20 @@ class qa_prune(gr_unittest.TestCase):
             (["--stop-after", "everything", "--diagnosis-epochs", "0"], "stop-after"),
         ]
         for args, message in cases:
-            r = amr("prune", self.data, "-m", self.models["cnn1d"], "-o", out, *args)
+            r = amr_run("prune", self.data, "-m", self.models["cnn1d"], "-o", out, *args)
             self.assertNotEqual(r.returncode, 0, args)
             self.assertIn(message, r.stderr, args)
         junk = os.path.join(self.dir, "junk.pt")
         with open(junk, "wb") as f:
             f.write(b"PK\x03\x04 not a model")
         for model in (junk, os.path.join(self.dir, "missing.pt")):
-            r = amr("prune", self.data, "-m", model, "-o", out)
+            r = amr_run("prune", self.data, "-m", model, "-o", out)
             self.assertNotEqual(r.returncode, 0)
             self.assertIn(os.path.basename(model), r.stderr)
         lstm = os.path.join(self.dir, "lstm")
-        r = amr("train", self.data, "-o", lstm, "-m", "lstm", "-e", "1", "--no-dynamics")
+        r = amr_run("train", self.data, "-o", lstm, "-m", "lstm", "-e", "1", "--no-dynamics")
         self.assertEqual(r.returncode, 0, r.stderr)
-        r = amr("prune", self.data, "-m", os.path.join(lstm, "model.pt"), "-o", out)
+        r = amr_run("prune", self.data, "-m", os.path.join(lstm, "model.pt"), "-o", out)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("model.pt: pruning has nothing to change in a 'lstm' model", r.stderr)
 

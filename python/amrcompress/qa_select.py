@@ -16,18 +16,16 @@ import tempfile
 import h5py
 import numpy as np
 from gnuradio import gr_unittest
-from qa_helpers import amr_run as amr
+from qa_helpers import amr_run
 
 
 METHODS = ["foqus", "uniform", "cal", "cd", "forgetting", "grand", "herding", "kcenter",
            "leastconf", "entropy", "margin"]
 
 
-
-
 def read_index(path):
     with open(path) as f:
-        return [int(l) for l in f if l.strip() and not l.startswith("#")]
+        return [int(line) for line in f if line.strip() and not line.startswith("#")]
 
 
 class qa_select(gr_unittest.TestCase):
@@ -37,11 +35,12 @@ class qa_select(gr_unittest.TestCase):
         cls.tmp = tempfile.TemporaryDirectory()
         cls.dir = cls.tmp.name
         cls.data = os.path.join(cls.dir, "d.h5")
-        r = amr("gen", "-o", cls.data, "-n", "40", "--classes", "BPSK,QPSK,8PSK,GFSK,WBFM",
-                "--snr-min", "10", "--snr-max", "18", "--snr-step", "4")
+        r = amr_run("gen", "-o", cls.data, "-n", "40", "--classes", "BPSK,QPSK,8PSK,GFSK,WBFM",
+                    "--snr-min", "10", "--snr-max", "18", "--snr-step", "4")
         assert r.returncode == 0, r.stderr
         cls.run_dir = os.path.join(cls.dir, "run")
-        r = amr("train", cls.data, "-o", cls.run_dir, "-e", "4", "-b", "32", "--eval-every", "0")
+        r = amr_run("train", cls.data, "-o", cls.run_dir, "-e", "4", "-b", "32",
+                    "--eval-every", "0")
         assert r.returncode == 0, r.stderr
 
     @classmethod
@@ -50,8 +49,8 @@ class qa_select(gr_unittest.TestCase):
 
     def test_foqus_scores_recomputed_independently(self):
         scores = os.path.join(self.dir, "scores.csv")
-        r = amr("select", self.data, "--run", self.run_dir, "--rate", "0.1", "-o",
-                os.path.join(self.dir, "f.idx"), "--scores", scores)
+        r = amr_run("select", self.data, "--run", self.run_dir, "--rate", "0.1", "-o",
+                    os.path.join(self.dir, "f.idx"), "--scores", scores)
         self.assertEqual(r.returncode, 0, r.stderr)
         with h5py.File(os.path.join(self.run_dir, "dynamics.h5"), "r") as f:
             T = int(f.attrs["epochs_completed"])
@@ -85,8 +84,8 @@ class qa_select(gr_unittest.TestCase):
             for rate in ("0.05", "0.3"):
                 out = os.path.join(self.dir, f"{m}_{rate}.idx")
                 js = os.path.join(self.dir, f"{m}_{rate}.json")
-                r = amr("select", self.data, "--run", self.run_dir, "--method", m, "--rate",
-                        rate, "-o", out, "--json", js)
+                r = amr_run("select", self.data, "--run", self.run_dir, "--method", m, "--rate",
+                            rate, "-o", out, "--json", js)
                 self.assertEqual(r.returncode, 0, m + ": " + r.stderr)
                 idx = read_index(out)
                 self.assertEqual(len(idx), len(set(idx)), m)
@@ -97,8 +96,8 @@ class qa_select(gr_unittest.TestCase):
                 with open(js) as f:
                     self.assertEqual(json.load(f)["selected"], int(want.sum()))
         # amr train accepts the coreset.
-        r = amr("train", self.data, "-o", os.path.join(self.dir, "core"), "-e", "1",
-                "--index", os.path.join(self.dir, "foqus_0.3.idx"), "--no-dynamics")
+        r = amr_run("train", self.data, "-o", os.path.join(self.dir, "core"), "-e", "1",
+                    "--index", os.path.join(self.dir, "foqus_0.3.idx"), "--no-dynamics")
         self.assertEqual(r.returncode, 0, r.stderr)
         with open(os.path.join(self.dir, "core", "metrics.json")) as f:
             self.assertEqual(json.load(f)["train_frames"], len(read_index(
@@ -107,30 +106,30 @@ class qa_select(gr_unittest.TestCase):
     def test_seeded_selection_reproduces(self):
         a, b = (os.path.join(self.dir, f"seed{k}.idx") for k in "ab")
         for p in (a, b):
-            r = amr("select", self.data, "--run", self.run_dir, "--method", "kcenter",
-                    "--rate", "0.2", "--seed", "7", "-o", p)
+            r = amr_run("select", self.data, "--run", self.run_dir, "--method", "kcenter",
+                        "--rate", "0.2", "--seed", "7", "-o", p)
             self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(read_index(a), read_index(b))
 
     def test_bad_input(self):
         out = os.path.join(self.dir, "bad.idx")
         for rate in ("0", "1.5", "-1", "nan"):
-            r = amr("select", self.data, "--run", self.run_dir, "--rate", rate, "-o", out)
+            r = amr_run("select", self.data, "--run", self.run_dir, "--rate", rate, "-o", out)
             self.assertNotEqual(r.returncode, 0, rate)
             self.assertIn("rate", r.stderr)
         # A record from another dataset.
         other = os.path.join(self.dir, "other.h5")
-        r = amr("gen", "-o", other, "-n", "10", "--classes", "BPSK,QPSK",
-                "--snr-min", "10", "--snr-max", "10")
+        r = amr_run("gen", "-o", other, "-n", "10", "--classes", "BPSK,QPSK",
+                    "--snr-min", "10", "--snr-max", "10")
         self.assertEqual(r.returncode, 0, r.stderr)
-        r = amr("select", other, "--run", self.run_dir, "--rate", "0.1", "-o", out)
+        r = amr_run("select", other, "--run", self.run_dir, "--rate", "0.1", "-o", out)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("does not belong", r.stderr)
         # Model-based method without a model; FoQuS without a record.
-        r = amr("select", self.data, "--method", "kcenter", "--rate", "0.1", "-o", out)
+        r = amr_run("select", self.data, "--method", "kcenter", "--rate", "0.1", "-o", out)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("model", r.stderr)
-        r = amr("select", self.data, "--method", "foqus", "--rate", "0.1", "-o", out)
+        r = amr_run("select", self.data, "--method", "foqus", "--rate", "0.1", "-o", out)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("dynamics", r.stderr)
         # A corrupt record.
@@ -139,7 +138,7 @@ class qa_select(gr_unittest.TestCase):
             data = f.read()
         with open(bad, "wb") as f:
             f.write(data[: len(data) // 3])
-        r = amr("select", self.data, "--dynamics", bad, "--rate", "0.1", "-o", out)
+        r = amr_run("select", self.data, "--dynamics", bad, "--rate", "0.1", "-o", out)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("cut.h5", r.stderr)
 
