@@ -30,6 +30,7 @@ packages=(
     libtorch-dev libgloo-dev libopenblas0-pthread libdnnl-dev libzip-dev
     python3-numpy python3-h5py python3-torch python3-matplotlib python3-scipy
     gr-osmosdr
+    clang-format pycodestyle clang libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do
