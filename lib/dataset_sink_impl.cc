@@ -7,8 +7,8 @@
  * scheduler's thread; SNR estimates, normalisation and all file I/O on the
  * writer thread (lib/capture/capture_writer).
  */
-#include "dataset_sink_impl.h"
 #include "capture/label_pmt.h"
+#include "dataset_sink_impl.h"
 #include <gnuradio/amrcompress/error.h>
 #include <gnuradio/io_signature.h>
 #include <nlohmann/json.hpp>
@@ -25,9 +25,8 @@ const pmt::pmt_t TAG_TIME = pmt::mp("rx_time");
 const pmt::pmt_t TAG_RATE = pmt::mp("rx_rate");
 const pmt::pmt_t TAG_FREQ = pmt::mp("rx_freq");
 
-const char* OUTCOME_NAMES[] = { "kept",          "gated",      "thinned",
-                                "unlabelled",    "mixed",      "unknown_class",
-                                "over_quota",    "not_queued" };
+const char* OUTCOME_NAMES[] = { "kept",  "gated",         "thinned",    "unlabelled",
+                                "mixed", "unknown_class", "over_quota", "not_queued" };
 
 void check(bool ok, const std::string& what)
 {
@@ -62,11 +61,30 @@ dataset_sink::sptr dataset_sink::make(const std::string& path,
                                       bool backpressure,
                                       const std::string& description)
 {
-    return gnuradio::make_block_sptr<dataset_sink_impl>(
-        path, classes, frame_length, hop, label, snr_db, extend_classes, gate_db,
-        floor_frames, keep_one_in, max_frames, max_megabytes, rotate, max_files,
-        class_quota, flush_frames, flush_seconds, if_exists, sample_rate, center_freq,
-        normalisation, queue_frames, backpressure, description);
+    return gnuradio::make_block_sptr<dataset_sink_impl>(path,
+                                                        classes,
+                                                        frame_length,
+                                                        hop,
+                                                        label,
+                                                        snr_db,
+                                                        extend_classes,
+                                                        gate_db,
+                                                        floor_frames,
+                                                        keep_one_in,
+                                                        max_frames,
+                                                        max_megabytes,
+                                                        rotate,
+                                                        max_files,
+                                                        class_quota,
+                                                        flush_frames,
+                                                        flush_seconds,
+                                                        if_exists,
+                                                        sample_rate,
+                                                        center_freq,
+                                                        normalisation,
+                                                        queue_frames,
+                                                        backpressure,
+                                                        description);
 }
 
 dataset_sink_impl::dataset_sink_impl(const std::string& path,
@@ -111,7 +129,8 @@ dataset_sink_impl::dataset_sink_impl(const std::string& path,
     check(floor_frames >= 1, "floor_frames must be >= 1");
     check(max_frames >= 0 && max_files >= 0 && class_quota >= 0 && flush_frames >= 0,
           "limits and flush_frames must be >= 0 (0: none)");
-    check(max_megabytes >= 0 && std::isfinite(max_megabytes), "max_megabytes must be >= 0");
+    check(max_megabytes >= 0 && std::isfinite(max_megabytes),
+          "max_megabytes must be >= 0");
     check(queue_frames >= 1, "queue_frames must be >= 1");
     check(sample_rate >= 0 && std::isfinite(sample_rate), "sample_rate must be >= 0");
     check(std::isfinite(center_freq), "center_freq must be finite");
@@ -127,12 +146,12 @@ dataset_sink_impl::dataset_sink_impl(const std::string& path,
     d_settings.info.source = "gr-amrcompress dataset_sink (live capture)";
     d_settings.info.normalisation = normalisation;
     d_settings.info.description = description;
-    d_settings.info.capture =
-        nlohmann::json{ { "frame_length", d_L },   { "hop", d_hop },
-                        { "gate_db", gate_db },    { "floor_frames", floor_frames },
-                        { "keep_one_in", keep_one_in }, { "class_quota", class_quota },
-                        { "flush_frames", flush_frames }, { "flush_seconds", flush_seconds } }
-            .dump();
+    d_settings.info.capture = nlohmann::json{
+        { "frame_length", d_L },          { "hop", d_hop },
+        { "gate_db", gate_db },           { "floor_frames", floor_frames },
+        { "keep_one_in", keep_one_in },   { "class_quota", class_quota },
+        { "flush_frames", flush_frames }, { "flush_seconds", flush_seconds }
+    }.dump();
     d_settings.if_exists = if_exists;
     d_settings.max_frames_per_file = size_t(max_frames);
     d_settings.max_bytes_per_file = uint64_t(max_megabytes * 1e6);
@@ -178,8 +197,10 @@ bool dataset_sink_impl::stop()
 {
     d_writer->stop();
     const auto c = d_writer->counts();
-    d_logger->info("capture stopped: {} frames written to {} file(s), {} dropped", c.written,
-                   d_writer->files().size(), c.dropped);
+    d_logger->info("capture stopped: {} frames written to {} file(s), {} dropped",
+                   c.written,
+                   d_writer->files().size(),
+                   c.dropped);
     if (!d_writer->error().empty())
         d_logger->error("{}", d_writer->error());
     return true;
@@ -189,7 +210,8 @@ void dataset_sink_impl::set_label(const std::string& label)
 {
     if (!label.empty() && d_writer->label_of(label, d_extend) < 0) {
         d_logger->error("label '{}' is not in the class list: ignored (extend_classes "
-                        "adds it)", label);
+                        "adds it)",
+                        label);
         return;
     }
     auto p = d_labels.parameter();
@@ -211,7 +233,8 @@ void dataset_sink_impl::handle_label_msg(const pmt::pmt_t& msg)
     capture::labelled l;
     if (!capture::parse_label_message(msg, l)) {
         d_logger->warn("label message ignored: expected a symbol or a dict with 'label' "
-                       "(and 'snr'), got {}", pmt::write_string(msg));
+                       "(and 'snr'), got {}",
+                       pmt::write_string(msg));
         return;
     }
     d_labels.set_message(l); // an empty label releases the message level
@@ -244,7 +267,8 @@ double dataset_sink_impl::frame_time(uint64_t first)
     if (t && rate > 0)
         return double(t->first) + t->second + double(first - d_rx_time.since()) / rate;
     // No radio clock: the host's, when the frame is framed.
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration<double>(
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -261,7 +285,8 @@ bool dataset_sink_impl::all_quotas_met() const
     return true;
 }
 
-dataset_sink_impl::outcome dataset_sink_impl::consider(const gr_complex* frame, uint64_t first)
+dataset_sink_impl::outcome dataset_sink_impl::consider(const gr_complex* frame,
+                                                       uint64_t first)
 {
     if (d_gate && !d_gate->open(capture::mean_power(frame, d_L)))
         return gated;
@@ -276,9 +301,11 @@ dataset_sink_impl::outcome dataset_sink_impl::consider(const gr_complex* frame, 
     if (label < 0) {
         std::lock_guard<std::mutex> lock(d_stats_mutex);
         if (d_refused_labels.insert(fl.label).second)
-            d_logger->warn("label '{}' (from the {}) is not in the class list: its frames "
-                           "are not written (extend_classes adds it)",
-                           fl.label, capture::to_string(fl.source));
+            d_logger->warn(
+                "label '{}' (from the {}) is not in the class list: its frames "
+                "are not written (extend_classes adds it)",
+                fl.label,
+                capture::to_string(fl.source));
         return unknown_class;
     }
     {
@@ -304,7 +331,8 @@ dataset_sink_impl::outcome dataset_sink_impl::consider(const gr_complex* frame, 
 bool dataset_sink_impl::finished()
 {
     const auto s = d_writer->status();
-    if (s != capture::capture_writer::state::full && s != capture::capture_writer::state::failed)
+    if (s != capture::capture_writer::state::full &&
+        s != capture::capture_writer::state::failed)
         return false;
     if (!d_end_logged) {
         d_end_logged = true;
@@ -328,7 +356,8 @@ int dataset_sink_impl::work(int noutput_items,
     const uint64_t end = nread + uint64_t(noutput_items); // first sample not yet here
     read_tags(nread, end);
     // in[0] is sample nread - (L - 1): the history.
-    const uint64_t base = nread + 1 - d_L; // may wrap below 0 at the start: only differences used
+    const uint64_t base =
+        nread + 1 - d_L; // may wrap below 0 at the start: only differences used
     while (d_next + d_L <= end) {
         const outcome o = consider(in + (d_next - base), d_next);
         {
@@ -341,9 +370,10 @@ int dataset_sink_impl::work(int noutput_items,
         d_next += d_hop;
         if (o == unlabelled && d_outcomes[unlabelled] >= 2 * d_last_unlabelled_log) {
             d_last_unlabelled_log = d_outcomes[unlabelled]; // 1, 2, 4, ...
-            d_logger->warn("{} frame(s) had no label and were not written: set the label "
-                           "parameter, send a 'label' message or tag the stream with amr_label",
-                           d_last_unlabelled_log);
+            d_logger->warn(
+                "{} frame(s) had no label and were not written: set the label "
+                "parameter, send a 'label' message or tag the stream with amr_label",
+                d_last_unlabelled_log);
         }
         if (o == not_queued && finished())
             return WORK_DONE;
@@ -354,7 +384,8 @@ int dataset_sink_impl::work(int noutput_items,
     if (rate || freq)
         d_writer->set_radio(rate ? *rate : d_sample_rate, freq ? *freq : d_center_freq);
     if (all_quotas_met()) {
-        d_logger->info("capture complete: every class has its quota of {} frames", d_quota);
+        d_logger->info("capture complete: every class has its quota of {} frames",
+                       d_quota);
         return WORK_DONE;
     }
     return noutput_items;
@@ -364,7 +395,10 @@ uint64_t dataset_sink_impl::frames_written() const { return d_writer->counts().w
 uint64_t dataset_sink_impl::frames_flushed() const { return d_writer->counts().flushed; }
 uint64_t dataset_sink_impl::frames_dropped() const { return d_writer->counts().dropped; }
 std::vector<std::string> dataset_sink_impl::files() const { return d_writer->files(); }
-std::vector<std::string> dataset_sink_impl::classes() const { return d_writer->classes(); }
+std::vector<std::string> dataset_sink_impl::classes() const
+{
+    return d_writer->classes();
+}
 std::string dataset_sink_impl::error() const { return d_writer->error(); }
 
 std::string dataset_sink_impl::stats() const

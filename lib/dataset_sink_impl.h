@@ -66,8 +66,17 @@ public:
 
 private:
     // Outcome of one candidate frame, counted in stats().
-    enum outcome { kept, gated, thinned, unlabelled, mixed, unknown_class, over_quota,
-                   not_queued, n_outcomes };
+    enum outcome {
+        kept,
+        gated,
+        thinned,
+        unlabelled,
+        mixed,
+        unknown_class,
+        over_quota,
+        not_queued,
+        n_outcomes
+    };
 
     void read_tags(uint64_t from, uint64_t to);
     void handle_label_msg(const pmt::pmt_t& msg);

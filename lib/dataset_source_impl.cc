@@ -23,7 +23,8 @@ dataset_source::sptr dataset_source::make(const std::string& path,
                                           bool repeat,
                                           double sample_rate)
 {
-    return gnuradio::make_block_sptr<dataset_source_impl>(path, index_file, repeat, sample_rate);
+    return gnuradio::make_block_sptr<dataset_source_impl>(
+        path, index_file, repeat, sample_rate);
 }
 
 dataset_source_impl::dataset_source_impl(const std::string& path,
@@ -72,11 +73,14 @@ int dataset_source_impl::work(int noutput_items,
     auto* out = static_cast<gr_complex*>(output_items[0]);
     if (d_rate > 0) { // throttle: never ahead of sample_rate
         const double due =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - d_t0).count() * d_rate;
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - d_t0)
+                .count() *
+            d_rate;
         const double ahead = double(nitems_written(0)) - due;
         if (ahead > 0)
             std::this_thread::sleep_for(std::chrono::duration<double>(ahead / d_rate));
-        noutput_items = std::min<int>(noutput_items, std::max<int>(1, int(d_rate * 0.01)));
+        noutput_items =
+            std::min<int>(noutput_items, std::max<int>(1, int(d_rate * 0.01)));
     }
     int produced = 0;
     while (produced < noutput_items) {
@@ -87,18 +91,25 @@ int dataset_source_impl::work(int noutput_items,
             d_block.iq.clear();
             d_block.labels.clear();
         }
-        if (d_block.size() == 0 || d_pos < d_block_first || d_pos >= d_block_first + d_block.size())
+        if (d_block.size() == 0 || d_pos < d_block_first ||
+            d_pos >= d_block_first + d_block.size())
             load_block();
         const size_t f = d_pos - d_block_first;
         const uint64_t at = nitems_written(0) + produced;
         if (d_sample == 0) {
             if (at == 0) {
-                add_item_tag(0, at, pmt::mp("amr_frame_length"), pmt::from_long(long(d_L)));
-                add_item_tag(0, at, pmt::mp("rx_rate"), pmt::from_double(d_ds->info().sample_rate));
+                add_item_tag(
+                    0, at, pmt::mp("amr_frame_length"), pmt::from_long(long(d_L)));
+                add_item_tag(0,
+                             at,
+                             pmt::mp("rx_rate"),
+                             pmt::from_double(d_ds->info().sample_rate));
             }
             add_item_tag(0, at, pmt::mp("amr_frame"), pmt::from_uint64(d_indices[d_pos]));
             const int32_t label = d_block.labels[f];
-            add_item_tag(0, at, pmt::mp("amr_label"),
+            add_item_tag(0,
+                         at,
+                         pmt::mp("amr_label"),
                          pmt::intern(label >= 0 && size_t(label) < d_classes.size()
                                          ? d_classes[label]
                                          : std::to_string(label)));
@@ -116,7 +127,8 @@ int dataset_source_impl::work(int noutput_items,
             d_pos++;
             d_sent++;
             if (d_pos == d_indices.size() && !d_repeat)
-                add_item_tag(0, nitems_written(0) + produced - 1, pmt::mp("amr_eos"), pmt::PMT_T);
+                add_item_tag(
+                    0, nitems_written(0) + produced - 1, pmt::mp("amr_eos"), pmt::PMT_T);
         }
     }
     return produced;

@@ -40,10 +40,10 @@ private:
     size_t d_L;
     bool d_repeat;
     double d_rate;
-    frame_block d_block;     // frames d_block_first .. of d_indices
+    frame_block d_block; // frames d_block_first .. of d_indices
     size_t d_block_first = 0;
-    size_t d_pos = 0;        // position in d_indices of the current frame
-    size_t d_sample = 0;     // next sample within it
+    size_t d_pos = 0;    // position in d_indices of the current frame
+    size_t d_sample = 0; // next sample within it
     uint64_t d_sent = 0;
     std::chrono::steady_clock::time_point d_t0;
 };

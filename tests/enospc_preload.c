@@ -17,7 +17,8 @@
 
 static atomic_llong budget = -2; /* -2: not read yet, -1: no limit */
 
-__attribute__((visibility("default"))) ssize_t pwrite(int fd, const void* buf, size_t n, off_t off)
+__attribute__((visibility("default"))) ssize_t
+pwrite(int fd, const void* buf, size_t n, off_t off)
 {
     static ssize_t (*real)(int, const void*, size_t, off_t);
     if (!real)

@@ -22,7 +22,7 @@ namespace {
 // Writes an RML2018.01a-layout file the way h5py would (contiguous, no attributes).
 struct raw_file {
     size_t n = 10, L = 16, c = 24, n_y = 10, n_z = 10;
-    std::vector<hsize_t> x_dims;    // overrides [n, L, 2]
+    std::vector<hsize_t> x_dims; // overrides [n, L, 2]
     bool with_x = true, with_y = true, with_z = true;
     int hot_per_row = 1;
     bool nan = false;
@@ -32,7 +32,8 @@ struct raw_file {
     {
         H5::H5File f(path, H5F_ACC_TRUNC);
         if (with_x) {
-            std::vector<hsize_t> d = x_dims.empty() ? std::vector<hsize_t>{ n, L, 2 } : x_dims;
+            std::vector<hsize_t> d =
+                x_dims.empty() ? std::vector<hsize_t>{ n, L, 2 } : x_dims;
             size_t total = 1;
             for (auto v : d)
                 total *= v;
@@ -40,7 +41,8 @@ struct raw_file {
             if (nan)
                 x[total / 2] = std::nanf("");
             H5::DataSpace sp(int(d.size()), d.data());
-            f.createDataSet("X", H5::PredType::IEEE_F32LE, sp).write(x.data(), H5::PredType::NATIVE_FLOAT);
+            f.createDataSet("X", H5::PredType::IEEE_F32LE, sp)
+                .write(x.data(), H5::PredType::NATIVE_FLOAT);
         }
         if (with_y) {
             std::vector<int64_t> y(n_y * c, 0);
@@ -89,7 +91,8 @@ class bad_input_test : public CppUnit::TestFixture
     test::temp_dir tmp;
 
     // Expects input_error whose message names the file and contains `what`.
-    void expect_error(const std::string& path, const std::string& what, bool read_all = false)
+    void
+    expect_error(const std::string& path, const std::string& what, bool read_all = false)
     {
         try {
             dataset_reader r(path);
@@ -98,7 +101,8 @@ class bad_input_test : public CppUnit::TestFixture
         } catch (const input_error& e) {
             std::string m = e.what();
             CPPUNIT_ASSERT_MESSAGE(m, m.find(path) != std::string::npos);
-            CPPUNIT_ASSERT_MESSAGE("'" + what + "' not in: " + m, m.find(what) != std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE("'" + what + "' not in: " + m,
+                                   m.find(what) != std::string::npos);
             return;
         }
         CPPUNIT_FAIL("no error for " + path + " (" + what + ")");

@@ -12,17 +12,17 @@
 #include "../lib/capture/snr_estimator.h"
 #include "test_util.h"
 #include <gnuradio/amrcompress/dataset_reader.h>
-#include <gnuradio/amrcompress/error.h>
 #include <gnuradio/amrcompress/dataset_writer.h>
+#include <gnuradio/amrcompress/error.h>
 #include <cppunit/extensions/HelperMacros.h>
+#include <dlfcn.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <atomic>
 #include <cerrno>
 #include <cmath>
-#include <dlfcn.h>
 #include <filesystem>
 #include <random>
-#include <sys/stat.h>
-#include <unistd.h>
 
 using namespace gr::amrcompress;
 using namespace gr::amrcompress::capture;
@@ -44,7 +44,8 @@ pwrite(int fd, const void* buf, size_t n, off_t off)
     static const fn real = reinterpret_cast<fn>(dlsym(RTLD_NEXT, "pwrite"));
     const long long b = pwrite_budget.load();
     struct stat st;
-    const bool on_disk = ::fstat(fd, &st) == 0 && st.st_nlink > 0; // not an in-memory file
+    const bool on_disk =
+        ::fstat(fd, &st) == 0 && st.st_nlink > 0; // not an in-memory file
     if (b >= 0 && on_disk) {
         if (static_cast<long long>(n) > b) {
             pwrite_budget = 0;
@@ -86,7 +87,8 @@ std::vector<gr_complex> qpsk_frame(size_t L, double snr_db, std::mt19937& rng)
     for (auto v : s)
         p += std::norm(v);
     p /= L;
-    std::normal_distribution<float> g(0, float(std::sqrt(p / std::pow(10, snr_db / 10) / 2)));
+    std::normal_distribution<float> g(
+        0, float(std::sqrt(p / std::pow(10, snr_db / 10) / 2)));
     for (auto& v : s)
         v += gr_complex(g(rng), g(rng));
     return s;
@@ -317,7 +319,8 @@ public:
             w.stop();
             auto f = w.files();
             CPPUNIT_ASSERT_EQUAL(size_t(3), f.size());
-            CPPUNIT_ASSERT(f[0] == tmp.file("rot_0000.h5") && f[2] == tmp.file("rot_0002.h5"));
+            CPPUNIT_ASSERT(f[0] == tmp.file("rot_0000.h5") &&
+                           f[2] == tmp.file("rot_0002.h5"));
             CPPUNIT_ASSERT_EQUAL(size_t(10), dataset_reader(f[1]).size());
             CPPUNIT_ASSERT_EQUAL(size_t(5), dataset_reader(f[2]).size());
             // The second file starts where the first ended.
@@ -357,7 +360,8 @@ public:
     template <typename Cond>
     static void wait_for(Cond cond, double seconds = 30)
     {
-        const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+        const auto end =
+            std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
         while (!cond() && std::chrono::steady_clock::now() < end)
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
@@ -384,7 +388,8 @@ public:
             push_frames(w, 4, L);
             CPPUNIT_ASSERT(w.push(ramp(L, 500).data(), meta(c, 500)));
             wait_flushed(w, 5);
-            // Once it holds frames its list is fixed: a new class goes on in the next file.
+            // Once it holds frames its list is fixed: a new class goes on in the next
+            // file.
             const int d = w.label_of("d", true);
             CPPUNIT_ASSERT(w.push(ramp(L, 900).data(), meta(d, 900)));
             w.stop();
@@ -393,7 +398,8 @@ public:
         }
         {
             dataset_reader r(s.path);
-            CPPUNIT_ASSERT(r.info().classes == std::vector<std::string>({ "a", "b", "c" }));
+            CPPUNIT_ASSERT(r.info().classes ==
+                           std::vector<std::string>({ "a", "b", "c" }));
             CPPUNIT_ASSERT_EQUAL(size_t(5), r.size());
             CPPUNIT_ASSERT_EQUAL(int32_t(2), r.labels()[4]);
             dataset_reader next(tmp.file("grow_0001.h5"));
@@ -408,7 +414,8 @@ public:
         s.flush_frames = 1;
         {
             capture_writer w(s);
-            CPPUNIT_ASSERT(w.classes() == std::vector<std::string>({ "a", "b", "c", "e" }));
+            CPPUNIT_ASSERT(w.classes() ==
+                           std::vector<std::string>({ "a", "b", "c", "e" }));
             CPPUNIT_ASSERT(w.push(ramp(L, 1000).data(), meta(0, 1000)));
             wait_flushed(w, 1);
             CPPUNIT_ASSERT(w.push(ramp(L, 1100).data(), meta(3, 1100)));
@@ -416,7 +423,8 @@ public:
             CPPUNIT_ASSERT(w.files().back() == tmp.file("grow_0002.h5"));
         }
         CPPUNIT_ASSERT_EQUAL(size_t(6), dataset_reader(s.path).size());
-        CPPUNIT_ASSERT_EQUAL(int32_t(3), dataset_reader(tmp.file("grow_0002.h5")).labels()[0]);
+        CPPUNIT_ASSERT_EQUAL(int32_t(3),
+                             dataset_reader(tmp.file("grow_0002.h5")).labels()[0]);
         // Another frame length cannot be appended; if_exists=fail refuses the file.
         auto other = settings(s.path, 64);
         CPPUNIT_ASSERT_THROW(capture_writer{ other }, input_error);
@@ -502,7 +510,8 @@ public:
             push_frames(w, 64, L);
             wait_flushed(w, 64);
             pwrite_budget = 200 * 1024; // the disk fills up now
-            for (int i = 64; i < 2000 && w.status() == capture_writer::state::running; i++) {
+            for (int i = 64; i < 2000 && w.status() == capture_writer::state::running;
+                 i++) {
                 w.push(ramp(L, i * int64_t(L)).data(), meta(i % 2, i * int64_t(L)));
                 if (i % 16 == 15)
                     std::this_thread::sleep_for(std::chrono::milliseconds(2));

@@ -35,9 +35,9 @@ training_dynamics handmade_dynamics()
     d.label = { 0, 1, 2 };
     d.snr_db = { 10, 10, 10 };
     d.epochs = 4;
-    d.pred = { 0, 1, 0, 0,   // right, wrong, right, right
-               0, 0, 1, 0,   // wrong, wrong, right, wrong
-               2, 2, 2, 2 }; // always right
+    d.pred = { 0, 1, 0, 0,             // right, wrong, right, right
+               0, 0, 1, 0,             // wrong, wrong, right, wrong
+               2, 2, 2, 2 };           // always right
     d.loss = { 0.5f, 2.0f, 0.4f, 0.1f, //
                2.0f, 2.0f, 1.0f, 3.0f, //
                0.1f, 0.1f, 0.1f, 0.1f };
@@ -173,7 +173,8 @@ public:
                     CPPUNIT_ASSERT_EQUAL_MESSAGE(m.name, k, per[c]);
                     CPPUNIT_ASSERT_EQUAL_MESSAGE(m.name, k, r.per_class[c]);
                 }
-                CPPUNIT_ASSERT_MESSAGE(m.name, std::is_sorted(r.rows.begin(), r.rows.end()));
+                CPPUNIT_ASSERT_MESSAGE(m.name,
+                                       std::is_sorted(r.rows.begin(), r.rows.end()));
             }
         }
     }
@@ -315,7 +316,8 @@ public:
         d.index = { 0, 1, 2, 3 };
         d.label = in.labels;
         d.snr_db = in.snr_db;
-        d.pred = { 0, 1, 0, 1, 0, /**/ 0, 0, 0, 0, 0, /**/ 1, 1, 1, 1, 1, /**/ 0, 1, 1, 1, 1 };
+        d.pred = { 0,      1, 0, 1, 0, /**/ 0, 0, 0, 0, 0,
+                   /**/ 1, 1, 1, 1, 1, /**/ 0, 1, 1, 1, 1 };
         d.loss.assign(20, 1.0f);
         in.dynamics = &d;
         CPPUNIT_ASSERT((pick("forgetting", 0.25) == std::vector<size_t>{ 0 }));
@@ -386,7 +388,8 @@ public:
         size_t right = 0;
         for (size_t i = 0; i < d.size(); i++)
             right += d.pred[i * 3 + 2] == d.label[i];
-        CPPUNIT_ASSERT_DOUBLES_EQUAL(r.epochs.back().train_acc, double(right) / d.size(), 1e-9);
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(
+            r.epochs.back().train_acc, double(right) / d.size(), 1e-9);
 
         // Model outputs on the record's frames: probabilities sum to 1.
         auto mo = compute_model_outputs(r.model_path, data, d.index);

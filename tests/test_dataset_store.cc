@@ -33,7 +33,8 @@ class dataset_store_test : public CppUnit::TestFixture
 
     std::string write_sample(size_t n, size_t L, int classes, bool meta = false)
     {
-        std::string p = tmp.file("d" + std::to_string(n) + "_" + std::to_string(meta) + ".h5");
+        std::string p =
+            tmp.file("d" + std::to_string(n) + "_" + std::to_string(meta) + ".h5");
         writer_options o;
         o.overwrite = true;
         o.chunk_frames = 7; // chunk boundaries inside appends
@@ -121,7 +122,8 @@ public:
         auto b = r.read_indices({ 5, 19 });
         CPPUNIT_ASSERT_EQUAL(2.5, b.capture_time[0]);
         CPPUNIT_ASSERT_EQUAL(int64_t(1019), b.capture_id[1]);
-        CPPUNIT_ASSERT(!dataset_reader(write_sample(20, 8, 2, false)).has_frame_metadata());
+        CPPUNIT_ASSERT(
+            !dataset_reader(write_sample(20, 8, 2, false)).has_frame_metadata());
     }
 
     void subset_by_class_snr_and_index()
@@ -141,7 +143,8 @@ public:
         // Brute-force count.
         size_t expect = 0;
         for (size_t i = 0; i < 100; i++)
-            expect += (r.labels()[i] % 2 == 1) && r.snr_db()[i] >= 2 && r.snr_db()[i] <= 6;
+            expect +=
+                (r.labels()[i] % 2 == 1) && r.snr_db()[i] >= 2 && r.snr_db()[i] <= 6;
         CPPUNIT_ASSERT_EQUAL(expect, sel.size());
 
         f = frame_filter();
@@ -155,7 +158,8 @@ public:
         auto a = s.read(0, s.size()), b = r.read_indices(sel);
         CPPUNIT_ASSERT(a.iq == b.iq);
         CPPUNIT_ASSERT(a.labels == b.labels);
-        CPPUNIT_ASSERT_THROW(write_subset(r, {}, tmp.file("empty.h5"), true), input_error);
+        CPPUNIT_ASSERT_THROW(write_subset(r, {}, tmp.file("empty.h5"), true),
+                             input_error);
     }
 
     void stratified_split_is_per_group_and_deterministic()
@@ -193,10 +197,10 @@ public:
             std::ofstream(tmp.file("bad.txt")) << text;
             CPPUNIT_ASSERT_THROW(read_index_file(tmp.file("bad.txt"), 100), input_error);
         };
-        bad("1\n2\n1\n");    // duplicate
-        bad("1\n-3\n");      // negative
-        bad("1 2\n");        // two on a line
-        bad("abc\n");        // not a number
+        bad("1\n2\n1\n"); // duplicate
+        bad("1\n-3\n");   // negative
+        bad("1 2\n");     // two on a line
+        bad("abc\n");     // not a number
         CPPUNIT_ASSERT_THROW(read_index_file(tmp.file("missing.txt"), 10), input_error);
     }
 

@@ -121,10 +121,11 @@ public:
             for (size_t si = 0; si < 2; si++) {
                 auto g = generate_cell(cfg, cls, si, true);
                 for (size_t i = 0; i < g.frames.iq.size(); i++)
-                    CPPUNIT_ASSERT_DOUBLES_EQUAL(g.signal[i] + g.noise[i], g.frames.iq[i], 1e-6);
+                    CPPUNIT_ASSERT_DOUBLES_EQUAL(
+                        g.signal[i] + g.noise[i], g.frames.iq[i], 1e-6);
                 double snr = mean_frame_snr_db(g, cfg.frame_length);
-                CPPUNIT_ASSERT_DOUBLES_EQUAL_MESSAGE(cfg.classes[cls],
-                                                     double(cfg.snrs_db[si]), snr, 1.5);
+                CPPUNIT_ASSERT_DOUBLES_EQUAL_MESSAGE(
+                    cfg.classes[cls], double(cfg.snrs_db[si]), snr, 1.5);
             }
         }
     }

@@ -29,9 +29,13 @@ std::string protocol0_pickle(const std::string& dtype = "f4")
         esc += b;
     }
     return "(dp0\n(S'BPSK'\np1\nI4\ntp2\n"
-           "cnumpy.core.multiarray\n_reconstruct\np3\n(cnumpy\nndarray\np4\n(I0\ntp5\nS'b'\np6\ntp7\nRp8\n"
-           "(I1\n(I1\nI2\nI2\ntp9\ncnumpy\ndtype\np10\n(S'" + dtype + "'\np11\nI0\nI1\ntp12\nRp13\n"
-           "(I3\nS'<'\np14\nNNNI-1\nI-1\nI0\ntp15\nbI00\nS'" + esc + "'\np16\ntp17\nbs.";
+           "cnumpy.core.multiarray\n_reconstruct\np3\n(cnumpy\nndarray\np4\n(I0\ntp5\nS'"
+           "b'\np6\ntp7\nRp8\n"
+           "(I1\n(I1\nI2\nI2\ntp9\ncnumpy\ndtype\np10\n(S'" +
+           dtype +
+           "'\np11\nI0\nI1\ntp12\nRp13\n"
+           "(I3\nS'<'\np14\nNNNI-1\nI-1\nI0\ntp15\nbI00\nS'" +
+           esc + "'\np16\ntp17\nbs.";
 }
 } // namespace
 
@@ -51,7 +55,9 @@ class pickle_reader_test : public CppUnit::TestFixture
         return p;
     }
 
-    void expect_refused(const std::string& name, const std::string& bytes, const std::string& what)
+    void expect_refused(const std::string& name,
+                        const std::string& bytes,
+                        const std::string& what)
     {
         auto in = put(name, bytes), out = tmp.file(name + ".h5");
         try {
@@ -83,13 +89,16 @@ public:
     void refuses_code_and_garbage()
     {
         const std::string msg = "nothing was executed";
-        expect_refused("system.pkl", "cos\nsystem\n(S'touch /tmp/amr_pwned'\ntR.", "'os.system'");
+        expect_refused(
+            "system.pkl", "cos\nsystem\n(S'touch /tmp/amr_pwned'\ntR.", "'os.system'");
         expect_refused("eval.pkl", "cbuiltins\neval\n(S'1+1'\ntR.", msg);
         expect_refused("inst.pkl", "(S'x'\nios\nsystem\n.", msg);
         // Protocol 4 STACK_GLOBAL of subprocess.Popen.
         expect_refused("stack.pkl",
-                       std::string("\x80\x04\x8c\x0asubprocess\x8c\x05Popen\x93.", 22), msg);
-        expect_refused("f8.pkl", protocol0_pickle("f8"), "expected little-endian float32");
+                       std::string("\x80\x04\x8c\x0asubprocess\x8c\x05Popen\x93.", 22),
+                       msg);
+        expect_refused(
+            "f8.pkl", protocol0_pickle("f8"), "expected little-endian float32");
         std::string p0 = protocol0_pickle();
         expect_refused("trunc.pkl", p0.substr(0, p0.size() / 2), "truncated");
         expect_refused("empty.pkl", "", "empty file");

@@ -12,7 +12,8 @@ namespace test {
 
 temp_dir::temp_dir()
 {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "amrtestXXXXXX").string();
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / "amrtestXXXXXX").string();
     if (!mkdtemp(tmpl.data()))
         throw std::runtime_error("mkdtemp failed");
     path = tmpl;

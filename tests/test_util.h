@@ -20,7 +20,8 @@ public:
     std::string path;
 };
 
-//! n frames of length L with deterministic pseudo-random samples, labels i % classes, SNR 2*(i%5).
+//! n frames of length L with deterministic pseudo-random samples, labels i % classes, SNR
+//! 2*(i%5).
 gr::amrcompress::frame_block make_frames(size_t n, size_t L, int classes, unsigned seed);
 gr::amrcompress::dataset_info make_info(size_t L, int classes);
 

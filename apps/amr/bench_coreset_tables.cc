@@ -114,22 +114,27 @@ json table(std::ostream& md,
     json j = json::array();
     for (const auto& k : rows) {
         md << "| " << labels[k] << " |";
-        json jr = { { "variant", k }, { "label", labels[k] }, { "rates", json::array() } };
+        json jr = { { "variant", k },
+                    { "label", labels[k] },
+                    { "rates", json::array() } };
         for (double rate : rates) {
             const auto& c = st[k][rate];
-            const double b = best_of([&](const std::string& x) { return st[x][rate].mean; });
+            const double b =
+                best_of([&](const std::string& x) { return st[x][rate].mean; });
             md << " " << cell(c, c.mean == b) << " |";
-            jr["rates"].push_back({ { "rate", rate },
-                                    { "mean", std::isnan(c.mean) ? json(nullptr) : json(c.mean) },
-                                    { "sd", std::isnan(c.sd) ? json(nullptr) : json(c.sd) },
-                                    { "runs", c.n },
-                                    { "failed", c.failed } });
+            jr["rates"].push_back(
+                { { "rate", rate },
+                  { "mean", std::isnan(c.mean) ? json(nullptr) : json(c.mean) },
+                  { "sd", std::isnan(c.sd) ? json(nullptr) : json(c.sd) },
+                  { "runs", c.n },
+                  { "failed", c.failed } });
         }
         if (rates.size() > 1) {
             const double b = best_of([&](const std::string& x) { return avg[x]; });
             char a[32];
             std::snprintf(a, sizeof a, "%.4f", avg[k]);
-            md << " " << (avg[k] == b ? "**" + std::string(a) + "**" : std::string(a)) << " |";
+            md << " " << (avg[k] == b ? "**" + std::string(a) + "**" : std::string(a))
+               << " |";
             jr["avg"] = std::isnan(avg[k]) ? json(nullptr) : json(avg[k]);
         }
         md << "\n";
@@ -159,13 +164,14 @@ std::vector<const run_spec*> where(const std::vector<run_spec>& runs,
     return v;
 }
 
-std::vector<std::pair<std::string, std::string>> pairs_of(const std::vector<run_spec>& runs,
-                                                          const std::string& t)
+std::vector<std::pair<std::string, std::string>>
+pairs_of(const std::vector<run_spec>& runs, const std::string& t)
 {
     std::vector<std::pair<std::string, std::string>> p;
     for (const auto& r : runs)
         if (r.table == t &&
-            std::find(p.begin(), p.end(), std::make_pair(r.selector, r.trainer)) == p.end())
+            std::find(p.begin(), p.end(), std::make_pair(r.selector, r.trainer)) ==
+                p.end())
             p.push_back({ r.selector, r.trainer });
     return p;
 }
@@ -181,15 +187,16 @@ void write_tables(const std::vector<run_spec>& runs,
     for (const auto& r : runs)
         csv << r.table << "," << r.selector << "," << r.trainer << "," << r.v.key << ",\""
             << r.v.label << "\"," << r.rate << "," << r.seed << ","
-            << (std::isnan(r.accuracy) ? std::string("") : std::to_string(r.accuracy)) << ","
-            << r.dir << "\n";
+            << (std::isnan(r.accuracy) ? std::string("") : std::to_string(r.accuracy))
+            << "," << r.dir << "\n";
 
     std::ostringstream md;
     json j = json::object();
-    md << "# amr bench coreset\n\n" << ctx.description << "; test accuracy after training on "
+    md << "# amr bench coreset\n\n"
+       << ctx.description << "; test accuracy after training on "
        << "the coreset, mean ± sample standard deviation over the seeds (a single "
-       << "value: one seed); best mean per column in bold. " << "Total time "
-       << static_cast<long>(ctx.seconds) << " s.\n\n";
+       << "value: one seed); best mean per column in bold. "
+       << "Total time " << static_cast<long>(ctx.seconds) << " s.\n\n";
     auto ep = [&](const std::string& a) {
         auto it = ctx.epochs.find(a);
         return it == ctx.epochs.end() ? 0 : it->second;
@@ -197,9 +204,13 @@ void write_tables(const std::vector<run_spec>& runs,
     for (const auto& [sel, trn] : pairs_of(runs, "same")) {
         md << "## Same architecture (Table I): " << sel << ", " << ep(trn)
            << " epochs per coreset\n\n";
-        const std::string full = "Full training set (" + std::to_string(ctx.pre_epochs.at(sel)) +
+        const std::string full = "Full training set (" +
+                                 std::to_string(ctx.pre_epochs.at(sel)) +
                                  " epochs, the selection model)";
-        j["same"][sel] = table(md, where(runs, "same", sel, trn), ctx.rates, full,
+        j["same"][sel] = table(md,
+                               where(runs, "same", sel, trn),
+                               ctx.rates,
+                               full,
                                ctx.full_accuracy.at(sel));
     }
     for (const auto& [sel, trn] : pairs_of(runs, "cross")) {
@@ -211,15 +222,16 @@ void write_tables(const std::vector<run_spec>& runs,
     for (const auto& [sel, trn] : pairs_of(runs, "ablation")) {
         md << "## FoQuS metric ablation (Table V): " << sel << ", rate "
            << pct(ctx.ablation_rate) << "\n\n";
-        j["ablation"] = table(md, where(runs, "ablation", sel, trn), { ctx.ablation_rate }, "", NAN);
+        j["ablation"] =
+            table(md, where(runs, "ablation", sel, trn), { ctx.ablation_rate }, "", NAN);
     }
     for (const auto& [sel, trn] : pairs_of(runs, "stratify")) {
         md << "## Class-balanced vs class x SNR-balanced budgets: " << sel << "\n\n";
         j["stratify"] = table(md, where(runs, "stratify", sel, trn), ctx.rates, "", NAN);
     }
     for (const auto& [sel, trn] : pairs_of(runs, "tiers")) {
-        md << "## FoQuS tier mixes (tier 1 = highest scores; tier bounds 1/3, 2/3): " << sel
-           << "\n\n";
+        md << "## FoQuS tier mixes (tier 1 = highest scores; tier bounds 1/3, 2/3): "
+           << sel << "\n\n";
         j["tiers"] = table(md, where(runs, "tiers", sel, trn), ctx.tier_rates, "", NAN);
     }
     std::ofstream(out_dir + "/tables.md") << md.str();

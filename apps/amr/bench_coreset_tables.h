@@ -16,12 +16,12 @@ namespace amr {
 
 //! One way of selecting: a method plus the options a table varies.
 struct variant {
-    std::string key;            //!< file-name-safe, unique per selection
-    std::string label;          //!< for the tables
+    std::string key;   //!< file-name-safe, unique per selection
+    std::string label; //!< for the tables
     std::string method;
-    bool stratify = false;      //!< class x SNR budgets
-    std::vector<bool> metrics;  //!< FoQuS forget/persist/quality (empty: all)
-    std::vector<double> mix;    //!< FoQuS tier mix (empty: default)
+    bool stratify = false;     //!< class x SNR budgets
+    std::vector<bool> metrics; //!< FoQuS forget/persist/quality (empty: all)
+    std::vector<double> mix;   //!< FoQuS tier mix (empty: default)
 };
 
 struct run_spec {

@@ -40,10 +40,10 @@ double independent_throughput(const std::string& model, int k, size_t batch, int
 {
     std::vector<FILE*> pipes;
     for (int i = 0; i < k; i++) {
-        const std::string cmd = "'" + self_path() + "' bench train-one --model '" + model +
-                                "' --batch " + std::to_string(std::max<size_t>(1, batch / k)) +
-                                " --threads " + std::to_string(threads) +
-                                " --seconds 6 2>/dev/null";
+        const std::string cmd =
+            "'" + self_path() + "' bench train-one --model '" + model + "' --batch " +
+            std::to_string(std::max<size_t>(1, batch / k)) + " --threads " +
+            std::to_string(threads) + " --seconds 6 2>/dev/null";
         FILE* p = popen(cmd.c_str(), "r");
         if (!p)
             throw std::runtime_error("cannot run " + cmd);
@@ -98,7 +98,8 @@ ddp_row read_run(const std::string& dir, int ranks, int threads, size_t batch)
     r.samples_per_s = n * epochs / sec;
     r.step_ms = 1e3 * sec / (epochs * r.steps);
     r.exposed_comm_ms = 1e3 * comm / (epochs * r.steps);
-    r.allreduce_ms = 1e3 * m.at("distributed").at("allreduce_seconds_per_step").get<double>();
+    r.allreduce_ms =
+        1e3 * m.at("distributed").at("allreduce_seconds_per_step").get<double>();
     return r;
 }
 
@@ -111,21 +112,26 @@ int bench_ddp(const std::vector<std::string>& args)
     int epochs, threads;
     double gbit, hosts_max;
     po::options_description o(
-        "Data-parallel training throughput with 1, 2, 4 ... local ranks (Gloo on loopback), "
+        "Data-parallel training throughput with 1, 2, 4 ... local ranks (Gloo on "
+        "loopback), "
         "side by side in one run, and the estimated time to record FoQuS dynamics on "
         "RML2018.01a with N hosts");
-    o.add_options()
-        ("dir,o", po::value(&dir)->default_value("bench-ddp"), "work directory")
-        ("model,m", po::value(&model)->default_value("cnn1d"), "model")
-        ("ranks", po::value(&ranks_s)->default_value("1,2,4"), "rank counts")
-        ("threads", po::value(&threads)->default_value(1), "intra-op threads per rank")
-        ("frames-per-cell", po::value(&frames_per_cell)->default_value(100),
-         "generated frames per (class, SNR)")
-        ("epochs,e", po::value(&epochs)->default_value(3), "epochs per run (the first is warm-up)")
-        ("batch,b", po::value(&batch)->default_value(128), "global batch")
-        ("gbit", po::value(&gbit)->default_value(1.0), "host network for the estimate (Gbit/s)")
-        ("hosts", po::value(&hosts_max)->default_value(8), "largest host count estimated")
-        ("json", po::value(&json_out), "write the results as JSON");
+    o.add_options()(
+        "dir,o", po::value(&dir)->default_value("bench-ddp"), "work directory")(
+        "model,m", po::value(&model)->default_value("cnn1d"), "model")(
+        "ranks", po::value(&ranks_s)->default_value("1,2,4"), "rank counts")(
+        "threads", po::value(&threads)->default_value(1), "intra-op threads per rank")(
+        "frames-per-cell",
+        po::value(&frames_per_cell)->default_value(100),
+        "generated frames per (class, SNR)")("epochs,e",
+                                             po::value(&epochs)->default_value(3),
+                                             "epochs per run (the first is warm-up)")(
+        "batch,b", po::value(&batch)->default_value(128), "global batch")(
+        "gbit",
+        po::value(&gbit)->default_value(1.0),
+        "host network for the estimate (Gbit/s)")(
+        "hosts", po::value(&hosts_max)->default_value(8), "largest host count estimated")(
+        "json", po::value(&json_out), "write the results as JSON");
     po::variables_map vm;
     if (!parse("bench ddp", "[options]", args, o, {}, vm))
         return 0;
@@ -140,15 +146,31 @@ int bench_ddp(const std::vector<std::string>& args)
             throw gr::amrcompress::input_error("--ranks: counts must be >= 1");
         const std::string out = dir + "/ranks-" + std::to_string(k);
         std::fprintf(stderr, "amr bench ddp: %d rank(s) x %d thread(s)\n", k, threads);
-        const int rc = run_child({ self_path(), "train", data, "-o", out, "-m", model, "-e",
-                                   std::to_string(epochs), "-b", std::to_string(batch),
-                                   "--threads", std::to_string(threads), "--eval-every", "0",
-                                   "--nproc", std::to_string(k) });
+        const int rc = run_child({ self_path(),
+                                   "train",
+                                   data,
+                                   "-o",
+                                   out,
+                                   "-m",
+                                   model,
+                                   "-e",
+                                   std::to_string(epochs),
+                                   "-b",
+                                   std::to_string(batch),
+                                   "--threads",
+                                   std::to_string(threads),
+                                   "--eval-every",
+                                   "0",
+                                   "--nproc",
+                                   std::to_string(k) });
         if (rc != 0)
-            throw std::runtime_error("amr train --nproc " + std::to_string(k) + " failed");
+            throw std::runtime_error("amr train --nproc " + std::to_string(k) +
+                                     " failed");
         rows.push_back(read_run(out, k, threads, batch));
-        std::fprintf(stderr, "amr bench ddp: %d independent process(es), no communication\n", k);
-        rows.back().independent_samples_per_s = independent_throughput(model, k, batch, threads);
+        std::fprintf(
+            stderr, "amr bench ddp: %d independent process(es), no communication\n", k);
+        rows.back().independent_samples_per_s =
+            independent_throughput(model, k, batch, threads);
     }
 
     // The estimate: one rank per host; a step's compute is that of the local
@@ -157,9 +179,10 @@ int bench_ddp(const std::vector<std::string>& args)
     // each way) plus the loopback-measured latency of the collective.
     const size_t L = 1024, C = 24, N18 = 2555904;
     const double train_share = 0.8;
-    std::fprintf(stderr, "amr bench ddp: measuring %s at L=%zu, C=%zu\n", model.c_str(), L, C);
-    const double sps_1024 = gr::amrcompress::measure_train_throughput(
-        model, C, L, batch, 5, 6.0, 3, threads);
+    std::fprintf(
+        stderr, "amr bench ddp: measuring %s at L=%zu, C=%zu\n", model.c_str(), L, C);
+    const double sps_1024 =
+        gr::amrcompress::measure_train_throughput(model, C, L, batch, 5, 6.0, 3, threads);
     std::ifstream mf(dir + "/ranks-" + std::to_string(int(ranks[0])) + "/metrics.json");
     const json m0 = json::parse(mf);
     const double params = m0.at("model").at("params").get<double>();
@@ -169,44 +192,83 @@ int bench_ddp(const std::vector<std::string>& args)
             lat_ms = r.allreduce_ms;
     const double steps_per_epoch = std::ceil(N18 * train_share / batch);
     json est = json::array();
-    std::printf("\n%-6s %-8s %12s %10s %14s %14s %10s %16s %12s\n", "ranks", "threads",
-                "samples/s", "step ms", "exposed comm", "allreduce ms", "speed-up",
-                "independent s/s", "of ceiling");
+    std::printf("\n%-6s %-8s %12s %10s %14s %14s %10s %16s %12s\n",
+                "ranks",
+                "threads",
+                "samples/s",
+                "step ms",
+                "exposed comm",
+                "allreduce ms",
+                "speed-up",
+                "independent s/s",
+                "of ceiling");
     for (const auto& r : rows)
         std::printf("%-6d %-8d %12.0f %10.2f %13.1f%% %14.2f %9.2fx %16.0f %11.0f%%\n",
-                    r.ranks, r.threads, r.samples_per_s, r.step_ms,
-                    100 * r.exposed_comm_ms / r.step_ms, r.allreduce_ms,
-                    r.samples_per_s / rows[0].samples_per_s, r.independent_samples_per_s,
+                    r.ranks,
+                    r.threads,
+                    r.samples_per_s,
+                    r.step_ms,
+                    100 * r.exposed_comm_ms / r.step_ms,
+                    r.allreduce_ms,
+                    r.samples_per_s / rows[0].samples_per_s,
+                    r.independent_samples_per_s,
                     100 * r.samples_per_s / r.independent_samples_per_s);
-    std::printf("\nRML2018.01a estimate (%.0f train frames, %zu-sample frames, batch %zu, "
-                "%.0f Gbit/s): %s trains %.0f samples/s on one host (%d thread(s))\n",
-                N18 * train_share, L, batch, gbit, model.c_str(), sps_1024, threads);
-    std::printf("%-6s %14s %14s %16s %16s\n", "hosts", "compute ms", "allreduce ms",
-                "hours / epoch", "hours / 30 ep.");
+    std::printf(
+        "\nRML2018.01a estimate (%.0f train frames, %zu-sample frames, batch %zu, "
+        "%.0f Gbit/s): %s trains %.0f samples/s on one host (%d thread(s))\n",
+        N18 * train_share,
+        L,
+        batch,
+        gbit,
+        model.c_str(),
+        sps_1024,
+        threads);
+    std::printf("%-6s %14s %14s %16s %16s\n",
+                "hosts",
+                "compute ms",
+                "allreduce ms",
+                "hours / epoch",
+                "hours / 30 ep.");
     for (int h = 1; h <= int(hosts_max); h *= 2) {
         const double compute_ms = 1e3 * (double(batch) / h) / sps_1024;
         const double bytes = params * 4;
         const double ar_ms =
             h == 1 ? 0 : lat_ms + 1e3 * 2.0 * (h - 1) / h * bytes * 8 / (gbit * 1e9);
         const double epoch_h = steps_per_epoch * (compute_ms + ar_ms) / 1e3 / 3600;
-        std::printf("%-6d %14.2f %14.2f %16.2f %16.1f\n", h, compute_ms, ar_ms, epoch_h,
+        std::printf("%-6d %14.2f %14.2f %16.2f %16.1f\n",
+                    h,
+                    compute_ms,
+                    ar_ms,
+                    epoch_h,
                     30 * epoch_h);
-        est.push_back({ { "hosts", h }, { "compute_ms", compute_ms }, { "allreduce_ms", ar_ms },
-                        { "hours_per_epoch", epoch_h }, { "hours_30_epochs", 30 * epoch_h } });
+        est.push_back({ { "hosts", h },
+                        { "compute_ms", compute_ms },
+                        { "allreduce_ms", ar_ms },
+                        { "hours_per_epoch", epoch_h },
+                        { "hours_30_epochs", 30 * epoch_h } });
     }
     if (vm.count("json")) {
         json rj = json::array();
         for (const auto& r : rows)
-            rj.push_back({ { "ranks", r.ranks }, { "threads", r.threads },
-                           { "samples_per_s", r.samples_per_s }, { "step_ms", r.step_ms },
-                           { "exposed_comm_ms", r.exposed_comm_ms },
-                           { "allreduce_ms", r.allreduce_ms }, { "steps", r.steps },
-                           { "independent_samples_per_s", r.independent_samples_per_s } });
-        json j = { { "model", model }, { "params", params }, { "batch", batch },
-                   { "cores", std::thread::hardware_concurrency() }, { "runs", rj },
+            rj.push_back(
+                { { "ranks", r.ranks },
+                  { "threads", r.threads },
+                  { "samples_per_s", r.samples_per_s },
+                  { "step_ms", r.step_ms },
+                  { "exposed_comm_ms", r.exposed_comm_ms },
+                  { "allreduce_ms", r.allreduce_ms },
+                  { "steps", r.steps },
+                  { "independent_samples_per_s", r.independent_samples_per_s } });
+        json j = { { "model", model },
+                   { "params", params },
+                   { "batch", batch },
+                   { "cores", std::thread::hardware_concurrency() },
+                   { "runs", rj },
                    { "rml2018_estimate",
-                     { { "samples_per_s_one_host", sps_1024 }, { "gbit", gbit },
-                       { "loopback_allreduce_ms", lat_ms }, { "hosts", est } } } };
+                     { { "samples_per_s_one_host", sps_1024 },
+                       { "gbit", gbit },
+                       { "loopback_allreduce_ms", lat_ms },
+                       { "hosts", est } } } };
         std::ofstream(json_out) << j.dump(2) << "\n";
     }
     return 0;

@@ -43,7 +43,8 @@ double thread_cpu_seconds()
 
 double wall_seconds()
 {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+    return std::chrono::duration<double>(
+               std::chrono::steady_clock::now().time_since_epoch())
         .count();
 }
 
@@ -66,23 +67,32 @@ int bench_keeper(const std::vector<std::string>& args)
     po::options_description o(
         "The coreset keeper vs a uniform reservoir and offline FoQuS at the same budget: "
         "accuracy of a model trained on each, and the keeper's CPU time per refresh");
-    o.add_options()
-        ("dataset", po::value(&dataset)->default_value("amr-bench/keeper_dataset.h5"),
-         "dataset (generated if missing: 11 classes, -10..18 dB)")
-        ("frames-per-cell,n", po::value(&per_cell)->default_value(150),
-         "frames per (class, SNR) when generating")
-        ("out,o", po::value(&out)->default_value("amr-bench/keeper"), "output directory")
-        ("model", po::value(&model)->default_value("cnn1d"), "architecture of every model")
-        ("rate", po::value(&rate)->default_value(0.05, "0.05"), "budget as a share of the stream")
-        ("refresh", po::value(&refresh)->default_value(500), "keeper: refresh every N frames")
-        ("scoring-epochs", po::value(&scoring_epochs)->default_value(2),
-         "keeper: scoring epochs per refresh")
-        ("dynamics-epochs", po::value(&dyn_epochs)->default_value(15),
-         "offline FoQuS: epochs of the recorded run")
-        ("epochs,e", po::value(&epochs)->default_value(30), "epochs of each coreset model")
-        ("threads,j", po::value(&threads)->default_value(1), "LibTorch threads")
-        ("seed", po::value(&seed)->default_value(1), "seed")
-        ("json", po::value(&json_out), "write the results as JSON");
+    o.add_options()("dataset",
+                    po::value(&dataset)->default_value("amr-bench/keeper_dataset.h5"),
+                    "dataset (generated if missing: 11 classes, -10..18 dB)")(
+        "frames-per-cell,n",
+        po::value(&per_cell)->default_value(150),
+        "frames per (class, SNR) when generating")(
+        "out,o", po::value(&out)->default_value("amr-bench/keeper"), "output directory")(
+        "model",
+        po::value(&model)->default_value("cnn1d"),
+        "architecture of every model")("rate",
+                                       po::value(&rate)->default_value(0.05, "0.05"),
+                                       "budget as a share of the stream")(
+        "refresh",
+        po::value(&refresh)->default_value(500),
+        "keeper: refresh every N frames")("scoring-epochs",
+                                          po::value(&scoring_epochs)->default_value(2),
+                                          "keeper: scoring epochs per refresh")(
+        "dynamics-epochs",
+        po::value(&dyn_epochs)->default_value(15),
+        "offline FoQuS: epochs of the recorded run")(
+        "epochs,e",
+        po::value(&epochs)->default_value(30),
+        "epochs of each coreset model")(
+        "threads,j", po::value(&threads)->default_value(1), "LibTorch threads")(
+        "seed", po::value(&seed)->default_value(1), "seed")(
+        "json", po::value(&json_out), "write the results as JSON");
     po::positional_options_description pos;
     pos.add("dataset", 1);
     po::variables_map vm;
@@ -100,8 +110,11 @@ int bench_keeper(const std::vector<std::string>& args)
     std::mt19937_64 rng(seed);
     std::shuffle(stream.begin(), stream.end(), rng);
     const size_t budget = std::max<size_t>(1, size_t(std::lround(rate * stream.size())));
-    std::printf("stream %zu frames, test %zu, budget %zu (%.1f %%)\n", stream.size(),
-                split.test.size(), budget, 100 * rate);
+    std::printf("stream %zu frames, test %zu, budget %zu (%.1f %%)\n",
+                stream.size(),
+                split.test.size(),
+                budget,
+                100 * rate);
 
     std::vector<selection> sel;
     // 1. The keeper, fed exactly as the block feeds it.
@@ -123,11 +136,14 @@ int bench_keeper(const std::vector<std::string>& args)
         progress p("bench keeper: streaming");
         for (size_t first = 0; first < stream.size(); first += refresh) {
             std::vector<size_t> idx(stream.begin() + first,
-                                    stream.begin() + std::min(stream.size(), first + refresh));
+                                    stream.begin() +
+                                        std::min(stream.size(), first + refresh));
             const frame_block b = ds.read_indices(idx);
             for (size_t i = 0; i < b.size(); i++)
-                keeper.offer(reinterpret_cast<const gr_complex*>(b.frame(i)), b.labels[i],
-                             b.snr_db[i], int64_t(idx[i]));
+                keeper.offer(reinterpret_cast<const gr_complex*>(b.frame(i)),
+                             b.labels[i],
+                             b.snr_db[i],
+                             int64_t(idx[i]));
             const double c0 = thread_cpu_seconds(), w0 = wall_seconds();
             keeper.refresh();
             refresh_cpu.push_back(thread_cpu_seconds() - c0);
@@ -164,8 +180,10 @@ int bench_keeper(const std::vector<std::string>& args)
     full.threads = threads;
     full.seed = seed;
     full.out_dir = out + "/full";
-    std::fprintf(stderr, "bench keeper: recorded run on all %zu frames (%d epochs)\n",
-                 stream.size(), dyn_epochs);
+    std::fprintf(stderr,
+                 "bench keeper: recorded run on all %zu frames (%d epochs)\n",
+                 stream.size(),
+                 dyn_epochs);
     const double c_full = thread_cpu_seconds();
     progress pf("bench keeper: full run");
     const auto full_run = train_model(full, nullptr, std::ref(pf));
@@ -201,23 +219,34 @@ int bench_keeper(const std::vector<std::string>& args)
         s.accuracy = train_model(t, nullptr, std::ref(pt)).epochs.back().test_acc;
     }
 
-    const double mean_cpu = refresh_cpu.empty() ? 0 : sel[0].cpu_seconds / refresh_cpu.size();
+    const double mean_cpu =
+        refresh_cpu.empty() ? 0 : sel[0].cpu_seconds / refresh_cpu.size();
     const double max_cpu = *std::max_element(refresh_cpu.begin(), refresh_cpu.end());
-    std::printf("\n| selection | frames | test accuracy | CPU s to select |\n|---|---:|---:|---:|\n");
+    std::printf("\n| selection | frames | test accuracy | CPU s to select "
+                "|\n|---|---:|---:|---:|\n");
     for (const auto& s : sel)
-        std::printf("| %s | %zu | %.4f | %.2f |\n", s.name.c_str(), s.frames.size(), s.accuracy,
+        std::printf("| %s | %zu | %.4f | %.2f |\n",
+                    s.name.c_str(),
+                    s.frames.size(),
+                    s.accuracy,
                     s.cpu_seconds);
     std::printf("| all frames (reference) | %zu | %.4f | |\n", stream.size(), full_acc);
     std::printf("\nkeeper: %zu refreshes, CPU per refresh %.3f s mean, %.3f s max "
                 "(wall %.3f s mean); %s, %d scoring epochs, refresh every %zu frames\n",
-                refresh_cpu.size(), mean_cpu, max_cpu,
+                refresh_cpu.size(),
+                mean_cpu,
+                max_cpu,
                 std::accumulate(refresh_wall.begin(), refresh_wall.end(), 0.0) /
                     refresh_wall.size(),
-                model.c_str(), scoring_epochs, refresh);
+                model.c_str(),
+                scoring_epochs,
+                refresh);
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& s : sel)
-        rows.push_back({ { "selection", s.name }, { "frames", s.frames.size() },
-                         { "test_accuracy", s.accuracy }, { "cpu_seconds", s.cpu_seconds } });
+        rows.push_back({ { "selection", s.name },
+                         { "frames", s.frames.size() },
+                         { "test_accuracy", s.accuracy },
+                         { "cpu_seconds", s.cpu_seconds } });
     nlohmann::json j = { { "dataset", dataset },
                          { "stream_frames", stream.size() },
                          { "test_frames", split.test.size() },

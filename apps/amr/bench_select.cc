@@ -24,20 +24,25 @@ int bench_select(const std::vector<std::string>& args)
     po::options_description o(
         "Selection time of every method on the first N candidates of a dynamics record, "
         "with the model outputs they need computed once beforehand (timed separately)");
-    o.add_options()
-        ("dataset", po::value(&src.dataset)->required(), "dataset")
-        ("dynamics", po::value(&src.dynamics)->required(), "dynamics record")
-        ("model", po::value(&src.models)->composing()->required(), "model.pt")
-        ("frames", po::value(&src.max_rows)->default_value(100000), "candidates (first N rows)")
-        ("rate", po::value(&rate)->default_value(0.1, "0.1"), "selection rate")
-        ("methods", po::value(&methods), "methods (default all)")
-        ("repeats", po::value(&repeats)->default_value(1), "timings per method (best kept)")
-        ("threads,j", po::value(&src.threads)->default_value(1), "threads for the model outputs")
-        ("json", po::value(&json_out), "write the results as JSON");
+    o.add_options()("dataset", po::value(&src.dataset)->required(), "dataset")(
+        "dynamics", po::value(&src.dynamics)->required(), "dynamics record")(
+        "model", po::value(&src.models)->composing()->required(), "model.pt")(
+        "frames",
+        po::value(&src.max_rows)->default_value(100000),
+        "candidates (first N rows)")(
+        "rate", po::value(&rate)->default_value(0.1, "0.1"), "selection rate")(
+        "methods", po::value(&methods), "methods (default all)")(
+        "repeats",
+        po::value(&repeats)->default_value(1),
+        "timings per method (best kept)")("threads,j",
+                                          po::value(&src.threads)->default_value(1),
+                                          "threads for the model outputs")(
+        "json", po::value(&json_out), "write the results as JSON");
     po::positional_options_description pos;
     pos.add("dataset", 1);
     po::variables_map vm;
-    if (!parse("bench select", "DATASET --dynamics F --model M [options]", args, o, pos, vm))
+    if (!parse(
+            "bench select", "DATASET --dynamics F --model M [options]", args, o, pos, vm))
         return 0;
     std::vector<std::string> names = split_list(methods);
     if (names.empty())
@@ -46,8 +51,11 @@ int bench_select(const std::vector<std::string>& args)
     auto pool = load_pool(src, { true, true, true });
     std::printf("%zu candidates, %zu classes, %zu epochs recorded; model outputs %.2f s; "
                 "rate %g\n\n| method | seconds | selected |\n|---|---:|---:|\n",
-                pool.frames.size(), pool.inputs.num_classes, pool.dynamics->epochs,
-                pool.model_seconds, rate);
+                pool.frames.size(),
+                pool.inputs.num_classes,
+                pool.dynamics->epochs,
+                pool.model_seconds,
+                rate);
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& m : names) {
         coreset_options opt;

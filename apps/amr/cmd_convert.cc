@@ -17,7 +17,8 @@ bool ends_with(const std::string& s, const std::string& e)
 }
 bool is_sigmf(const std::string& p)
 {
-    return ends_with(p, ".sigmf-meta") || ends_with(p, ".sigmf-data") || ends_with(p, ".sigmf");
+    return ends_with(p, ".sigmf-meta") || ends_with(p, ".sigmf-data") ||
+           ends_with(p, ".sigmf");
 }
 bool is_pickle(const std::string& p)
 {
@@ -31,16 +32,17 @@ int cmd_convert(const std::vector<std::string>& args)
     std::string in, out;
     po::options_description o(
         "Convert between formats, chosen by file name:\n"
-        "  X.pkl|.pickle|.dat -> Y.h5   RML2016.10a pickle to dataset (interpreted, never "
+        "  X.pkl|.pickle|.dat -> Y.h5   RML2016.10a pickle to dataset (interpreted, "
+        "never "
         "executed:\n"
-        "                               only {(mod, snr): float32 [n, 2, L]} is accepted)\n"
+        "                               only {(mod, snr): float32 [n, 2, L]} is "
+        "accepted)\n"
         "  X.h5 -> Y.sigmf-meta         dataset to SigMF (Y.sigmf-data + Y.sigmf-meta)\n"
         "  X.sigmf-meta -> Y.h5         SigMF (one annotation per frame) to dataset\n"
         "Options");
-    o.add_options()
-        ("input", po::value(&in)->required(), "input file")
-        ("output", po::value(&out)->required(), "output file")
-        ("force,f", "overwrite the output");
+    o.add_options()("input", po::value(&in)->required(), "input file")(
+        "output", po::value(&out)->required(), "output file")("force,f",
+                                                              "overwrite the output");
     po::positional_options_description pos;
     pos.add("input", 1).add("output", 1);
     po::variables_map vm;

@@ -30,9 +30,16 @@ void write_scores(const std::string& path, const selection_pool& pool, double be
     f << "index,label,snr_db,forget,persist,quality,foqus\n";
     char line[256];
     for (size_t r = 0; r < pool.frames.size(); r++) {
-        std::snprintf(line, sizeof line, "%zu,%d,%g,%.9g,%.9g,%.9g,%.9g\n", pool.frames[r],
-                      pool.inputs.labels[r], pool.inputs.snr_db[r], s.forget[r],
-                      s.persist[r], s.quality[r], s.total[r]);
+        std::snprintf(line,
+                      sizeof line,
+                      "%zu,%d,%g,%.9g,%.9g,%.9g,%.9g\n",
+                      pool.frames[r],
+                      pool.inputs.labels[r],
+                      pool.inputs.snr_db[r],
+                      s.forget[r],
+                      s.persist[r],
+                      s.quality[r],
+                      s.total[r]);
         f << line;
     }
     if (!f)
@@ -64,16 +71,20 @@ void parse_foqus_options(const po::variables_map& vm, foqus_options& f)
 po::options_description foqus_option_descriptions(double& beta)
 {
     po::options_description o("FoQuS");
-    o.add_options()
-        ("beta", po::value(&beta)->default_value(0.1, "0.1"), "loss weight in the quality score (Eq. 7)")
-        ("tiers", po::value<std::string>(),
-         "b1,b2: tier 1 = the top b1 of each class by score, tier 2 up to b2, tier 3 the "
-         "rest (default 0.3333,0.6667)")
-        ("tier-mix", po::value<std::string>(),
-         "m1,m2,m3: share of each class budget drawn from each tier (default in "
-         "docs/coreset.md)")
-        ("foqus-metrics", po::value<std::string>(),
-         "subset of forget,persist,quality to add up (Table V ablation; default all)");
+    o.add_options()("beta",
+                    po::value(&beta)->default_value(0.1, "0.1"),
+                    "loss weight in the quality score (Eq. 7)")(
+        "tiers",
+        po::value<std::string>(),
+        "b1,b2: tier 1 = the top b1 of each class by score, tier 2 up to b2, tier 3 the "
+        "rest (default 0.3333,0.6667)")(
+        "tier-mix",
+        po::value<std::string>(),
+        "m1,m2,m3: share of each class budget drawn from each tier (default in "
+        "docs/coreset.md)")(
+        "foqus-metrics",
+        po::value<std::string>(),
+        "subset of forget,persist,quality to add up (Table V ablation; default all)");
     return o;
 }
 
@@ -92,38 +103,55 @@ int cmd_select(const std::vector<std::string>& args)
     std::string methods_help = "method:";
     for (const auto& m : coreset_methods())
         methods_help += "\n  " + m.name + ": " + m.summary;
-    o.add_options()
-        ("dataset", po::value(&src.dataset)->required(), "dataset (HDF5)")
-        ("out,o", po::value(&out)->required(), "index file to write")
-        ("method", po::value(&opt.method)->default_value("foqus"), methods_help.c_str())
-        ("rate,r", po::value(&opt.rate)->required(), "fraction of each class to keep, in (0, 1]")
-        ("seed", po::value(&opt.seed)->default_value(1), "seed (same seed, same selection)")
-        ("run", po::value(&run),
-         "an `amr train` output directory: its dynamics.h5 and model.pt")
-        ("dynamics", po::value(&src.dynamics),
-         "training-dynamics record; its rows are the candidates")
-        ("model", po::value(&models)->composing(),
-         "trained model.pt for probabilities/embeddings (repeat: GraNd averages them)")
-        ("snr-min", po::value(&src.snr_min), "without a record: lowest SNR of the candidates")
-        ("snr-max", po::value(&src.snr_max), "without a record: highest SNR")
-        ("train-fraction", po::value(&src.train_fraction)->default_value(0.8, "0.8"),
-         "without a record: the split whose train part holds the candidates")
-        ("stratify-snr", "balance SNR too: each class budget shared among its SNR bins by "
-                         "their sizes, the method run within each bin")
-        ("snr-bin", po::value(&opt.snr_bin_db)->default_value(0),
-         "SNR bin width in dB for --stratify-snr (0: each SNR value)")
-        ("knn", po::value(&opt.knn)->default_value(10), "Cal's neighbours")
-        ("subset", po::value(&subset), "also write the selected frames as a dataset")
-        ("overwrite", "replace an existing --subset file")
-        ("json", po::value(&json_out), "write the summary as JSON ('-' for stdout)")
-        ("scores", po::value(&scores), "write every candidate's FoQuS scores as CSV")
-        ("threads,j", po::value(&src.threads)->default_value(1),
-         "intra-op threads for the model outputs");
+    o.add_options()("dataset", po::value(&src.dataset)->required(), "dataset (HDF5)")(
+        "out,o", po::value(&out)->required(), "index file to write")(
+        "method", po::value(&opt.method)->default_value("foqus"), methods_help.c_str())(
+        "rate,r",
+        po::value(&opt.rate)->required(),
+        "fraction of each class to keep, in (0, 1]")(
+        "seed",
+        po::value(&opt.seed)->default_value(1),
+        "seed (same seed, same selection)")(
+        "run",
+        po::value(&run),
+        "an `amr train` output directory: its dynamics.h5 and model.pt")(
+        "dynamics",
+        po::value(&src.dynamics),
+        "training-dynamics record; its rows are the candidates")(
+        "model",
+        po::value(&models)->composing(),
+        "trained model.pt for probabilities/embeddings (repeat: GraNd averages them)")(
+        "snr-min",
+        po::value(&src.snr_min),
+        "without a record: lowest SNR of the candidates")(
+        "snr-max", po::value(&src.snr_max), "without a record: highest SNR")(
+        "train-fraction",
+        po::value(&src.train_fraction)->default_value(0.8, "0.8"),
+        "without a record: the split whose train part holds the candidates")(
+        "stratify-snr",
+        "balance SNR too: each class budget shared among its SNR bins by "
+        "their sizes, the method run within each bin")(
+        "snr-bin",
+        po::value(&opt.snr_bin_db)->default_value(0),
+        "SNR bin width in dB for --stratify-snr (0: each SNR value)")(
+        "knn", po::value(&opt.knn)->default_value(10), "Cal's neighbours")(
+        "subset", po::value(&subset), "also write the selected frames as a dataset")(
+        "overwrite", "replace an existing --subset file")(
+        "json", po::value(&json_out), "write the summary as JSON ('-' for stdout)")(
+        "scores", po::value(&scores), "write every candidate's FoQuS scores as CSV")(
+        "threads,j",
+        po::value(&src.threads)->default_value(1),
+        "intra-op threads for the model outputs");
     o.add(foqus_option_descriptions(opt.foqus.beta));
     po::positional_options_description pos;
     pos.add("dataset", 1);
     po::variables_map vm;
-    if (!parse("select", "DATASET -o OUT.idx --method M --rate R [options]", args, o, pos, vm))
+    if (!parse("select",
+               "DATASET -o OUT.idx --method M --rate R [options]",
+               args,
+               o,
+               pos,
+               vm))
         return 0;
     parse_foqus_options(vm, opt.foqus);
     opt.stratify_snr = vm.count("stratify-snr") > 0;
@@ -150,12 +178,17 @@ int cmd_select(const std::vector<std::string>& args)
 
     const dataset_reader& ds = *pool.dataset;
     char comment[512];
-    std::snprintf(comment, sizeof comment,
+    std::snprintf(comment,
+                  sizeof comment,
                   "amr select: method %s, rate %g, seed %llu%s; %zu of %zu candidates "
                   "from %s",
-                  opt.method.c_str(), opt.rate, (unsigned long long)opt.seed,
-                  opt.stratify_snr ? ", class x SNR balanced" : "", frames.size(),
-                  pool.frames.size(), src.dataset.c_str());
+                  opt.method.c_str(),
+                  opt.rate,
+                  (unsigned long long)opt.seed,
+                  opt.stratify_snr ? ", class x SNR balanced" : "",
+                  frames.size(),
+                  pool.frames.size(),
+                  src.dataset.c_str());
     write_index_file(out, frames, comment);
     if (!subset.empty())
         write_subset(ds, frames, subset, vm.count("overwrite") > 0);
@@ -199,8 +232,12 @@ int cmd_select(const std::vector<std::string>& args)
     if (json_out != "-") {
         std::printf("amr select: %s at rate %g: %zu of %zu frames (%.3f s selection, "
                     "%.2f s model outputs)\n  per class:",
-                    opt.method.c_str(), opt.rate, frames.size(), pool.frames.size(),
-                    r.seconds, pool.model_seconds);
+                    opt.method.c_str(),
+                    opt.rate,
+                    frames.size(),
+                    pool.frames.size(),
+                    r.seconds,
+                    pool.model_seconds);
         for (size_t c = 0; c < r.per_class.size(); c++)
             std::printf(" %s:%zu", ds.info().classes[c].c_str(), r.per_class[c]);
         std::printf("\n  per SNR:");

@@ -19,23 +19,32 @@ int cmd_subset(const std::vector<std::string>& args)
     po::options_description o(
         "Select frames by index file, class, SNR range and/or split part, and write them "
         "to a new dataset and/or an index file");
-    o.add_options()
-        ("input", po::value(&in)->required(), "input dataset")
-        ("output,o", po::value(&out), "output dataset")
-        ("index", po::value(&index), "start from the frames in this index file")
-        ("classes", po::value(&classes), "comma-separated class names to keep")
-        ("snr-min", po::value(&snr_min)->default_value(-1e9f, "-inf"), "lowest SNR kept (dB)")
-        ("snr-max", po::value(&snr_max)->default_value(1e9f, "inf"), "highest SNR kept (dB)")
-        ("split", po::value(&split), "keep only the 'train' or 'test' part of the stratified "
-                                      "per-(class, SNR) split")
-        ("train-fraction", po::value(&train_fraction)->default_value(0.8, "0.8"),
-         "train share of each (class, SNR) group")
-        ("write-index", po::value(&index_out), "write the selected indices to this file")
-        ("force,f", "overwrite the output");
+    o.add_options()("input", po::value(&in)->required(), "input dataset")(
+        "output,o", po::value(&out), "output dataset")(
+        "index", po::value(&index), "start from the frames in this index file")(
+        "classes", po::value(&classes), "comma-separated class names to keep")(
+        "snr-min",
+        po::value(&snr_min)->default_value(-1e9f, "-inf"),
+        "lowest SNR kept (dB)")("snr-max",
+                                po::value(&snr_max)->default_value(1e9f, "inf"),
+                                "highest SNR kept (dB)")(
+        "split",
+        po::value(&split),
+        "keep only the 'train' or 'test' part of the stratified "
+        "per-(class, SNR) split")("train-fraction",
+                                  po::value(&train_fraction)->default_value(0.8, "0.8"),
+                                  "train share of each (class, SNR) group")(
+        "write-index", po::value(&index_out), "write the selected indices to this file")(
+        "force,f", "overwrite the output");
     po::positional_options_description pos;
     pos.add("input", 1);
     po::variables_map vm;
-    if (!parse("subset", "INPUT [-o OUTPUT] [--write-index FILE] [options]", args, o, pos, vm))
+    if (!parse("subset",
+               "INPUT [-o OUTPUT] [--write-index FILE] [options]",
+               args,
+               o,
+               pos,
+               vm))
         return 0;
     if (out.empty() && index_out.empty())
         throw input_error("nothing to write: give -o OUTPUT and/or --write-index FILE");
@@ -63,7 +72,8 @@ int cmd_subset(const std::vector<std::string>& args)
                 kept.push_back(i);
         sel.swap(kept);
     }
-    std::cout << "amr subset: " << sel.size() << " of " << ds.size() << " frames selected\n";
+    std::cout << "amr subset: " << sel.size() << " of " << ds.size()
+              << " frames selected\n";
     if (!index_out.empty())
         write_index_file(index_out, sel, "selected from " + in);
     if (!out.empty())

@@ -17,7 +17,7 @@ namespace amr {
 struct job {
     std::string command; //!< argv[0..]; run without a shell
     std::vector<std::string> argv;
-    std::string log;     //!< stdout and stderr go here
+    std::string log; //!< stdout and stderr go here
 };
 
 /*!

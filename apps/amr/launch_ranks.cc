@@ -2,8 +2,8 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "launch_ranks.h"
 #include "cli.h"
+#include "launch_ranks.h"
 #include <gnuradio/amrcompress/error.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -65,8 +65,12 @@ int launch_local_ranks(const std::string& cmd,
         std::vector<std::string> a = { self, cmd };
         a.insert(a.end(), args.begin(), args.end());
         a.insert(a.end(),
-                 { "--world-size", std::to_string(nproc), "--rank", std::to_string(rank),
-                   "--master", master });
+                 { "--world-size",
+                   std::to_string(nproc),
+                   "--rank",
+                   std::to_string(rank),
+                   "--master",
+                   master });
         std::vector<char*> argv;
         for (auto& s : a)
             argv.push_back(s.data());
@@ -75,7 +79,8 @@ int launch_local_ranks(const std::string& cmd,
         if (pid < 0) {
             for (pid_t p : pids)
                 ::kill(p, SIGTERM);
-            throw gr::amrcompress::input_error("cannot start rank " + std::to_string(rank));
+            throw gr::amrcompress::input_error("cannot start rank " +
+                                               std::to_string(rank));
         }
         if (pid == 0) {
             ::execv(self.c_str(), argv.data());
@@ -84,11 +89,15 @@ int launch_local_ranks(const std::string& cmd,
         }
         pids.push_back(pid);
     }
-    std::fprintf(stderr, "amr %s: %d local ranks, master %s\n", cmd.c_str(), nproc,
+    std::fprintf(stderr,
+                 "amr %s: %d local ranks, master %s\n",
+                 cmd.c_str(),
+                 nproc,
                  master.c_str());
 
     // Ctrl-C and kill reach the ranks too; the launcher waits for them.
-    struct sigaction sa{};
+    struct sigaction sa {
+    };
     sa.sa_handler = remember_signal;
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
@@ -112,9 +121,13 @@ int launch_local_ranks(const std::string& cmd,
                         std::fprintf(stderr,
                                      "amr %s: rank %zu failed (exit %d); the others get "
                                      "%.0f s to stop\n",
-                                     cmd.c_str(), i, code, grace_seconds);
-                        deadline = clock::now() + std::chrono::duration_cast<clock::duration>(
-                                                      std::chrono::duration<double>(grace_seconds));
+                                     cmd.c_str(),
+                                     i,
+                                     code,
+                                     grace_seconds);
+                        deadline = clock::now() +
+                                   std::chrono::duration_cast<clock::duration>(
+                                       std::chrono::duration<double>(grace_seconds));
                     }
                 }
             continue;

@@ -13,8 +13,8 @@ void usage(std::ostream& os)
 {
     os << "usage: amr <command> [options]\n\ncommands:\n";
     for (const auto& c : amr::commands())
-        os << "  " << c.name << std::string(10 - std::string(c.name).size(), ' ') << c.summary
-           << "\n";
+        os << "  " << c.name << std::string(10 - std::string(c.name).size(), ' ')
+           << c.summary << "\n";
     os << "\n'amr <command> --help' describes each command.\n";
 }
 } // namespace

@@ -17,7 +17,9 @@ const std::vector<command_description>& ml_command_descriptions()
         { "eval", "accuracy, per-SNR accuracy and confusion matrix of a model" },
         { "select", "coreset selection: FoQuS and ten baselines, class-balanced" },
         { "prune", "model pruning: FCOS and nine baselines, with a report" },
-        { "bench", "benchmarks (train: C++ vs Python; coreset: FoQuS protocol; select: speed; prune: FCOS protocol; infer: inference engines)" },
+        { "bench",
+          "benchmarks (train: C++ vs Python; coreset: FoQuS protocol; select: speed; "
+          "prune: FCOS protocol; infer: inference engines)" },
     };
     return d;
 }

@@ -34,8 +34,9 @@ selection_pool load_pool(const pool_source& src, const coreset_needs& need)
         p.inputs.dynamics = p.dynamics.get();
     } else {
         if (need.dynamics)
-            throw input_error("this method needs a training-dynamics record: pass --dynamics "
-                              "(or --run) from `amr train`");
+            throw input_error(
+                "this method needs a training-dynamics record: pass --dynamics "
+                "(or --run) from `amr train`");
         frame_filter f;
         f.snr_min = src.snr_min;
         f.snr_max = src.snr_max;
@@ -54,15 +55,15 @@ selection_pool load_pool(const pool_source& src, const coreset_needs& need)
     }
     if (need.probs || need.embeddings) {
         if (src.models.empty())
-            throw input_error("this method needs a trained model: pass --model (or --run) "
-                              "from `amr train`");
+            throw input_error(
+                "this method needs a trained model: pass --model (or --run) "
+                "from `amr train`");
         const auto t0 = std::chrono::steady_clock::now();
         for (const auto& m : src.models)
             p.inputs.models.push_back(
                 compute_model_outputs(m, src.dataset, p.frames, src.threads));
-        p.model_seconds = std::chrono::duration<double>(
-                              std::chrono::steady_clock::now() - t0)
-                              .count();
+        p.model_seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         if (need.embeddings)
             for (size_t k = 0; k < src.models.size(); k++)
                 if (p.inputs.models[k].dim == 0)

@@ -25,7 +25,7 @@ struct pool_source {
     float snr_max = std::numeric_limits<float>::infinity();
     double train_fraction = 0.8;
     int threads = 1;
-    size_t max_rows = 0;             //!< keep only the first rows (0: all)
+    size_t max_rows = 0; //!< keep only the first rows (0: all)
 };
 
 struct selection_pool {
@@ -33,11 +33,12 @@ struct selection_pool {
     std::vector<size_t> frames; //!< dataset frame of each candidate row
     std::unique_ptr<gr::amrcompress::training_dynamics> dynamics;
     gr::amrcompress::coreset_inputs inputs;
-    double model_seconds = 0;   //!< time spent computing the model outputs
+    double model_seconds = 0; //!< time spent computing the model outputs
 };
 
 //! Loads and cross-checks everything; model outputs only when `need` asks.
-selection_pool load_pool(const pool_source& src, const gr::amrcompress::coreset_needs& need);
+selection_pool load_pool(const pool_source& src,
+                         const gr::amrcompress::coreset_needs& need);
 
 //! The dataset indices of the selected rows (ascending).
 std::vector<size_t> selected_frames(const selection_pool& pool,

@@ -2,21 +2,21 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "capture_writer.h"
 #include "../deploy/frame_normaliser.h"
+#include "capture_writer.h"
 #include "snr_estimator.h"
 #include <gnuradio/amrcompress/dataset_writer.h>
 #include <gnuradio/amrcompress/error.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <algorithm>
 #include <cerrno>
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fcntl.h>
 #include <regex>
-#include <unistd.h>
 
 namespace gr {
 namespace amrcompress {
@@ -36,8 +36,9 @@ void check_writable(const std::string& path)
     const bool existed = fs::exists(path);
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT, 0644);
     if (fd < 0)
-        throw input_error(path, std::string("cannot write the capture file (") +
-                                    std::strerror(errno) + ")");
+        throw input_error(path,
+                          std::string("cannot write the capture file (") +
+                              std::strerror(errno) + ")");
     ::close(fd);
     if (!existed)
         ::unlink(path.c_str());
@@ -46,7 +47,10 @@ void check_writable(const std::string& path)
 } // namespace
 
 capture_writer::capture_writer(const writer_settings& s)
-    : d_s(s), d_L(s.info.frame_length), d_rate(s.info.sample_rate), d_freq(s.info.center_freq)
+    : d_s(s),
+      d_L(s.info.frame_length),
+      d_rate(s.info.sample_rate),
+      d_freq(s.info.center_freq)
 {
     if (d_L == 0)
         throw input_error("capture: frame length must be positive");
@@ -68,9 +72,9 @@ capture_writer::capture_writer(const writer_settings& s)
     const fs::path p(s.path);
     const fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
     const std::regex special(R"([.^$|()\[\]{}*+?\\])");
-    const std::regex numbered(std::regex_replace(p.stem().string(), special, R"(\$&)") +
-                              "_([0-9]{4,})" +
-                              std::regex_replace(p.extension().string(), special, R"(\$&)"));
+    const std::regex numbered(
+        std::regex_replace(p.stem().string(), special, R"(\$&)") + "_([0-9]{4,})" +
+        std::regex_replace(p.extension().string(), special, R"(\$&)"));
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(dir, ec)) {
         std::smatch m;
@@ -89,7 +93,8 @@ std::string capture_writer::next_rotated_path()
     const fs::path p(d_s.path);
     char num[32];
     std::snprintf(num, sizeof num, "_%04zu", d_next_index++);
-    return (p.parent_path() / (p.stem().string() + num + p.extension().string())).string();
+    return (p.parent_path() / (p.stem().string() + num + p.extension().string()))
+        .string();
 }
 
 size_t capture_writer::capacity_for(size_t classes) const
@@ -106,7 +111,8 @@ size_t capture_writer::capacity_for(size_t classes) const
         writer_options o; // the datasets a capture file holds (open_file)
         o.frame_metadata = o.radio_metadata = true;
         const uint64_t frame_bytes = dataset_writer::frame_bytes(d_L, classes, o);
-        cap = std::min<uint64_t>(cap, std::max<uint64_t>(1, d_s.max_bytes_per_file / frame_bytes));
+        cap = std::min<uint64_t>(
+            cap, std::max<uint64_t>(1, d_s.max_bytes_per_file / frame_bytes));
     }
     if (cap == UINT64_MAX)
         cap = uint64_t(1) << 20;
@@ -133,8 +139,9 @@ void capture_writer::open_file()
     o.append = !numbered && d_s.if_exists == "append";
     o.overwrite = numbered || d_s.if_exists == "overwrite";
     if (!numbered && d_s.if_exists == "fail" && fs::exists(path))
-        throw input_error(path, "file exists (if_exists='fail'); choose another name, or "
-                                "append / overwrite");
+        throw input_error(path,
+                          "file exists (if_exists='fail'); choose another name, or "
+                          "append / overwrite");
     d_file = std::make_unique<dataset_writer>(path, info, o);
     std::lock_guard<std::mutex> lock(d_mutex);
     // An appended file keeps its own class order; the capture's other classes
@@ -259,12 +266,13 @@ void capture_writer::run()
     for (;;) {
         // Write when enough frames wait, when the oldest has waited the flush
         // interval, or when stopping.
-        while (!d_stopping && (d_pending.meta.empty() ||
-                               (d_s.flush_frames == 0 ||
-                                d_pending.meta.size() < d_s.flush_frames))) {
+        while (!d_stopping &&
+               (d_pending.meta.empty() ||
+                (d_s.flush_frames == 0 || d_pending.meta.size() < d_s.flush_frames))) {
             if (d_pending.meta.empty())
                 d_work.wait(lock);
-            else if (d_work.wait_until(lock, d_oldest + interval) == std::cv_status::timeout)
+            else if (d_work.wait_until(lock, d_oldest + interval) ==
+                     std::cv_status::timeout)
                 break;
         }
         if (d_pending.meta.empty() && d_stopping)
@@ -367,7 +375,8 @@ bool capture_writer::next_file(bool for_new_class)
         d_counts.flushes++;
     }
     const bool more_files =
-        for_new_class || (d_s.rotate && (d_s.max_files == 0 || files().size() < d_s.max_files));
+        for_new_class ||
+        (d_s.rotate && (d_s.max_files == 0 || files().size() < d_s.max_files));
     if (!more_files) {
         d_file.reset();
         std::lock_guard<std::mutex> g(d_mutex);
@@ -392,7 +401,8 @@ void capture_writer::write_batch(batch& b)
         }
         // A class the file lacks: added in place while it holds no frames, else
         // the capture goes on in the next file, which has every class.
-        const int32_t top = *std::max_element(all.labels.begin() + done, all.labels.end());
+        const int32_t top =
+            *std::max_element(all.labels.begin() + done, all.labels.end());
         if (size_t(top) >= d_file->info().classes.size()) {
             if (d_file->classes_fixed()) {
                 next_file(true);
@@ -408,7 +418,8 @@ void capture_writer::write_batch(batch& b)
             freq = d_freq;
         }
         d_file->set_radio(rate, freq);
-        const size_t room = std::min(all.size() - done, d_file->capacity() - d_file->size());
+        const size_t room =
+            std::min(all.size() - done, d_file->capacity() - d_file->size());
         if (done == 0 && room == all.size()) {
             d_file->append(all); // the usual case: the whole batch fits
         } else {

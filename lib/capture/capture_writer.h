@@ -11,8 +11,8 @@
 #include <gnuradio/amrcompress/api.h>
 #include <gnuradio/amrcompress/dataset.h>
 #include <gnuradio/gr_complex.h>
-#include <chrono>
 #include <condition_variable>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -39,16 +39,16 @@ struct frame_meta {
 
 struct writer_settings {
     std::string path;
-    dataset_info info;                //!< classes, L, rates, source, description, capture JSON
+    dataset_info info; //!< classes, L, rates, source, description, capture JSON
     std::string if_exists = "append"; //!< without rotation: append | fail | overwrite
     size_t max_frames_per_file = 0;   //!< 0: no limit
     uint64_t max_bytes_per_file = 0;  //!< 0: no limit (counts the frames' bytes)
-    bool rotate = false;              //!< at a limit: next file (else the capture is full)
-    size_t max_files = 0;             //!< with rotate: files this capture writes at most (0: any)
-    size_t flush_frames = 256;        //!< flush after this many frames (0: by time only)
-    double flush_seconds = 1.0;       //!< and at most this long after a frame arrived
-    size_t queue_frames = 4096;       //!< frames waiting for the writer thread, at most
-    bool backpressure = false;        //!< full queue: wait (true) or drop and count (false)
+    bool rotate = false;  //!< at a limit: next file (else the capture is full)
+    size_t max_files = 0; //!< with rotate: files this capture writes at most (0: any)
+    size_t flush_frames = 256;  //!< flush after this many frames (0: by time only)
+    double flush_seconds = 1.0; //!< and at most this long after a frame arrived
+    size_t queue_frames = 4096; //!< frames waiting for the writer thread, at most
+    bool backpressure = false;  //!< full queue: wait (true) or drop and count (false)
     std::string normalisation = "none"; //!< l1 | power | none, applied before writing
 };
 
@@ -61,7 +61,7 @@ struct writer_counts {
     uint64_t nonfinite = 0; //!< NaN/Inf samples: not written
     uint64_t lost = 0;      //!< queued but not on disk because a write or flush failed
     uint64_t flushes = 0;
-    size_t queue_high = 0;  //!< most frames waiting at once
+    size_t queue_high = 0;    //!< most frames waiting at once
     double write_seconds = 0; //!< time the writer thread spent writing and flushing
 };
 
@@ -90,7 +90,7 @@ public:
     void set_radio(double sample_rate, double center_freq);
 
     state status() const;
-    std::string error() const;        //!< why the writer failed (empty otherwise)
+    std::string error() const; //!< why the writer failed (empty otherwise)
     std::vector<std::string> files() const;
     writer_counts counts() const;
 
@@ -110,7 +110,7 @@ private:
     void open_file();              // the one path, or the next numbered file
     std::string next_rotated_path();
     size_t capacity_for(size_t classes) const; // frames per file
-    bool next_file(bool for_new_class);         // false: the capture is full
+    bool next_file(bool for_new_class);        // false: the capture is full
     void set_state(state s, const std::string& error = "");
 
     writer_settings d_s;

@@ -26,7 +26,8 @@ energy_gate::energy_gate(double threshold_db, size_t window)
     if (!std::isfinite(threshold_db))
         throw input_error("energy gate: threshold must be a finite number of dB");
     if (window == 0)
-        throw input_error("energy gate: the noise-floor window must be at least one frame");
+        throw input_error(
+            "energy gate: the noise-floor window must be at least one frame");
 }
 
 bool energy_gate::open(double power)

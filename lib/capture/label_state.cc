@@ -69,7 +69,8 @@ frame_label label_state::label_for(uint64_t first, uint64_t length)
         out.mixed = d_label_tags.changes_within(first, last, tag, same);
         return out;
     }
-    out.mixed = d_label_tags.changes_within(first, last, std::optional<std::string>(""), same);
+    out.mixed =
+        d_label_tags.changes_within(first, last, std::optional<std::string>(""), same);
     if (!d_msg.label.empty()) {
         out.source = label_source::message;
         out.label = d_msg.label;

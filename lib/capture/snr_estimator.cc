@@ -2,8 +2,8 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "snr_estimator.h"
 #include "energy_gate.h"
+#include "snr_estimator.h"
 #include <gnuradio/amrcompress/error.h>
 #include <gnuradio/fft/fft.h>
 #include <algorithm>

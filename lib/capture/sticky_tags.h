@@ -44,9 +44,13 @@ public:
 
     //! Whether a tag in (first, last] sets a value other than `than`.
     template <typename Eq>
-    bool changes_within(uint64_t first, uint64_t last, const std::optional<T>& than, Eq eq) const
+    bool changes_within(uint64_t first,
+                        uint64_t last,
+                        const std::optional<T>& than,
+                        Eq eq) const
     {
-        for (auto it = d_pending.upper_bound(first); it != d_pending.end() && it->first <= last;
+        for (auto it = d_pending.upper_bound(first);
+             it != d_pending.end() && it->first <= last;
              ++it)
             if (!than || !eq(*than, it->second))
                 return true;

@@ -58,15 +58,15 @@ struct value {
     kind k = kind::none;
     int64_t i = 0;
     double f = 0;
-    std::string s;                                  // bytes/text/global name
-    std::vector<vptr> items;                        // tuple, list
-    std::vector<std::pair<vptr, vptr>> entries;     // dict
+    std::string s;                              // bytes/text/global name
+    std::vector<vptr> items;                    // tuple, list
+    std::vector<std::pair<vptr, vptr>> entries; // dict
     // dtype / ndarray
-    std::string descr;                              // e.g. "f4"
+    std::string descr; // e.g. "f4"
     char byte_order = '=';
     std::vector<int64_t> shape;
     vptr array_dtype;
-    std::string data;                               // raw array bytes
+    std::string data; // raw array bytes
     bool fortran = false;
     vptr state;       // object / persistent
     uint8_t mark = 0; // the parser's scratch; 0 outside it

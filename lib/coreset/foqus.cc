@@ -64,10 +64,13 @@ std::vector<size_t> foqus_tiered_pick(const std::vector<size_t>& order,
 {
     const size_t n = order.size();
     const size_t e1 = static_cast<size_t>(std::lround(opt.tier_bounds[0] * n));
-    const size_t e2 = std::max(e1, static_cast<size_t>(std::lround(opt.tier_bounds[1] * n)));
+    const size_t e2 =
+        std::max(e1, static_cast<size_t>(std::lround(opt.tier_bounds[1] * n)));
     const size_t edges[4] = { 0, e1, e2, n };
-    auto take = apportion(
-        k, opt.tier_mix, { edges[1] - edges[0], edges[2] - edges[1], edges[3] - edges[2] });
+    auto take =
+        apportion(k,
+                  opt.tier_mix,
+                  { edges[1] - edges[0], edges[2] - edges[1], edges[3] - edges[2] });
     std::vector<size_t> out;
     for (int t = 0; t < 3; t++) {
         std::vector<size_t> tier(order.begin() + edges[t], order.begin() + edges[t + 1]);
@@ -81,17 +84,20 @@ std::unique_ptr<coreset_method> make_foqus(const coreset_options& o)
 {
     const foqus_options opt = o.foqus;
     validate_foqus_options(opt);
-    return make_method({ true, false, false }, [opt](const coreset_inputs& in,
-                                                     const std::vector<size_t>& group,
-                                                     size_t k,
-                                                     std::mt19937_64& rng) {
-        const training_dynamics& d = *in.dynamics;
-        // Descending score; top_k of everything is a full, tie-randomised sort.
-        auto order = top_k(group, group.size(), rng, [&](size_t r) {
-            return foqus_combine(foqus_row_scores(d, r, opt.beta), opt);
-        });
-        return foqus_tiered_pick(order, k, opt, rng);
-    });
+    return make_method({ true, false, false },
+                       [opt](const coreset_inputs& in,
+                             const std::vector<size_t>& group,
+                             size_t k,
+                             std::mt19937_64& rng) {
+                           const training_dynamics& d = *in.dynamics;
+                           // Descending score; top_k of everything is a full,
+                           // tie-randomised sort.
+                           auto order = top_k(group, group.size(), rng, [&](size_t r) {
+                               return foqus_combine(foqus_row_scores(d, r, opt.beta),
+                                                    opt);
+                           });
+                           return foqus_tiered_pick(order, k, opt, rng);
+                       });
 }
 
 } // namespace coreset

@@ -16,9 +16,10 @@ namespace coreset {
 
 std::unique_ptr<coreset_method> make_forgetting(const coreset_options&)
 {
-    return make_scored_method({ true, false, false }, [](const coreset_inputs& in, size_t r) {
-        return foqus_row_scores(*in.dynamics, r, 0).forget;
-    });
+    return make_scored_method({ true, false, false },
+                              [](const coreset_inputs& in, size_t r) {
+                                  return foqus_row_scores(*in.dynamics, r, 0).forget;
+                              });
 }
 
 } // namespace coreset

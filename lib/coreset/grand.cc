@@ -18,23 +18,24 @@ namespace coreset {
 
 std::unique_ptr<coreset_method> make_grand(const coreset_options&)
 {
-    return make_scored_method({ false, true, true }, [](const coreset_inputs& in, size_t r) {
-        first_model(in, "grand");
-        double sum = 0;
-        for (const auto& m : in.models) {
-            const float* p = &m.probs[r * m.classes];
-            const float* h = &m.embeddings[r * m.dim];
-            double e = 0, hh = 0;
-            for (size_t c = 0; c < m.classes; c++) {
-                const double d = p[c] - (int32_t(c) == in.labels[r] ? 1.0 : 0.0);
-                e += d * d;
+    return make_scored_method(
+        { false, true, true }, [](const coreset_inputs& in, size_t r) {
+            first_model(in, "grand");
+            double sum = 0;
+            for (const auto& m : in.models) {
+                const float* p = &m.probs[r * m.classes];
+                const float* h = &m.embeddings[r * m.dim];
+                double e = 0, hh = 0;
+                for (size_t c = 0; c < m.classes; c++) {
+                    const double d = p[c] - (int32_t(c) == in.labels[r] ? 1.0 : 0.0);
+                    e += d * d;
+                }
+                for (size_t j = 0; j < m.dim; j++)
+                    hh += double(h[j]) * h[j];
+                sum += std::sqrt(e) * std::sqrt(1 + hh);
             }
-            for (size_t j = 0; j < m.dim; j++)
-                hh += double(h[j]) * h[j];
-            sum += std::sqrt(e) * std::sqrt(1 + hh);
-        }
-        return sum / in.models.size();
-    });
+            return sum / in.models.size();
+        });
 }
 
 } // namespace coreset

@@ -15,17 +15,20 @@ namespace coreset {
 
 std::unique_ptr<coreset_method> make_kcenter(const coreset_options&)
 {
-    return make_method({ false, false, true }, [](const coreset_inputs& in,
-                                                  const std::vector<size_t>& group,
-                                                  size_t k,
-                                                  std::mt19937_64& rng) {
-        const auto& m = first_model(in, "kcenter");
-        const size_t D = m.dim;
-        // Squared distance: same farthest point, no square roots.
-        return k_center_greedy(group, k, rng, [&](size_t a, size_t b) {
-            return sq_dist(&m.embeddings[group[a] * D], &m.embeddings[group[b] * D], D);
-        });
-    });
+    return make_method({ false, false, true },
+                       [](const coreset_inputs& in,
+                          const std::vector<size_t>& group,
+                          size_t k,
+                          std::mt19937_64& rng) {
+                           const auto& m = first_model(in, "kcenter");
+                           const size_t D = m.dim;
+                           // Squared distance: same farthest point, no square roots.
+                           return k_center_greedy(group, k, rng, [&](size_t a, size_t b) {
+                               return sq_dist(&m.embeddings[group[a] * D],
+                                              &m.embeddings[group[b] * D],
+                                              D);
+                           });
+                       });
 }
 
 } // namespace coreset

@@ -15,11 +15,12 @@ namespace coreset {
 
 std::unique_ptr<coreset_method> make_leastconf(const coreset_options&)
 {
-    return make_scored_method({ false, true, false }, [](const coreset_inputs& in, size_t r) {
-        const auto& m = first_model(in, "leastconf");
-        const float* p = &m.probs[r * m.classes];
-        return 1.0 - *std::max_element(p, p + m.classes);
-    });
+    return make_scored_method({ false, true, false },
+                              [](const coreset_inputs& in, size_t r) {
+                                  const auto& m = first_model(in, "leastconf");
+                                  const float* p = &m.probs[r * m.classes];
+                                  return 1.0 - *std::max_element(p, p + m.classes);
+                              });
 }
 
 } // namespace coreset

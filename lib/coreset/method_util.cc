@@ -191,7 +191,8 @@ make_scored_method(coreset_needs needs,
                                const std::vector<size_t>& group,
                                size_t k,
                                std::mt19937_64& rng) {
-                           return top_k(group, k, rng, [&](size_t r) { return score(in, r); });
+                           return top_k(
+                               group, k, rng, [&](size_t r) { return score(in, r); });
                        });
 }
 

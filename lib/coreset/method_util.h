@@ -22,9 +22,9 @@ namespace coreset {
  * are small integers and file order would favour one SNR or capture.
  */
 AMRCOMPRESS_API std::vector<size_t> top_k(const std::vector<size_t>& group,
-                          size_t k,
-                          std::mt19937_64& rng,
-                          const std::function<double(size_t row)>& score);
+                                          size_t k,
+                                          std::mt19937_64& rng,
+                                          const std::function<double(size_t row)>& score);
 
 //! k rows drawn uniformly without replacement.
 AMRCOMPRESS_API std::vector<size_t>
@@ -35,10 +35,11 @@ sample(const std::vector<size_t>& group, size_t k, std::mt19937_64& rng);
  * random row, then repeatedly adds the row farthest from everything chosen.
  * dist(a, b) is between rows of `group` given as positions 0..n-1.
  */
-std::vector<size_t> k_center_greedy(const std::vector<size_t>& group,
-                                    size_t k,
-                                    std::mt19937_64& rng,
-                                    const std::function<double(size_t a, size_t b)>& dist);
+std::vector<size_t>
+k_center_greedy(const std::vector<size_t>& group,
+                size_t k,
+                std::mt19937_64& rng,
+                const std::function<double(size_t a, size_t b)>& dist);
 
 //! Squared Euclidean distance of two float vectors of length n.
 inline double sq_dist(const float* a, const float* b, size_t n)
@@ -54,7 +55,8 @@ inline double sq_dist(const float* a, const float* b, size_t n)
 
 //! Symmetric KL divergence KL(p||q) + KL(q||p) = sum (p - q)(log p - log q),
 //! given the probabilities and their logs.
-inline double sym_kl(const float* p, const float* logp, const float* q, const float* logq, size_t n)
+inline double
+sym_kl(const float* p, const float* logp, const float* q, const float* logq, size_t n)
 {
     float s = 0;
 #pragma omp simd reduction(+ : s)
@@ -69,8 +71,8 @@ inline double sym_kl(const float* p, const float* logp, const float* q, const fl
  * take goes to the others. Sums to min(total, sum of caps).
  */
 AMRCOMPRESS_API std::vector<size_t> apportion(size_t total,
-                              const std::vector<double>& weights,
-                              const std::vector<size_t>& caps);
+                                              const std::vector<double>& weights,
+                                              const std::vector<size_t>& caps);
 
 //! log of the probabilities, clamped away from log(0).
 std::vector<float> safe_log(const std::vector<float>& p);
@@ -90,7 +92,9 @@ make_scored_method(coreset_needs needs,
 
 //! FoQuS Eqs. 4, 5 and 7 for one row of the record. Defined in foqus.cc,
 //! used by forgetting.cc too.
-AMRCOMPRESS_API foqus_row foqus_row_scores(const training_dynamics& d, size_t row, double beta);
+AMRCOMPRESS_API foqus_row foqus_row_scores(const training_dynamics& d,
+                                           size_t row,
+                                           double beta);
 
 } // namespace coreset
 } // namespace amrcompress

@@ -40,7 +40,9 @@ struct group {
     uint64_t id = 0;
 };
 
-void check_inputs(const coreset_inputs& in, const coreset_needs& need, const std::string& method)
+void check_inputs(const coreset_inputs& in,
+                  const coreset_needs& need,
+                  const std::string& method)
 {
     const size_t n = in.labels.size();
     if (in.num_classes == 0)
@@ -62,7 +64,8 @@ void check_inputs(const coreset_inputs& in, const coreset_needs& need, const std
                                   std::to_string(n) + " candidates");
         if (in.dynamics->epochs < 2)
             throw input_error(in.dynamics->path,
-                              method + " needs at least 2 recorded epochs, the record has " +
+                              method +
+                                  " needs at least 2 recorded epochs, the record has " +
                                   std::to_string(in.dynamics->epochs));
     }
     if (need.probs || need.embeddings) {
@@ -70,7 +73,8 @@ void check_inputs(const coreset_inputs& in, const coreset_needs& need, const std
             throw input_error(method +
                               " needs a trained model's outputs (amr select --model)");
         for (const auto& m : in.models) {
-            if (need.probs && (m.classes != in.num_classes || m.probs.size() != n * m.classes))
+            if (need.probs &&
+                (m.classes != in.num_classes || m.probs.size() != n * m.classes))
                 throw input_error(method + ": model probabilities do not match the " +
                                   std::to_string(n) + " candidates x " +
                                   std::to_string(in.num_classes) + " classes");
@@ -150,8 +154,8 @@ coreset_result select_coreset(const coreset_inputs& in, const coreset_options& o
             }
         }
     };
-    const size_t nt =
-        std::min<size_t>(groups.size(), std::max(1u, std::thread::hardware_concurrency()));
+    const size_t nt = std::min<size_t>(groups.size(),
+                                       std::max(1u, std::thread::hardware_concurrency()));
     std::vector<std::thread> pool;
     for (size_t t = 1; t < nt; t++)
         pool.emplace_back(work);
@@ -171,7 +175,8 @@ coreset_result select_coreset(const coreset_inputs& in, const coreset_options& o
                                    std::to_string(chosen[g].size()) + " of " +
                                    std::to_string(groups[g].k) + " frames");
         for (size_t row : chosen[g]) {
-            if (row >= seen.size() || seen[row] || in.labels[row] != in.labels[groups[g].rows[0]])
+            if (row >= seen.size() || seen[row] ||
+                in.labels[row] != in.labels[groups[g].rows[0]])
                 throw std::logic_error("coreset method " + opt.method +
                                        " chose a duplicate or foreign row");
             seen[row] = 1;

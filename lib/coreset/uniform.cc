@@ -14,8 +14,11 @@ namespace coreset {
 
 std::unique_ptr<coreset_method> make_uniform(const coreset_options&)
 {
-    return make_method({}, [](const coreset_inputs&, const std::vector<size_t>& group,
-                              size_t k, std::mt19937_64& rng) { return sample(group, k, rng); });
+    return make_method({},
+                       [](const coreset_inputs&,
+                          const std::vector<size_t>& group,
+                          size_t k,
+                          std::mt19937_64& rng) { return sample(group, k, rng); });
 }
 
 } // namespace coreset

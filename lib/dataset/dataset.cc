@@ -45,9 +45,9 @@ void frame_block::append_from(const frame_block& other, size_t i)
 
 const std::vector<std::string>& rml2016_classes()
 {
-    static const std::vector<std::string> c = { "8PSK", "AM-DSB", "AM-SSB", "BPSK",
-                                                "CPFSK", "GFSK",  "PAM4",   "QAM16",
-                                                "QAM64", "QPSK",  "WBFM" };
+    static const std::vector<std::string> c = { "8PSK",  "AM-DSB", "AM-SSB", "BPSK",
+                                                "CPFSK", "GFSK",   "PAM4",   "QAM16",
+                                                "QAM64", "QPSK",   "WBFM" };
     return c;
 }
 
@@ -55,10 +55,10 @@ const std::vector<std::string>& rml2018_classes()
 {
     // The order that matches the data; the classes.txt shipped with the file is wrong.
     static const std::vector<std::string> c = {
-        "OOK",     "4ASK",     "8ASK",      "BPSK",      "QPSK",      "8PSK",
-        "16PSK",   "32PSK",    "16APSK",    "32APSK",    "64APSK",    "128APSK",
-        "16QAM",   "32QAM",    "64QAM",     "128QAM",    "256QAM",    "AM-SSB-WC",
-        "AM-SSB-SC", "AM-DSB-WC", "AM-DSB-SC", "FM",     "GMSK",      "OQPSK"
+        "OOK",       "4ASK",      "8ASK",      "BPSK",   "QPSK",   "8PSK",
+        "16PSK",     "32PSK",     "16APSK",    "32APSK", "64APSK", "128APSK",
+        "16QAM",     "32QAM",     "64QAM",     "128QAM", "256QAM", "AM-SSB-WC",
+        "AM-SSB-SC", "AM-DSB-WC", "AM-DSB-SC", "FM",     "GMSK",   "OQPSK"
     };
     return c;
 }

@@ -41,15 +41,17 @@ constexpr const char* A_DESCRIPTION = "description";
 constexpr const char* A_CAPTURE = "capture";
 constexpr const char* FORMAT_VERSION = "gr-amrcompress dataset 1";
 
-AMRCOMPRESS_API void write_string_attr(H5::H5Object& obj, const char* name, const std::string& value);
+AMRCOMPRESS_API void
+write_string_attr(H5::H5Object& obj, const char* name, const std::string& value);
 AMRCOMPRESS_API void write_string_list_attr(H5::H5Object& obj,
-                            const char* name,
-                            const std::vector<std::string>& values);
+                                            const char* name,
+                                            const std::vector<std::string>& values);
 AMRCOMPRESS_API void write_double_attr(H5::H5Object& obj, const char* name, double value);
 
 AMRCOMPRESS_API bool has_attr(const H5::H5Object& obj, const char* name);
 AMRCOMPRESS_API std::string read_string_attr(const H5::H5Object& obj, const char* name);
-AMRCOMPRESS_API std::vector<std::string> read_string_list_attr(const H5::H5Object& obj, const char* name);
+AMRCOMPRESS_API std::vector<std::string> read_string_list_attr(const H5::H5Object& obj,
+                                                               const char* name);
 AMRCOMPRESS_API double read_double_attr(const H5::H5Object& obj, const char* name);
 
 //! Turns off HDF5's own error printing; our exceptions carry the message.

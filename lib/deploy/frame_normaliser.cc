@@ -20,7 +20,8 @@ frame_normaliser::frame_normaliser(size_t frame_length, const std::string& norma
     else if (normalisation == "power")
         mode = 2;
     else
-        throw input_error("unknown normalisation '" + normalisation + "' (l1, power, none)");
+        throw input_error("unknown normalisation '" + normalisation +
+                          "' (l1, power, none)");
 }
 
 float frame_normaliser::gain(const gr_complex* in)

@@ -15,6 +15,7 @@
  * the record <archive>/data/<key>: numel elements, raw, little-endian unless
  * <archive>/byteorder says otherwise.
  */
+#include "../util/input_file.h"
 #include "convert/pickle_reader.h"
 #include "torchscript_archive.h"
 #include <gnuradio/amrcompress/error.h>
@@ -57,21 +58,6 @@ std::string zip_message(int code)
     std::string m = zip_error_strerror(&e);
     zip_error_fini(&e);
     return m;
-}
-
-const char* file_type(mode_t m)
-{
-    if (S_ISDIR(m))
-        return "a directory";
-    if (S_ISFIFO(m))
-        return "a FIFO";
-    if (S_ISCHR(m))
-        return "a character device";
-    if (S_ISBLK(m))
-        return "a block device";
-    if (S_ISSOCK(m))
-        return "a socket";
-    return "not a regular file";
 }
 
 std::string shape_text(const std::vector<int64_t>& v)
@@ -142,12 +128,7 @@ private:
     void open()
     {
         // Refused before open(): a FIFO would block it.
-        struct stat st;
-        if (::stat(path.c_str(), &st) != 0)
-            fail(std::string("cannot open: ") + std::strerror(errno));
-        if (!S_ISREG(st.st_mode))
-            fail(std::string(file_type(st.st_mode)) +
-                 ", not a regular file: refusing it as a TorchScript model");
+        require_regular_file(path, "TorchScript model");
         // O_NONBLOCK: should it have been swapped for a FIFO since stat().
         int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)

@@ -40,10 +40,8 @@ std::vector<size_t> window_starts(const generator_config& cfg, uint64_t seed)
     return w;
 }
 
-std::vector<gr_complex> run_burst(const generator_config& cfg,
-                                  const std::string& cls,
-                                  int snr,
-                                  size_t n)
+std::vector<gr_complex>
+run_burst(const generator_config& cfg, const std::string& cls, int snr, size_t n)
 {
     gen::transmitter_params p;
     p.sample_rate = cfg.sample_rate;
@@ -105,7 +103,8 @@ generated_cell generate_cell(const generator_config& cfg,
     const int snr = cfg.snrs_db[snr_index];
     const size_t L = cfg.frame_length, F = cfg.frames_per_cell;
 
-    auto starts = window_starts(cfg, gen::cell_seed(cfg.seed, cls, snr, gen::stream::windows));
+    auto starts =
+        window_starts(cfg, gen::cell_seed(cfg.seed, cls, snr, gen::stream::windows));
     const size_t n = starts.back() + L;
     auto y = run_burst(cfg, cls, snr, n);
 
@@ -118,7 +117,8 @@ generated_cell generate_cell(const generator_config& cfg,
     if (!(p > 0) || !std::isfinite(p))
         throw std::runtime_error("generator: " + cls + " burst has no usable power");
     const float sig_scale = static_cast<float>(1.0 / std::sqrt(p));
-    const float noise_std = static_cast<float>(std::sqrt(std::pow(10.0, -snr / 10.0) / 2));
+    const float noise_std =
+        static_cast<float>(std::sqrt(std::pow(10.0, -snr / 10.0) / 2));
 
     std::mt19937_64 rng(gen::cell_seed(cfg.seed, cls, snr, gen::stream::noise));
     std::normal_distribution<float> gauss(0.0f, 1.0f);

@@ -37,16 +37,17 @@ label_check_result check_generated_labels(const dataset_reader& ds,
     }
     generator_config cfg = generator_config::from_json(ds.info().generator);
     if (cfg.frame_length != ds.info().frame_length)
-        throw input_error(ds.path(), "generator parameters say frame length " +
-                                         std::to_string(cfg.frame_length) +
-                                         " but the frames have " +
-                                         std::to_string(ds.info().frame_length));
+        throw input_error(ds.path(),
+                          "generator parameters say frame length " +
+                              std::to_string(cfg.frame_length) + " but the frames have " +
+                              std::to_string(ds.info().frame_length));
     const size_t n_snr = cfg.snrs_db.size(), n_cls = cfg.classes.size();
     const size_t n_cells = n_snr * n_cls;
 
     // Which file frames belong to which cell; a frame whose stored class or
     // SNR differs from what its id says is a wrong label.
-    std::map<size_t, std::vector<std::pair<size_t, size_t>>> by_cell; // cell -> (file idx, j)
+    std::map<size_t, std::vector<std::pair<size_t, size_t>>>
+        by_cell; // cell -> (file idx, j)
     size_t wrong_labels = 0;
     const std::vector<int64_t>& frame_ids = ds.capture_id();
     for (size_t i = 0; i < ds.size(); i++) {
@@ -55,7 +56,8 @@ label_check_result check_generated_labels(const dataset_reader& ds,
             wrong_labels++;
             continue;
         }
-        size_t cell = size_t(id) / cfg.frames_per_cell, j = size_t(id) % cfg.frames_per_cell;
+        size_t cell = size_t(id) / cfg.frames_per_cell,
+               j = size_t(id) % cfg.frames_per_cell;
         size_t ci = cell / n_snr, si = cell % n_snr;
         if (ds.info().classes[ds.labels()[i]] != cfg.classes[ci] ||
             std::lround(ds.snr_db()[i]) != cfg.snrs_db[si]) {
@@ -152,7 +154,8 @@ label_check_result check_generated_labels(const dataset_reader& ds,
         row.frames = a.frames;
         row.measured_snr_db = 10 * std::log10(a.lin / a.frames);
         double mean = a.sum_db / a.frames;
-        row.frame_snr_std_db = std::sqrt(std::max(0.0, a.sum_db2 / a.frames - mean * mean));
+        row.frame_snr_std_db =
+            std::sqrt(std::max(0.0, a.sum_db2 / a.frames - mean * mean));
         row.mismatched = a.mismatched;
         r.rows.push_back(row);
         r.frames_checked += a.frames;

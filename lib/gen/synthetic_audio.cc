@@ -34,8 +34,9 @@ std::vector<float> synthetic_audio(size_t n, double fs, double max_freq, uint64_
             double f1 = 300.0 + 600.0 * u(rng), f2 = 900.0 + 1600.0 * u(rng);
             for (int k = 1; k * f0 * std::max(1.0, glide) < max_freq && k <= 60; k++) {
                 double f = k * f0;
-                double a = (1.0 / k) * (1.0 + 2.0 * std::exp(-std::pow((f - f1) / 200, 2)) +
-                                        1.5 * std::exp(-std::pow((f - f2) / 300, 2)));
+                double a =
+                    (1.0 / k) * (1.0 + 2.0 * std::exp(-std::pow((f - f1) / 200, 2)) +
+                                 1.5 * std::exp(-std::pow((f - f2) / 300, 2)));
                 parts.push_back({ f, f * glide, a, two_pi * u(rng) });
             }
         } else { // unvoiced or pause: a dense cluster of random high tones

@@ -19,8 +19,7 @@ namespace amrcompress {
 namespace gen {
 
 //! n samples at fs Hz, band-limited to max_freq, peak-normalised to 1.
-std::vector<float>
-synthetic_audio(size_t n, double fs, double max_freq, uint64_t seed);
+std::vector<float> synthetic_audio(size_t n, double fs, double max_freq, uint64_t seed);
 
 } // namespace gen
 } // namespace amrcompress

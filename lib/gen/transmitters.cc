@@ -2,8 +2,8 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "transmitters.h"
 #include "synthetic_audio.h"
+#include "transmitters.h"
 #include <gnuradio/amrcompress/error.h>
 #include <gnuradio/analog/cpfsk_bc.h>
 #include <gnuradio/analog/frequency_modulator_fc.h>
@@ -63,8 +63,8 @@ std::vector<cplx> qam(int m)
 const std::map<std::string, std::vector<cplx>>& linear_constellations()
 {
     static const std::map<std::string, std::vector<cplx>> c = {
-        { "BPSK", psk(2) },  { "QPSK", psk(4, M_PI / 4) }, { "8PSK", psk(8) },
-        { "PAM4", pam(4) },  { "QAM16", qam(16) },        { "QAM64", qam(64) },
+        { "BPSK", psk(2) }, { "QPSK", psk(4, M_PI / 4) }, { "8PSK", psk(8) },
+        { "PAM4", pam(4) }, { "QAM16", qam(16) },         { "QAM64", qam(64) },
     };
     return c;
 }
@@ -136,7 +136,8 @@ std::vector<basic_block_sptr>
 audio_source(size_t n_out, double max_freq, float gain, const transmitter_params& p)
 {
     const double audio_rate = p.sample_rate / audio_interp;
-    auto audio = synthetic_audio(n_out / audio_interp + 512, audio_rate, max_freq, p.audio_seed);
+    auto audio =
+        synthetic_audio(n_out / audio_interp + 512, audio_rate, max_freq, p.audio_seed);
     for (auto& v : audio)
         v *= gain;
     auto taps = filter::firdes::low_pass(
@@ -172,7 +173,8 @@ std::vector<basic_block_sptr> wbfm(size_t n_out, const transmitter_params& p)
     // Bilinear transform of H(s) = (1 + s tau) / (1 + s / (2 pi fh)).
     const double a = tau, b = 1.0 / (2 * M_PI * fh), k = 2 * fs;
     const double n0 = 1 + k * a, n1 = 1 - k * a, d0 = 1 + k * b, d1 = 1 - k * b;
-    c.push_back(filter::iir_filter_ffd::make({ n0 / d0, n1 / d0 }, { 1.0, d1 / d0 }, false));
+    c.push_back(
+        filter::iir_filter_ffd::make({ n0 / d0, n1 / d0 }, { 1.0, d1 / d0 }, false));
     c.push_back(analog::frequency_modulator_fc::make(float(2 * M_PI * 75e3 / fs)));
     return c;
 }
@@ -181,9 +183,9 @@ std::vector<basic_block_sptr> wbfm(size_t n_out, const transmitter_params& p)
 
 const std::vector<std::string>& transmitter_classes()
 {
-    static const std::vector<std::string> c = { "8PSK", "AM-DSB", "AM-SSB", "BPSK",
-                                                "CPFSK", "GFSK",  "PAM4",   "QAM16",
-                                                "QAM64", "QPSK",  "WBFM" };
+    static const std::vector<std::string> c = { "8PSK",  "AM-DSB", "AM-SSB", "BPSK",
+                                                "CPFSK", "GFSK",   "PAM4",   "QAM16",
+                                                "QAM64", "QPSK",   "WBFM" };
     return c;
 }
 

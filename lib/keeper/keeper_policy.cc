@@ -2,8 +2,8 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "keeper_policy.h"
 #include "coreset/method_util.h"
+#include "keeper_policy.h"
 #include <gnuradio/amrcompress/error.h>
 #include <algorithm>
 #include <cmath>
@@ -23,9 +23,8 @@ std::vector<size_t> equal_shares(const std::vector<size_t>& sizes, size_t budget
 
 } // namespace
 
-std::vector<size_t> class_shares(const std::vector<int32_t>& labels,
-                                 size_t num_classes,
-                                 size_t budget)
+std::vector<size_t>
+class_shares(const std::vector<int32_t>& labels, size_t num_classes, size_t budget)
 {
     std::vector<size_t> sizes(num_classes, 0);
     for (int32_t y : labels) {
@@ -45,7 +44,8 @@ std::vector<size_t> keep_within_budget(const std::vector<int32_t>& labels,
 {
     const size_t n = labels.size();
     if (snr_db.size() != n || tallies.size() != n)
-        throw input_error("coreset keeper: labels, SNRs and trajectories differ in length");
+        throw input_error(
+            "coreset keeper: labels, SNRs and trajectories differ in length");
     if (opt.stratify_snr && !(opt.snr_bin_db > 0))
         throw input_error("coreset keeper: the SNR bin width must be > 0");
     coreset::validate_foqus_options(opt.foqus);

@@ -35,19 +35,19 @@ struct policy_options {
  * the budget, a class with fewer candidates keeps them all and leaves the
  * rest to the others (the same for SNR bins within a class).
  */
-AMRCOMPRESS_API std::vector<size_t> class_shares(const std::vector<int32_t>& labels,
-                                                 size_t num_classes,
-                                                 size_t budget);
+AMRCOMPRESS_API std::vector<size_t>
+class_shares(const std::vector<int32_t>& labels, size_t num_classes, size_t budget);
 
 /*!
  * \brief The candidate rows to keep, ascending. Every candidate has a label
  * in [0, num_classes) and a tally; input_error otherwise.
  */
-AMRCOMPRESS_API std::vector<size_t> keep_within_budget(const std::vector<int32_t>& labels,
-                                                       const std::vector<float>& snr_db,
-                                                       const std::vector<coreset::foqus_tally>& tallies,
-                                                       const policy_options& opt,
-                                                       std::mt19937_64& rng);
+AMRCOMPRESS_API std::vector<size_t>
+keep_within_budget(const std::vector<int32_t>& labels,
+                   const std::vector<float>& snr_db,
+                   const std::vector<coreset::foqus_tally>& tallies,
+                   const policy_options& opt,
+                   std::mt19937_64& rng);
 
 } // namespace keeper
 } // namespace amrcompress

@@ -24,7 +24,7 @@ namespace keeper {
 
 struct snapshot {
     dataset_info info;
-    frame_block frames; //!< with capture_time and capture_id
+    frame_block frames;                        //!< with capture_time and capture_id
     std::vector<coreset::foqus_tally> tallies; //!< one per frame
     std::string state_json;                    //!< the keeper's counters and settings
 };

@@ -21,8 +21,12 @@ class bnp_method : public pruning_method
 public:
     pruning_method_info info() const override
     {
-        return { "bnp", "channel", false,
-                 "keep the channels with the largest BatchNorm |gamma| (models with BatchNorm)" };
+        return {
+            "bnp",
+            "channel",
+            false,
+            "keep the channels with the largest BatchNorm |gamma| (models with BatchNorm)"
+        };
     }
     pruned run(prune_session& s, const net_state& original) override
     {
@@ -34,7 +38,8 @@ public:
         return hard_channel_prune(s, original, [](prune_session&, const net_state& net) {
             channel_scores sc;
             for (const auto& sp : net.graph().spaces) {
-                auto g = net.tensors.at(sp.bn_gamma).abs().to(torch::kFloat64).contiguous();
+                auto g =
+                    net.tensors.at(sp.bn_gamma).abs().to(torch::kFloat64).contiguous();
                 sc[sp.name].assign(g.data_ptr<double>(), g.data_ptr<double>() + sp.width);
             }
             return sc;

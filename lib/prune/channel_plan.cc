@@ -24,7 +24,8 @@ torch::Tensor mixing(const std::vector<channel_group>& groups, int width, bool a
             const int j = groups[g].members[m];
             if (j < 0 || j >= width)
                 throw input_error("channel plan: channel " + std::to_string(j) +
-                                  " is outside a space of width " + std::to_string(width));
+                                  " is outside a space of width " +
+                                  std::to_string(width));
             a[g][j] += alpha ? groups[g].alpha.at(m) : 1.0;
         }
     return a;
@@ -46,7 +47,7 @@ torch::Tensor mix_inputs(const torch::Tensor& t, const torch::Tensor& s, int64_t
     if (t.size(1) != c * block)
         throw input_error("channel plan: input dimension " + std::to_string(t.size(1)) +
                           " does not match " + std::to_string(c) + " channels");
-    auto v = t.reshape({ o, c, -1 });                       // [o, c, r]
+    auto v = t.reshape({ o, c, -1 });                                   // [o, c, r]
     auto mixed = torch::matmul(v.transpose(1, 2), s.to(t.dtype()).t()); // [o, r, n]
     auto sizes = t.sizes().vec();
     sizes[1] = n * block;
@@ -82,7 +83,8 @@ int channels_kept(int width, double keep)
     return std::clamp(int(std::floor(width * keep + 1e-9)), 1, width);
 }
 
-net_state apply_producers(const net_state& net, const prunable_graph& g, const channel_plan& plan)
+net_state
+apply_producers(const net_state& net, const prunable_graph& g, const channel_plan& plan)
 {
     net_state out = net;
     torch::NoGradGuard ng;
@@ -98,7 +100,9 @@ net_state apply_producers(const net_state& net, const prunable_graph& g, const c
     return out;
 }
 
-net_state apply_channel_plan(const net_state& net, const prunable_graph& g, const channel_plan& plan)
+net_state apply_channel_plan(const net_state& net,
+                             const prunable_graph& g,
+                             const channel_plan& plan)
 {
     net_state out = apply_producers(net, g, plan);
     torch::NoGradGuard ng;
@@ -123,7 +127,9 @@ net_state fuse_inputs_literally(const net_state& net,
         for (const auto& c : s.consumers) {
             const torch::Tensor& t = out.tensors.at(c.name);
             // One row per input channel: its slice across all outputs.
-            auto rows = t.reshape({ t.size(0), s.width, -1 }).transpose(0, 1).reshape({ s.width, -1 });
+            auto rows = t.reshape({ t.size(0), s.width, -1 })
+                            .transpose(0, 1)
+                            .reshape({ s.width, -1 });
             auto clusters = average_linkage(row_distances(rows, metric), s.width, k);
             std::vector<channel_group> mean;
             for (auto& m : clusters)
@@ -147,7 +153,8 @@ std::vector<double> row_distances(const torch::Tensor& rows_in, const std::strin
         auto e = torch::cdist(rows.unsqueeze(0), rows.unsqueeze(0)).squeeze(0);
         d = e / (1.0 + e);
     } else {
-        throw input_error("unknown channel distance '" + metric + "' (cosine, euclidean)");
+        throw input_error("unknown channel distance '" + metric +
+                          "' (cosine, euclidean)");
     }
     d = d.clamp_min(0.0).contiguous();
     d.fill_diagonal_(0.0);

@@ -10,8 +10,8 @@
 #ifndef INCLUDED_AMRCOMPRESS_CHANNEL_PLAN_H
 #define INCLUDED_AMRCOMPRESS_CHANNEL_PLAN_H
 
-#include <gnuradio/amrcompress/api.h>
 #include "net_state.h"
+#include <gnuradio/amrcompress/api.h>
 
 namespace gr {
 namespace amrcompress {
@@ -36,10 +36,14 @@ AMRCOMPRESS_API int channels_kept(int width, double keep);
  * function when the members' outputs agree (and is plain slicing for
  * singletons). Spaces not in the plan are left alone.
  */
-AMRCOMPRESS_API net_state apply_channel_plan(const net_state& net, const prunable_graph& g, const channel_plan& plan);
+AMRCOMPRESS_API net_state apply_channel_plan(const net_state& net,
+                                             const prunable_graph& g,
+                                             const channel_plan& plan);
 
 //! Only the output side of the plan (producers and the spec's widths).
-AMRCOMPRESS_API net_state apply_producers(const net_state& net, const prunable_graph& g, const channel_plan& plan);
+AMRCOMPRESS_API net_state apply_producers(const net_state& net,
+                                          const prunable_graph& g,
+                                          const channel_plan& plan);
 
 /*!
  * The literal reading of FCOS Algorithm 1 line 13 ("repeat for the input
@@ -48,23 +52,26 @@ AMRCOMPRESS_API net_state apply_producers(const net_state& net, const prunable_g
  * result generally no longer computes what the network computed.
  */
 AMRCOMPRESS_API net_state fuse_inputs_literally(const net_state& net,
-                                const prunable_graph& g,
-                                const std::map<std::string, int>& groups,
-                                const std::string& metric);
+                                                const prunable_graph& g,
+                                                const std::map<std::string, int>& groups,
+                                                const std::string& metric);
 
 /*!
  * Distances between a space's channels: per producer weight, cosine distance
  * 1 - cos (Eq. 1-2) or the Euclidean one d / (1 + d) (1 - Eq. 9's
  * similarity), averaged over the producers of a coupled space. n x n, row-major.
  */
-AMRCOMPRESS_API std::vector<double>
-channel_distances(const net_state& net, const channel_space& s, const std::string& metric);
+AMRCOMPRESS_API std::vector<double> channel_distances(const net_state& net,
+                                                      const channel_space& s,
+                                                      const std::string& metric);
 
 //! Row distances of a [n, d] matrix (the primitive behind channel_distances).
-AMRCOMPRESS_API std::vector<double> row_distances(const torch::Tensor& rows, const std::string& metric);
+AMRCOMPRESS_API std::vector<double> row_distances(const torch::Tensor& rows,
+                                                  const std::string& metric);
 
 //! Sum |w| of each channel over the space's producer weights (Eq. 10; L1-norm baseline).
-AMRCOMPRESS_API std::vector<double> channel_l1(const net_state& net, const channel_space& s);
+AMRCOMPRESS_API std::vector<double> channel_l1(const net_state& net,
+                                               const channel_space& s);
 
 } // namespace prune
 } // namespace amrcompress

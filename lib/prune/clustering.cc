@@ -13,7 +13,8 @@ namespace gr {
 namespace amrcompress {
 namespace prune {
 
-std::vector<std::vector<int>> average_linkage(const std::vector<double>& dist, int n, int k)
+std::vector<std::vector<int>>
+average_linkage(const std::vector<double>& dist, int n, int k)
 {
     if (n < 1 || k < 1 || k > n || dist.size() != size_t(n) * n)
         throw input_error("clustering: need 1 <= k <= n and an n x n distance matrix");
@@ -43,7 +44,8 @@ std::vector<std::vector<int>> average_linkage(const std::vector<double>& dist, i
         for (int c = 0; c < n; c++) {
             if (!alive[c] || c == a || c == b)
                 continue;
-            const double v = (na * d[size_t(a) * n + c] + nb * d[size_t(b) * n + c]) / (na + nb);
+            const double v =
+                (na * d[size_t(a) * n + c] + nb * d[size_t(b) * n + c]) / (na + nb);
             d[size_t(a) * n + c] = d[size_t(c) * n + a] = v;
         }
         members[a].insert(members[a].end(), members[b].begin(), members[b].end());
@@ -56,7 +58,8 @@ std::vector<std::vector<int>> average_linkage(const std::vector<double>& dist, i
             std::sort(members[i].begin(), members[i].end());
             out.push_back(members[i]);
         }
-    std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x[0] < y[0]; });
+    std::sort(
+        out.begin(), out.end(), [](const auto& x, const auto& y) { return x[0] < y[0]; });
     return out;
 }
 

@@ -22,7 +22,8 @@ namespace prune {
  * monotone linkage. Ties go to the lowest indices. Clusters come back ordered
  * by their smallest member, members ascending.
  */
-AMRCOMPRESS_API std::vector<std::vector<int>> average_linkage(const std::vector<double>& dist, int n, int k);
+AMRCOMPRESS_API std::vector<std::vector<int>>
+average_linkage(const std::vector<double>& dist, int n, int k);
 
 } // namespace prune
 } // namespace amrcompress

@@ -20,7 +20,9 @@ class l1norm_method : public pruning_method
 public:
     pruning_method_info info() const override
     {
-        return { "l1norm", "channel", false, "keep the filters with the largest L1 norm" };
+        return {
+            "l1norm", "channel", false, "keep the filters with the largest L1 norm"
+        };
     }
     pruned run(prune_session& s, const net_state& original) override
     {
@@ -35,7 +37,10 @@ public:
 
 } // namespace
 
-std::unique_ptr<pruning_method> make_l1norm() { return std::make_unique<l1norm_method>(); }
+std::unique_ptr<pruning_method> make_l1norm()
+{
+    return std::make_unique<l1norm_method>();
+}
 
 } // namespace prune
 } // namespace amrcompress

@@ -20,7 +20,9 @@ class lcp_method : public pruning_method
 public:
     pruning_method_info info() const override
     {
-        return { "lcp", "layer", false,
+        return { "lcp",
+                 "layer",
+                 false,
                  "remove the layers with the smallest linear-probe accuracy gain" };
     }
     pruned run(prune_session& s, const net_state& original) override

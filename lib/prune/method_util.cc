@@ -58,7 +58,8 @@ double choose_keep(prune_session& s, const net_state& original)
     const auto g = original.graph();
     const double limit = (1 - target) * original.info.params;
     auto params_at = [&](double k) {
-        return double(describe_spec(spec_with_keep(original, g, k), original.info).params);
+        return double(
+            describe_spec(spec_with_keep(original, g, k), original.info).params);
     };
     double lo = 0, hi = 1; // params_at(lo) is the smallest model the spaces allow
     if (params_at(lo) > limit)
@@ -70,7 +71,8 @@ double choose_keep(prune_session& s, const net_state& original)
     return lo;
 }
 
-pruned hard_channel_prune(prune_session& s, const net_state& original, const scorer& score)
+pruned
+hard_channel_prune(prune_session& s, const net_state& original, const scorer& score)
 {
     const double keep = choose_keep(s, original);
     const auto g = original.graph();
@@ -82,7 +84,9 @@ pruned hard_channel_prune(prune_session& s, const net_state& original, const sco
     return { s.finetune(cut, s.cfg.epochs, "fine-tuning"), std::nullopt };
 }
 
-pruned soft_channel_prune(prune_session& s, const net_state& original, const weight_scorer& score)
+pruned soft_channel_prune(prune_session& s,
+                          const net_state& original,
+                          const weight_scorer& score)
 {
     const double keep = choose_keep(s, original);
     const auto g = original.graph();
@@ -107,7 +111,8 @@ pruned soft_channel_prune(prune_session& s, const net_state& original, const wei
     return out;
 }
 
-std::vector<size_t> ascending(const std::vector<size_t>& layers, const std::vector<double>& value)
+std::vector<size_t> ascending(const std::vector<size_t>& layers,
+                              const std::vector<double>& value)
 {
     std::vector<size_t> out;
     for (int p : ranked(value, false))

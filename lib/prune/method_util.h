@@ -20,7 +20,8 @@ namespace prune {
 using channel_scores = std::map<std::string, std::vector<double>>;
 using scorer = std::function<channel_scores(prune_session&, const net_state&)>;
 //! Weight-only criterion, evaluated on a module's current weights (soft methods).
-using weight_scorer = std::function<std::vector<double>(const net_state&, const channel_space&)>;
+using weight_scorer =
+    std::function<std::vector<double>(const net_state&, const channel_space&)>;
 
 //! Hard pruning plan: the floor(width * keep) best channels of every space.
 channel_plan keep_top(const prunable_graph& g, const channel_scores& scores, double keep);
@@ -35,10 +36,13 @@ nlohmann::json spec_with_keep(const net_state& net, const prunable_graph& g, dou
 double choose_keep(prune_session& s, const net_state& original);
 
 //! Score, keep the best channels (slicing), fine-tune cfg.epochs.
-pruned hard_channel_prune(prune_session& s, const net_state& original, const scorer& score);
+pruned
+hard_channel_prune(prune_session& s, const net_state& original, const scorer& score);
 
 //! Fine-tune cfg.epochs, zeroing the worst channels' filters after every epoch.
-pruned soft_channel_prune(prune_session& s, const net_state& original, const weight_scorer& score);
+pruned soft_channel_prune(prune_session& s,
+                          const net_state& original,
+                          const weight_scorer& score);
 
 /*!
  * Removes layers in `ranking` order (indices into graph.layers, first =
@@ -51,7 +55,8 @@ pruned remove_ranked_layers(prune_session& s,
                             const std::vector<size_t>& ranking);
 
 //! Indices of graph.layers sorted by ascending value (ties: network order).
-std::vector<size_t> ascending(const std::vector<size_t>& layers, const std::vector<double>& value);
+std::vector<size_t> ascending(const std::vector<size_t>& layers,
+                              const std::vector<double>& value);
 
 } // namespace prune
 } // namespace amrcompress

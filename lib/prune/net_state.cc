@@ -33,7 +33,8 @@ net_state net_state::from(const model::built_model& m)
     return n;
 }
 
-std::map<std::string, torch::Tensor> module_tensors(const torch::jit::Module& m, bool copy)
+std::map<std::string, torch::Tensor> module_tensors(const torch::jit::Module& m,
+                                                    bool copy)
 {
     torch::NoGradGuard ng;
     std::map<std::string, torch::Tensor> out;

@@ -9,9 +9,9 @@
 #ifndef INCLUDED_AMRCOMPRESS_NET_STATE_H
 #define INCLUDED_AMRCOMPRESS_NET_STATE_H
 
-#include <gnuradio/amrcompress/api.h>
 #include "../model/torch_model.h"
 #include "prunable_graph.h"
+#include <gnuradio/amrcompress/api.h>
 #include <map>
 
 namespace gr {
@@ -39,13 +39,16 @@ struct AMRCOMPRESS_API net_state {
  * A module's parameters and buffers by name: copies, or (copy = false) views
  * sharing the module's storage, so that editing them edits the module.
  */
-std::map<std::string, torch::Tensor> module_tensors(const torch::jit::Module& m, bool copy);
+std::map<std::string, torch::Tensor> module_tensors(const torch::jit::Module& m,
+                                                    bool copy);
 
 //! Drops the removed layers' tensors and renames the survivors (remove_layers()).
-AMRCOMPRESS_API net_state apply_layer_removal(const net_state& net, const layer_removal& r);
+AMRCOMPRESS_API net_state apply_layer_removal(const net_state& net,
+                                              const layer_removal& r);
 
 //! Size (params, FLOPs) of the model the spec describes, for data like `like`.
-AMRCOMPRESS_API model_info describe_spec(const nlohmann::json& spec, const model_info& like);
+AMRCOMPRESS_API model_info describe_spec(const nlohmann::json& spec,
+                                         const model_info& like);
 
 } // namespace prune
 } // namespace amrcompress

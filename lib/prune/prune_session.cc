@@ -2,8 +2,8 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "prune_session.h"
 #include "../train/epoch_loop.h"
+#include "prune_session.h"
 #include <gnuradio/amrcompress/error.h>
 #include <algorithm>
 #include <cmath>
@@ -71,7 +71,8 @@ void prune_session::set_data(frame_tensors train_part, frame_tensors test_part)
         fit.insert(fit.end(), members.begin() + nv, members.end());
     }
     if (fit.empty() || val.empty())
-        throw input_error("too few training frames to hold out a part for the linear probes");
+        throw input_error(
+            "too few training frames to hold out a part for the linear probes");
     std::sort(fit.begin(), fit.end());
     std::sort(val.begin(), val.end());
     probe_fit = rows(train, fit);
@@ -90,10 +91,11 @@ double prune_session::accuracy(const net_state& net, const frame_tensors& data) 
     return evaluate_tensors(bm.module, data, 1024).acc;
 }
 
-net_state prune_session::finetune(const net_state& net,
-                                  int epochs,
-                                  const std::string& stage,
-                                  const std::function<void(torch::jit::Module&)>& after_epoch)
+net_state
+prune_session::finetune(const net_state& net,
+                        int epochs,
+                        const std::string& stage,
+                        const std::function<void(torch::jit::Module&)>& after_epoch)
 {
     auto bm = net.build();
     torch::jit::Module& m = bm.module;
@@ -120,13 +122,13 @@ net_state prune_session::finetune(const net_state& net,
     m.eval();
     net_state out{ net.spec, bm.info, module_tensors(m, true) };
     double acc = evaluate_tensors(m, test, 1024).acc;
-    report["fine_tuning"].push_back({ { "stage", stage }, { "epochs", epochs }, { "test_acc", acc } });
+    report["fine_tuning"].push_back(
+        { { "stage", stage }, { "epochs", epochs }, { "test_acc", acc } });
     return out;
 }
 
-std::vector<torch::Tensor> prune_session::feature_maps(const net_state& net,
-                                                       const std::vector<std::string>& taps,
-                                                       size_t n)
+std::vector<torch::Tensor> prune_session::feature_maps(
+    const net_state& net, const std::vector<std::string>& taps, size_t n)
 {
     auto bm = net.build();
     bm.module.eval();
@@ -195,9 +197,10 @@ std::vector<double> prune_session::probe_accuracies(const net_state& net,
         auto y = probe_val.labels.slice(0, s, std::min<int64_t>(nv, s + 1024));
         auto feats = run_taps(m, x);
         for (size_t i = 0; i < pos.size(); i++)
-            correct[i] += (torch::linear(feats[pos[i]].flatten(1), w[i], b[i]).argmax(1) == y)
-                              .sum()
-                              .item<int64_t>();
+            correct[i] +=
+                (torch::linear(feats[pos[i]].flatten(1), w[i], b[i]).argmax(1) == y)
+                    .sum()
+                    .item<int64_t>();
     }
     std::vector<double> acc;
     for (auto c : correct)

@@ -29,8 +29,8 @@ public:
     void set_data(frame_tensors train_part, frame_tensors test_part);
 
     const prune_config& cfg;
-    frame_tensors train; //!< the train part: fine-tuning
-    frame_tensors test;  //!< the test part: before/after numbers only
+    frame_tensors train;                //!< the train part: fine-tuning
+    frame_tensors test;                 //!< the test part: before/after numbers only
     frame_tensors probe_fit, probe_val; //!< the train part split for probes and scores
     std::mt19937_64 rng;
     nlohmann::json report = nlohmann::json::object(); //!< method details go here
@@ -42,10 +42,11 @@ public:
      * train part; `after_epoch` may edit the module after every epoch (soft
      * pruning). Records the stage's test accuracy in report["fine_tuning"].
      */
-    net_state finetune(const net_state& net,
-                       int epochs,
-                       const std::string& stage,
-                       const std::function<void(torch::jit::Module&)>& after_epoch = nullptr);
+    net_state
+    finetune(const net_state& net,
+             int epochs,
+             const std::string& stage,
+             const std::function<void(torch::jit::Module&)>& after_epoch = nullptr);
 
     /*!
      * Linear probes (Eq. 7): the model frozen, one linear classifier per

@@ -102,7 +102,9 @@ class psr_method : public pruning_method
 public:
     pruning_method_info info() const override
     {
-        return { "psr", "layer", false,
+        return { "psr",
+                 "layer",
+                 false,
                  "CKA segmentation and SynFlow scores: remove the weakest layer of each "
                  "segment first" };
     }
@@ -125,7 +127,9 @@ public:
         for (double f : flow)
             top = std::max(top, f);
         for (size_t i = 0; i < g.layers.size(); i++) {
-            rows.push_back({ { "layer", g.layers[i].name }, { "segment", seg[i] }, { "synflow", flow[i] } });
+            rows.push_back({ { "layer", g.layers[i].name },
+                             { "segment", seg[i] },
+                             { "synflow", flow[i] } });
             if (!g.layers[i].removable)
                 continue;
             layers.push_back(i);

@@ -31,7 +31,10 @@ public:
 
 } // namespace
 
-std::unique_ptr<pruning_method> make_random_layers() { return std::make_unique<random_layers_method>(); }
+std::unique_ptr<pruning_method> make_random_layers()
+{
+    return std::make_unique<random_layers_method>();
+}
 
 } // namespace prune
 } // namespace amrcompress

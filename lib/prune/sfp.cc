@@ -21,18 +21,26 @@ class sfp_method : public pruning_method
 public:
     pruning_method_info info() const override
     {
-        return { "sfp", "channel", true,
+        return { "sfp",
+                 "channel",
+                 true,
                  "zero the smallest-L2 filters after every epoch (soft, no speed-up)" };
     }
     pruned run(prune_session& s, const net_state& original) override
     {
-        return soft_channel_prune(s, original, [](const net_state& net, const channel_space& sp) {
-            auto sq = torch::zeros({ sp.width }, torch::kFloat64);
-            for (const auto& w : sp.weights)
-                sq += net.tensors.at(w).reshape({ sp.width, -1 }).pow(2).sum(1).to(torch::kFloat64);
-            auto l2 = sq.sqrt().contiguous();
-            return std::vector<double>(l2.data_ptr<double>(), l2.data_ptr<double>() + sp.width);
-        });
+        return soft_channel_prune(
+            s, original, [](const net_state& net, const channel_space& sp) {
+                auto sq = torch::zeros({ sp.width }, torch::kFloat64);
+                for (const auto& w : sp.weights)
+                    sq += net.tensors.at(w)
+                              .reshape({ sp.width, -1 })
+                              .pow(2)
+                              .sum(1)
+                              .to(torch::kFloat64);
+                auto l2 = sq.sqrt().contiguous();
+                return std::vector<double>(l2.data_ptr<double>(),
+                                           l2.data_ptr<double>() + sp.width);
+            });
     }
 };
 

@@ -22,7 +22,9 @@ class srinit_method : public pruning_method
 public:
     pruning_method_info info() const override
     {
-        return { "sr-init", "layer", false,
+        return { "sr-init",
+                 "layer",
+                 false,
                  "remove the layers least sensitive to random re-initialisation" };
     }
     pruned run(prune_session& s, const net_state& original) override
@@ -33,7 +35,8 @@ public:
         net_state fresh;
         {
             torch::NoGradGuard ng;
-            fresh = net_state::from(model::build(original.spec, original.info.classes,
+            fresh = net_state::from(model::build(original.spec,
+                                                 original.info.classes,
                                                  original.info.frame_length,
                                                  original.info.normalisation));
         }
@@ -46,7 +49,8 @@ public:
                 if (belongs_to_layer(name, g.layers[layers[k]].name))
                     t = fresh.tensors.at(name);
             drop.push_back(base - s.accuracy(trial, s.probe_val));
-            scores.push_back({ { "layer", g.layers[layers[k]].name }, { "accuracy_drop", drop.back() } });
+            scores.push_back({ { "layer", g.layers[layers[k]].name },
+                               { "accuracy_drop", drop.back() } });
             s.progress("re-initialising layers", k + 1, layers.size());
         }
         s.report["reinit_drop"] = scores;
@@ -56,7 +60,10 @@ public:
 
 } // namespace
 
-std::unique_ptr<pruning_method> make_srinit() { return std::make_unique<srinit_method>(); }
+std::unique_ptr<pruning_method> make_srinit()
+{
+    return std::make_unique<srinit_method>();
+}
 
 } // namespace prune
 } // namespace amrcompress

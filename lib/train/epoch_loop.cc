@@ -23,7 +23,8 @@ epoch_totals run_train_epoch(torch::jit::Module& m,
 {
     const int64_t n = order.size();
     const int64_t W = shard.world;
-    auto order_t = torch::from_blob(const_cast<int64_t*>(order.data()), { n }, torch::kInt64);
+    auto order_t =
+        torch::from_blob(const_cast<int64_t*>(order.data()), { n }, torch::kInt64);
     m.train();
     epoch_totals tot;
     for (int64_t s = 0; s < n; s += batch_size) {
@@ -68,7 +69,7 @@ epoch_totals run_train_epoch(torch::jit::Module& m,
         }
         if (!std::isfinite(tot.loss_sum))
             throw training_diverged("training diverged (loss is not finite) in epoch " +
-                                     std::to_string(epoch + 1));
+                                    std::to_string(epoch + 1));
         if (on_batch)
             on_batch();
     }

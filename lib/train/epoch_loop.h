@@ -36,8 +36,8 @@ using sample_fn = std::function<void(int64_t row, int64_t prediction, float loss
  * r-th of `world` contiguous slices of every global batch, with the loss
  * scaled so the averaged gradients equal the global batch's mean loss
  * gradient. `sync_step` is called before and `end_sync` after the backward of
- * each step whose gradients must be averaged over the ranks. A batch smaller than `world` is trained whole by
- * every rank without communication (rank 0 reports its samples).
+ * each step whose gradients must be averaged over the ranks. A batch smaller than `world`
+ * is trained whole by every rank without communication (rank 0 reports its samples).
  */
 struct batch_shard {
     int rank = 0, world = 1;

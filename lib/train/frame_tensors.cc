@@ -53,7 +53,8 @@ frame_tensors empty_tensors(int64_t n, int64_t L)
 
 frame_tensors load_frames(const dataset_reader& ds, const std::vector<size_t>& indices)
 {
-    frame_tensors t = empty_tensors(int64_t(indices.size()), int64_t(ds.info().frame_length));
+    frame_tensors t =
+        empty_tensors(int64_t(indices.size()), int64_t(ds.info().frame_length));
     ds.for_each_block(indices, 4096, [&](const frame_block& b, size_t first) {
         copy_block(b, t, first);
     });

@@ -69,7 +69,8 @@ process_group::process_group(const dist_config& cfg) : d(std::make_unique<impl>(
 {
     if (cfg.world_size < 1 || cfg.rank < 0 || cfg.rank >= cfg.world_size)
         throw input_error("rank " + std::to_string(cfg.rank) + " is not in a world of " +
-                          std::to_string(cfg.world_size) + " (ranks are 0 .. world size - 1)");
+                          std::to_string(cfg.world_size) +
+                          " (ranks are 0 .. world size - 1)");
     if (cfg.world_size > 1 && (cfg.master_port < 1 || cfg.master_port > 65535))
         throw input_error("master port " + std::to_string(cfg.master_port) +
                           " is not a TCP port");
@@ -118,10 +119,10 @@ process_group::~process_group()
 
 void process_group::fail(const char* what, const std::exception& e) const
 {
-    throw rank_failure(
-        "rank " + std::to_string(rank_) + " of " + std::to_string(size_) + ": " + what +
-        " failed: another rank stopped (died, or did not answer within " +
-        std::to_string(int(d->timeout)) + " s): " + e.what());
+    throw rank_failure("rank " + std::to_string(rank_) + " of " + std::to_string(size_) +
+                       ": " + what +
+                       " failed: another rank stopped (died, or did not answer within " +
+                       std::to_string(int(d->timeout)) + " s): " + e.what());
 }
 
 void process_group::timed(const char* what, const std::function<void()>& op)

@@ -19,7 +19,7 @@ const char* file_type(mode_t m)
     if (S_ISDIR(m))
         return "a directory";
     if (S_ISFIFO(m))
-        return "a FIFO (named pipe)";
+        return "a FIFO";
     if (S_ISCHR(m))
         return "a character device";
     if (S_ISBLK(m))
@@ -39,8 +39,8 @@ uint64_t require_regular_file(const std::string& path, const char* what)
                               (errno == ENOENT ? "no such file" : std::strerror(errno)));
     if (!S_ISREG(st.st_mode))
         throw input_error(path,
-                          std::string("is ") + file_type(st.st_mode) + ", not a " + what +
-                              " file: give a regular file");
+                          std::string("is ") + file_type(st.st_mode) +
+                              ", not a regular file (a " + what + " must be one)");
     if (::access(path.c_str(), R_OK) != 0)
         throw input_error(path,
                           std::string("cannot read the ") + what + " (" +

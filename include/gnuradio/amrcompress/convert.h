@@ -32,14 +32,12 @@ AMRCOMPRESS_API void rml2016_pickle_to_dataset(const std::string& pickle_path,
  * \brief Dataset -> SigMF recording (base.sigmf-data, cf32_le, + base.sigmf-meta).
  * One annotation per frame with core:label and amrcompress:snr_db.
  */
-AMRCOMPRESS_API void dataset_to_sigmf(const dataset_reader& ds,
-                                      const std::string& base,
-                                      bool overwrite);
+AMRCOMPRESS_API void
+dataset_to_sigmf(const dataset_reader& ds, const std::string& base, bool overwrite);
 
 //! SigMF recording (cf32_le or ci16_le, one annotation per frame) -> dataset.
-AMRCOMPRESS_API void sigmf_to_dataset(const std::string& base,
-                                      const std::string& out_path,
-                                      bool overwrite);
+AMRCOMPRESS_API void
+sigmf_to_dataset(const std::string& base, const std::string& out_path, bool overwrite);
 
 //! Strips .sigmf-meta / .sigmf-data / .sigmf from a path.
 AMRCOMPRESS_API std::string sigmf_base(const std::string& path);

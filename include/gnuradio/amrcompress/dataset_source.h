@@ -38,7 +38,7 @@ public:
                      bool repeat = false,
                      double sample_rate = 0);
 
-    virtual size_t frames() const = 0;       //!< frames per pass
+    virtual size_t frames() const = 0; //!< frames per pass
     virtual int frame_length() const = 0;
     virtual uint64_t frames_sent() const = 0;
 };

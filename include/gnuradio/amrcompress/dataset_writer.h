@@ -15,11 +15,11 @@ namespace gr {
 namespace amrcompress {
 
 struct AMRCOMPRESS_API writer_options {
-    bool overwrite = false;        //!< replace an existing file
-    bool append = false;           //!< add to an existing dataset file instead (if it exists)
-    bool frame_metadata = false;   //!< write capture_time / capture_id
-    bool radio_metadata = false;   //!< write center_freq / snr_estimated
-    size_t chunk_frames = 1024;    //!< HDF5 chunk size along N (0: about 1 MiB of X)
+    bool overwrite = false; //!< replace an existing file
+    bool append = false;    //!< add to an existing dataset file instead (if it exists)
+    bool frame_metadata = false; //!< write capture_time / capture_id
+    bool radio_metadata = false; //!< write center_freq / snr_estimated
+    size_t chunk_frames = 1024;  //!< HDF5 chunk size along N (0: about 1 MiB of X)
     /*!
      * > 0: the capture layout, for files that must survive a kill at any
      * moment. The file holds at most `capacity` frames, each dataset in one
@@ -79,12 +79,13 @@ public:
     //! Sets the sample_rate / center_freq attributes (a receiver retuned).
     void set_radio(double sample_rate, double center_freq);
     size_t size() const;
-    size_t capacity() const;     //!< frames the file can hold (0: no limit)
-    bool classes_fixed() const;  //!< add_class() would refuse (capture layout with frames)
-    size_t flushed() const;      //!< frames on disk as of the last flush()
+    size_t capacity() const;    //!< frames the file can hold (0: no limit)
+    bool classes_fixed() const; //!< add_class() would refuse (capture layout with frames)
+    size_t flushed() const;     //!< frames on disk as of the last flush()
     uint64_t frame_bytes() const; //!< bytes one frame takes in the file (all datasets)
     //! The same for a file not open yet.
-    static uint64_t frame_bytes(size_t frame_length, size_t classes, const writer_options& opts);
+    static uint64_t
+    frame_bytes(size_t frame_length, size_t classes, const writer_options& opts);
     const dataset_info& info() const;
     const std::string& path() const;
 

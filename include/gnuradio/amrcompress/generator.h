@@ -26,15 +26,16 @@ class dataset_writer;
  */
 struct AMRCOMPRESS_API generator_config {
     std::vector<std::string> classes = rml2016_classes();
-    std::vector<int> snrs_db;     //!< default: -20..18 step 2
+    std::vector<int> snrs_db; //!< default: -20..18 step 2
     size_t frames_per_cell = 1000;
     size_t frame_length = 128;
     uint64_t seed = 1;
-    double sample_rate = 200e3;   //!< channel sample rate (Hz)
+    double sample_rate = 200e3; //!< channel sample rate (Hz)
     int samples_per_symbol = 8;
     std::string channel = "rml2016"; //!< "rml2016" (dynamic_channel_model) or "awgn"
-    std::string normalisation = "l1"; //!< per frame: "l1" (as RML2016.10a), "power", "none"
-    unsigned threads = 2;          //!< cells generated in parallel
+    std::string normalisation =
+        "l1";             //!< per frame: "l1" (as RML2016.10a), "power", "none"
+    unsigned threads = 2; //!< cells generated in parallel
 
     generator_config();
     //! Throws input_error on unknown classes or unusable parameters.

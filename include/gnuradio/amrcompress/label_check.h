@@ -18,10 +18,10 @@ class dataset_reader;
 
 struct AMRCOMPRESS_API snr_check_row {
     float snr_label = 0;
-    size_t frames = 0;            //!< frames checked at this SNR
-    double measured_snr_db = 0;   //!< 10 log10(mean over frames of |s|^2 / |n|^2)
-    double frame_snr_std_db = 0;  //!< spread of the per-frame SNR (fading)
-    size_t mismatched = 0;        //!< frames whose regenerated version differs
+    size_t frames = 0;           //!< frames checked at this SNR
+    double measured_snr_db = 0;  //!< 10 log10(mean over frames of |s|^2 / |n|^2)
+    double frame_snr_std_db = 0; //!< spread of the per-frame SNR (fading)
+    size_t mismatched = 0;       //!< frames whose regenerated version differs
 };
 
 struct AMRCOMPRESS_API label_check_result {
@@ -41,11 +41,11 @@ struct AMRCOMPRESS_API label_check_result {
  * the process that made it), and measures the SNR per label.
  * cells_per_snr limits the work: at most that many classes per SNR (0 = all).
  */
-AMRCOMPRESS_API label_check_result check_generated_labels(const dataset_reader& ds,
-                                                          size_t cells_per_snr,
-                                                          unsigned threads,
-                                                          const progress_fn& progress =
-                                                              nullptr);
+AMRCOMPRESS_API label_check_result
+check_generated_labels(const dataset_reader& ds,
+                       size_t cells_per_snr,
+                       unsigned threads,
+                       const progress_fn& progress = nullptr);
 
 } // namespace amrcompress
 } // namespace gr

@@ -28,7 +28,7 @@ namespace amrcompress {
  */
 struct AMRCOMPRESS_API prune_config {
     std::string dataset;
-    std::string model;  //!< a trained model file (.pt, cnn1d or resnet)
+    std::string model;   //!< a trained model file (.pt, cnn1d or resnet)
     std::string out_dir; //!< model.pt, report.json, report.md
     std::string method = "fcos";
     double train_fraction = 0.8;
@@ -36,9 +36,10 @@ struct AMRCOMPRESS_API prune_config {
     float snr_max = std::numeric_limits<float>::infinity();
 
     // How much to prune.
-    double channel_keep = 0.5;  //!< epsilon: fraction of each layer's channels kept (Eq. 3)
-    double target_params = 0;   //!< baselines: remove at least this fraction of the params
-    int layers = 0;             //!< layer baselines without a target: layers to remove
+    double channel_keep =
+        0.5;                  //!< epsilon: fraction of each layer's channels kept (Eq. 3)
+    double target_params = 0; //!< baselines: remove at least this fraction of the params
+    int layers = 0;           //!< layer baselines without a target: layers to remove
 
     // FCOS stage 1 (Algorithm 1) and its ablations.
     std::string distance = "cosine";           //!< cosine (Eq. 1-2) | euclidean (Eq. 9)
@@ -67,9 +68,10 @@ struct AMRCOMPRESS_API prune_config {
 
 struct AMRCOMPRESS_API prune_result {
     std::string model_path, report_path, report_md_path;
-    size_t params_before = 0, params_after = 0; //!< soft methods: as if the zeroed channels were cut
-    double flops_before = 0, flops_after = 0;   //!< soft methods: unchanged
-    double acc_before = 0, acc_after = 0;       //!< test accuracy
+    size_t params_before = 0,
+           params_after = 0; //!< soft methods: as if the zeroed channels were cut
+    double flops_before = 0, flops_after = 0; //!< soft methods: unchanged
+    double acc_before = 0, acc_after = 0;     //!< test accuracy
     std::string report_json;
 };
 

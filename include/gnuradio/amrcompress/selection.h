@@ -25,7 +25,8 @@ struct AMRCOMPRESS_API frame_filter {
     float snr_max = std::numeric_limits<float>::infinity();
 };
 
-//! Indices of the frames passing the filter, in the order of filter.indices (or file order).
+//! Indices of the frames passing the filter, in the order of filter.indices (or file
+//! order).
 AMRCOMPRESS_API std::vector<size_t> select_frames(const dataset_reader& ds,
                                                   const frame_filter& filter);
 

@@ -32,8 +32,8 @@ void bind_dataset(py::module& m)
         .def_readonly("capture", &dataset_info::capture)
         .def("class_index", &dataset_info::class_index);
 
-    py::class_<dataset_reader>(m, "dataset_reader",
-                               "Reads a dataset file (HDF5, RML2018.01a layout) in chunks.")
+    py::class_<dataset_reader>(
+        m, "dataset_reader", "Reads a dataset file (HDF5, RML2018.01a layout) in chunks.")
         .def(py::init<const std::string&>(), py::arg("path"))
         .def_property_readonly("path", &dataset_reader::path)
         .def_property_readonly("info", &dataset_reader::info)
@@ -82,7 +82,8 @@ void bind_dataset(py::module& m)
         },
         py::arg("dataset"),
         py::arg("train_fraction") = 0.8,
-        "Deterministic split per (class, SNR): the first round(f*n) of each group train.");
+        "Deterministic split per (class, SNR): the first round(f*n) of each group "
+        "train.");
     m.def(
         "select_frames",
         [](const dataset_reader& r,
