@@ -217,7 +217,9 @@ class qa_classifier(gr_unittest.TestCase):
                        _extra_files={"amr_meta.json": json.dumps(meta)})
         with self.assertRaisesRegex(amrcompress.InputError, r"does not return \[B, 5\] logits"):
             amrcompress.classifier(bad)
-        with self.assertRaisesRegex(amrcompress.InputError, "nothing to replay"):
+        # An empty index is refused by its reader (read as "no filter" it
+        # would replay every frame), naming the index file.
+        with self.assertRaisesRegex(amrcompress.InputError, "empty.idx: the index file lists no"):
             empty = os.path.join(self.dir, "empty.idx")
             open(empty, "w").close()
             amrcompress.dataset_source(self.data, empty)
