@@ -273,6 +273,24 @@ public:
             f.createDataSet("Z", H5::PredType::IEEE_F32LE, H5::DataSpace(2, zd));
         }
         open_error(q, "more than the 16777216 a frame can have");
+        // X kept in an external raw file (here /dev/zero): data from outside
+        // the dataset, and a way to make the reader read any file.
+        auto e = tmp.file("external.h5");
+        {
+            H5::H5File f(e, H5F_ACC_TRUNC);
+            hsize_t xd[3] = { 4, 8, 2 }, yd[2] = { 4, 3 }, zd[2] = { 4, 1 };
+            H5::DSetCreatPropList pl;
+            pl.setExternal("/dev/zero", 0, 4 * 8 * 2 * 4);
+            f.createDataSet("X", H5::PredType::IEEE_F32LE, H5::DataSpace(3, xd), pl);
+            std::vector<double> y(12, 0.0), z(4, 0.0);
+            for (size_t i = 0; i < 4; i++)
+                y[i * 3 + i % 3] = 1;
+            f.createDataSet("Y", H5::PredType::IEEE_F64LE, H5::DataSpace(2, yd))
+                .write(y.data(), H5::PredType::NATIVE_DOUBLE);
+            f.createDataSet("Z", H5::PredType::IEEE_F64LE, H5::DataSpace(2, zd))
+                .write(z.data(), H5::PredType::NATIVE_DOUBLE);
+        }
+        open_error(e, "keeps its data outside the file");
     }
 
     void guard_turns_crash_hang_and_throw_into_errors()

@@ -92,7 +92,8 @@ struct dataset_reader::impl {
             fail("X has " + std::to_string(n) + " frames but Z has " +
                  std::to_string(zd[0]) + " rows");
 
-        check_claimed_size(y, "Y", n, yd[1], file_bytes);
+        check_claimed_size(y, "Y", n, yd[1] * y.getDataType().getSize(), file_bytes);
+        check_claimed_size(z, "Z", n, z.getDataType().getSize(), file_bytes);
         read_metadata(yd[1]);
         read_labels(y, yd[1]);
         read_snr(z);
@@ -123,6 +124,13 @@ struct dataset_reader::impl {
             fail(std::string(name) + " claims " + std::to_string(rows) +
                  " frames, whose size overflows 64 bits");
         H5::DSetCreatPropList cp = ds.getCreatePlist();
+        // External raw files and virtual datasets point outside this file
+        // (at /dev/zero, or any file the reader may read): not a dataset's.
+        const H5D_layout_t layout = cp.getLayout();
+        if (layout == H5D_VIRTUAL || cp.getExternalCount() > 0)
+            fail(std::string(name) +
+                 " keeps its data outside the file (external storage or a virtual "
+                 "dataset): refused");
         const bool filtered = cp.getNfilters() > 0;
         const hsize_t stored = ds.getStorageSize();
         if (!filtered && stored < claimed)

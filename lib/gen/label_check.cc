@@ -35,7 +35,14 @@ label_check_result check_generated_labels(const dataset_reader& ds,
         r.reason = "no per-frame capture ids to locate frames in their cells";
         return r;
     }
-    generator_config cfg = generator_config::from_json(ds.info().generator);
+    generator_config cfg;
+    try {
+        cfg = generator_config::from_json(ds.info().generator);
+    } catch (const input_error& e) {
+        // from_json knows the text, not the file it came from.
+        throw input_error(ds.path(),
+                          std::string("its 'generator' attribute: ") + e.what());
+    }
     if (cfg.frame_length != ds.info().frame_length)
         throw input_error(ds.path(),
                           "generator parameters say frame length " +

@@ -87,6 +87,28 @@ class qa_coreset_keeper(gr_unittest.TestCase):
         self.assertEqual(json.loads(keep2.stats())["resumed_frames"], 30)
         self.assertEqual(keep2.size(), 30)
 
+    def test_backpressure_replay_loses_nothing(self):
+        # A replay in file order (every BPSK frame, then QPSK, then GFSK) is
+        # faster than refreshes: with a buffer of one refresh, dropping keeps
+        # mostly the first class. With backpressure every frame is scored.
+        data = self.path("long.h5")
+        amr("gen", "-o", data, "-n", "100", "--classes", ",".join(CLASSES),
+            "--snr-min", "0", "--snr-max", "16", "--snr-step", "8", "--seed", "5")
+        tb = gr.top_block()
+        src = amrcompress.dataset_source(data)
+        keep = amrcompress.coreset_keeper(self.model, budget=30, state_path="",
+                                          refresh_frames=40, buffer_frames=40,
+                                          epochs_per_refresh=1, holdout_frames=0,
+                                          backpressure=True)
+        tb.connect(src, keep)
+        tb.run()
+        s = json.loads(keep.stats())
+        self.assertEqual(s["offered"], 900)
+        self.assertEqual(s["dropped"], 0)
+        self.assertEqual(s["queued"], 900)
+        self.assertEqual(s["size"], 30)
+        self.assertEqual(sorted(s["per_class"].values()), [10, 10, 10])
+
     def test_kill_at_any_moment_leaves_a_readable_coreset(self):
         state = self.path("killed.h5")
         script = self.path("keeper_run.py")
