@@ -11,7 +11,9 @@
 #include <gnuradio/amrcompress/generator.h>
 #include <gnuradio/amrcompress/label_check.h>
 #include <cppunit/extensions/HelperMacros.h>
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 
 using namespace gr::amrcompress;
@@ -50,6 +52,7 @@ class generator_test : public CppUnit::TestFixture
     CPPUNIT_TEST(reproducible_under_seed);
     CPPUNIT_TEST(components_and_snr_calibration);
     CPPUNIT_TEST(modulators_have_expected_iq_shape);
+    CPPUNIT_TEST(rml2018_classes_have_expected_iq_shape);
     CPPUNIT_TEST(label_check_passes_on_generated_file);
     CPPUNIT_TEST(config_validation_and_json);
     CPPUNIT_TEST_SUITE_END();
@@ -172,6 +175,60 @@ public:
         for (auto cls : { "GFSK", "CPFSK", "WBFM" })
             CPPUNIT_ASSERT_MESSAGE(cls, envelope_spread(cls) < 0.1);
         CPPUNIT_ASSERT(envelope_spread("QAM16") > 0.2);
+    }
+
+    /*
+     * The RML2018.01a classes, 1024-sample frames, without the channel at
+     * 30 dB: each generates, the real-valued ones stay on the I axis, the
+     * frequency-modulated ones have a flat envelope, and OQPSK's envelope
+     * stays away from zero where QPSK's dips through it (its rails never
+     * change together), which is what the offset is for.
+     */
+    void rml2018_classes_have_expected_iq_shape()
+    {
+        generator_config cfg;
+        cfg.channel = "awgn";
+        cfg.normalisation = "none";
+        cfg.snrs_db = { 30 };
+        cfg.frame_length = 1024;
+        cfg.frames_per_cell = 4;
+        cfg.classes = rml2018_classes();
+        cfg.validate();
+        std::map<std::string, double> q_share, spread, low;
+        for (size_t c = 0; c < cfg.classes.size(); c++) {
+            auto g = generate_cell(cfg, c, 0);
+            CPPUNIT_ASSERT_EQUAL(size_t(4), g.frames.size());
+            double i2 = 0, q2 = 0;
+            std::vector<double> mag;
+            for (size_t k = 0; k < g.frames.iq.size(); k += 2) {
+                i2 += g.frames.iq[k] * g.frames.iq[k];
+                q2 += g.frames.iq[k + 1] * g.frames.iq[k + 1];
+                mag.push_back(std::hypot(g.frames.iq[k], g.frames.iq[k + 1]));
+            }
+            double m = std::accumulate(mag.begin(), mag.end(), 0.0) / mag.size(), v = 0;
+            for (double x : mag)
+                v += (x - m) * (x - m);
+            q_share[cfg.classes[c]] = q2 / (i2 + q2);
+            spread[cfg.classes[c]] = std::sqrt(v / mag.size()) / m;
+            std::sort(mag.begin(), mag.end());
+            low[cfg.classes[c]] = mag[mag.size() / 100] / m; // 1st percentile
+        }
+        for (auto cls : { "OOK", "4ASK", "8ASK", "BPSK", "AM-DSB-WC", "AM-DSB-SC" })
+            CPPUNIT_ASSERT_MESSAGE(cls, q_share[cls] < 0.01);
+        for (auto cls : { "QPSK", "OQPSK", "16APSK", "128APSK", "32QAM", "256QAM" })
+            CPPUNIT_ASSERT_MESSAGE(cls, q_share[cls] > 0.4 && q_share[cls] < 0.6);
+        // SSB: the analytic signal of the audio puts as much power in Q as in
+        // I; with the carrier (real, at 0 Hz) I holds the carrier too.
+        CPPUNIT_ASSERT(q_share["AM-SSB-SC"] > 0.3 && q_share["AM-SSB-SC"] < 0.7);
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(q_share["AM-SSB-WC"]),
+                               q_share["AM-SSB-WC"] > 0.005 &&
+                                   q_share["AM-SSB-WC"] < 0.3);
+        CPPUNIT_ASSERT(q_share["AM-DSB-WC"] < 0.2 * q_share["AM-SSB-WC"]);
+        for (auto cls : { "GMSK", "FM" })
+            CPPUNIT_ASSERT_MESSAGE(cls, spread[cls] < 0.1);
+        // Measured: 1st percentile 0.55 of the mean envelope for OQPSK, 0.14 for QPSK.
+        CPPUNIT_ASSERT(low["OQPSK"] > 0.4);
+        CPPUNIT_ASSERT(low["QPSK"] < 0.25);
     }
 
     void label_check_passes_on_generated_file()

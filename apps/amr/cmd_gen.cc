@@ -8,26 +8,61 @@
 #include <gnuradio/amrcompress/error.h>
 #include <gnuradio/amrcompress/generator.h>
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 
 namespace amr {
+
+namespace {
+/*
+ * The file's size, estimated per frame (X float32 [L, 2], Y one byte a
+ * class, Z, snr_db, capture time and id, plus 2 % for HDF5's chunk index),
+ * against the free space where it goes: a 21 GB run should not stop at
+ * 90 % with the disk full.
+ */
+void check_free_space(const std::string& out,
+                      const gr::amrcompress::generator_config& cfg,
+                      size_t frames)
+{
+    namespace fs = std::filesystem;
+    const double per_frame = 8.0 * cfg.frame_length + cfg.classes.size() + 8 + 4 + 16;
+    const double need = frames * per_frame * 1.02 + (1 << 20);
+    fs::path dir = fs::absolute(out).parent_path();
+    std::error_code ec;
+    const auto space = fs::space(dir, ec);
+    if (ec)
+        return; // unknown (a file system that does not say): let the writer find out
+    if (double(space.available) < need)
+        throw gr::amrcompress::input_error(
+            out,
+            "needs about " + std::to_string(int64_t(need / 1e6)) + " MB but " +
+                dir.string() + " has " + std::to_string(int64_t(space.available / 1e6)) +
+                " MB free: free some space, or generate fewer frames per cell (-n)");
+}
+} // namespace
 
 int cmd_gen(const std::vector<std::string>& args)
 {
     using namespace gr::amrcompress;
     generator_config cfg;
-    std::string out, classes, json_out;
+    std::string out, classes, json_out, preset;
     int snr_min, snr_max, snr_step;
     po::options_description o(
-        "Generate an RML2016.10a-style dataset (see docs/generator.md)");
-    o.add_options()("output,o",
-                    po::value(&out)->default_value("amr_dataset.h5"),
-                    "output dataset (HDF5)")(
-        "frames-per-cell,n",
-        po::value(&cfg.frames_per_cell)->default_value(1000),
-        "frames per (class, SNR)")("frame-length,L",
-                                   po::value(&cfg.frame_length)->default_value(128),
-                                   "complex samples per frame")(
+        "Generate an RML2016.10a-style dataset, or with --preset rml2018 an "
+        "RML2018.01a-style one (see docs/generator.md)");
+    o.add_options()("preset",
+                    po::value(&preset),
+                    "rml2018: RML2018.01a's 24 classes in its order, 1024-sample "
+                    "frames, SNR -20..30 dB step 2, 4096 frames per cell (21 GB; "
+                    "-n, -L and the SNR options still apply)")(
+        "output,o",
+        po::value(&out)->default_value("amr_dataset.h5"),
+        "output dataset (HDF5)")("frames-per-cell,n",
+                                 po::value(&cfg.frames_per_cell)->default_value(1000),
+                                 "frames per (class, SNR)")(
+        "frame-length,L",
+        po::value(&cfg.frame_length)->default_value(128),
+        "complex samples per frame")(
         "classes", po::value(&classes), "comma-separated class names (default: all 11)")(
         "snr-min", po::value(&snr_min)->default_value(-20), "lowest SNR (dB)")(
         "snr-max", po::value(&snr_max)->default_value(18), "highest SNR (dB)")(
@@ -48,6 +83,18 @@ int cmd_gen(const std::vector<std::string>& args)
     po::variables_map vm;
     if (!parse("gen", "[options]", args, o, {}, vm))
         return 0;
+    if (!preset.empty()) {
+        if (preset != "rml2018")
+            throw input_error("unknown preset '" + preset + "' (rml2018)");
+        // RML2018.01a's shape, unless an option says otherwise.
+        cfg.classes = rml2018_classes();
+        if (vm["frame-length"].defaulted())
+            cfg.frame_length = 1024;
+        if (vm["frames-per-cell"].defaulted())
+            cfg.frames_per_cell = 4096;
+        if (vm["snr-max"].defaulted())
+            snr_max = 30;
+    }
     if (vm.count("classes"))
         cfg.classes = split_list(classes);
     if (snr_step <= 0 || snr_min > snr_max)
@@ -59,6 +106,7 @@ int cmd_gen(const std::vector<std::string>& args)
     cfg.validate();
 
     const size_t total = cfg.classes.size() * cfg.snrs_db.size() * cfg.frames_per_cell;
+    check_free_space(out, cfg, total);
     std::cerr << "amr gen: " << cfg.classes.size() << " classes x " << cfg.snrs_db.size()
               << " SNRs x " << cfg.frames_per_cell << " frames = " << total
               << " frames -> " << out << "\n";

@@ -10,13 +10,16 @@
 #include <gnuradio/blocks/add_const_ff.h>
 #include <gnuradio/blocks/float_to_complex.h>
 #include <gnuradio/blocks/packed_to_unpacked.h>
+#include <gnuradio/blocks/vector_sink.h>
 #include <gnuradio/blocks/vector_source.h>
 #include <gnuradio/digital/chunks_to_symbols.h>
+#include <gnuradio/dtv/dvbs2_modulator_bc.h>
 #include <gnuradio/filter/firdes.h>
 #include <gnuradio/filter/hilbert_fc.h>
 #include <gnuradio/filter/iir_filter_ffd.h>
 #include <gnuradio/filter/interp_fir_filter.h>
 #include <gnuradio/filter/pfb_arb_resampler_ccf.h>
+#include <gnuradio/top_block.h>
 #include <cmath>
 #include <complex>
 #include <map>
@@ -60,11 +63,98 @@ std::vector<cplx> qam(int m)
     return pts;
 }
 
+// Scaled to unit average power.
+std::vector<cplx> unit_power(std::vector<cplx> pts)
+{
+    double e = 0;
+    for (auto p : pts)
+        e += std::norm(p);
+    const float k = float(1.0 / std::sqrt(e / pts.size()));
+    for (auto& p : pts)
+        p *= k;
+    return pts;
+}
+
+// Amplitude-shift keying as the name says: M non-negative amplitudes
+// 0, 1, ..., M-1 (OOK is M = 2), unit average power.
+std::vector<cplx> ask(int m)
+{
+    std::vector<cplx> pts;
+    for (int k = 0; k < m; k++)
+        pts.emplace_back(float(k), 0.0f);
+    return unit_power(pts);
+}
+
+// Cross QAM (32 and 128 points): the square of side 6 or 12 without the
+// 4 x (side/6)^2-point corners, as in common use (e.g. ITU-T V.32 bis).
+std::vector<cplx> cross_qam(int m)
+{
+    const int side = m == 32 ? 6 : 12, corner = side / 6;
+    std::vector<cplx> pts;
+    for (int i = 0; i < side; i++)
+        for (int q = 0; q < side; q++) {
+            const bool edge_i = i < corner || i >= side - corner;
+            const bool edge_q = q < corner || q >= side - corner;
+            if (edge_i && edge_q)
+                continue;
+            pts.emplace_back(float(2 * i - side + 1), float(2 * q - side + 1));
+        }
+    return unit_power(pts);
+}
+
+/*
+ * DVB-S2/S2X amplitude-and-phase-shift keying, as GNU Radio's own DVB-S2
+ * modulator (gr-dtv, dvbs2_modulator_bc) maps symbols: its ring radii and
+ * phases for the given code rate, read once by running it on every symbol
+ * index. 16APSK 4+12 and 32APSK 4+12+16 at rate 3/4 (DVB-S2), 64APSK
+ * 4+12+20+28 at 132/180 and 128APSK 16+16+16+16+16+48 at 135/180 (DVB-S2X).
+ */
+std::vector<cplx> dvbs2_apsk(dtv::dvb_constellation_t c, dtv::dvb_code_rate_t rate, int m)
+{
+    std::vector<uint8_t> idx(m);
+    for (int k = 0; k < m; k++)
+        idx[k] = uint8_t(k);
+    auto tb = gr::make_top_block("apsk_table");
+    auto src = blocks::vector_source_b::make(idx);
+    auto mod = dtv::dvbs2_modulator_bc::make(
+        dtv::FECFRAME_NORMAL, rate, c, dtv::INTERPOLATION_OFF);
+    auto sink = blocks::vector_sink_c::make();
+    tb->connect(src, 0, mod, 0);
+    tb->connect(mod, 0, sink, 0);
+    tb->run();
+    auto pts = sink->data();
+    if (pts.size() != size_t(m))
+        throw std::runtime_error("gr-dtv's DVB-S2 modulator gave " +
+                                 std::to_string(pts.size()) + " points for " +
+                                 std::to_string(m) + "APSK");
+    return unit_power(std::vector<cplx>(pts.begin(), pts.end()));
+}
+
 const std::map<std::string, std::vector<cplx>>& linear_constellations()
 {
     static const std::map<std::string, std::vector<cplx>> c = {
-        { "BPSK", psk(2) }, { "QPSK", psk(4, M_PI / 4) }, { "8PSK", psk(8) },
-        { "PAM4", pam(4) }, { "QAM16", qam(16) },         { "QAM64", qam(64) },
+        // RML2016.10a's names
+        { "BPSK", psk(2) },
+        { "QPSK", psk(4, M_PI / 4) },
+        { "8PSK", psk(8) },
+        { "PAM4", pam(4) },
+        { "QAM16", qam(16) },
+        { "QAM64", qam(64) },
+        // RML2018.01a's
+        { "OOK", ask(2) },
+        { "4ASK", ask(4) },
+        { "8ASK", ask(8) },
+        { "16PSK", psk(16) },
+        { "32PSK", psk(32) },
+        { "16APSK", dvbs2_apsk(dtv::MOD_16APSK, dtv::C3_4, 16) },
+        { "32APSK", dvbs2_apsk(dtv::MOD_32APSK, dtv::C3_4, 32) },
+        { "64APSK", dvbs2_apsk(dtv::MOD_4_12_20_28APSK, dtv::C132_180, 64) },
+        { "128APSK", dvbs2_apsk(dtv::MOD_128APSK, dtv::C135_180, 128) },
+        { "16QAM", qam(16) },
+        { "32QAM", cross_qam(32) },
+        { "64QAM", qam(64) },
+        { "128QAM", cross_qam(128) },
+        { "256QAM", qam(256) },
     };
     return c;
 }
@@ -117,6 +207,55 @@ std::vector<basic_block_sptr> gfsk(size_t n_out, const transmitter_params& p)
     };
 }
 
+// GMSK: MSK (modulation index 1/2) with a Gaussian filter of BT 0.3, as
+// GNU Radio's digital.gmsk_mod builds it (NRZ bits, Gaussian * rectangle,
+// frequency modulator of sensitivity pi/2 per symbol).
+std::vector<basic_block_sptr> gmsk(size_t n_out, const transmitter_params& p)
+{
+    const size_t symbols = n_out / p.sps + 64;
+    auto g = filter::firdes::gaussian(1.0, p.sps, 0.3, 4 * p.sps);
+    std::vector<float> taps(g.size() + p.sps - 1, 0.0f);
+    for (size_t i = 0; i < g.size(); i++)
+        for (int j = 0; j < p.sps; j++)
+            taps[i + j] += g[i];
+    return {
+        blocks::vector_source_b::make(random_bytes(symbols / 8 + 8, p.bits_seed)),
+        blocks::packed_to_unpacked_bb::make(1, GR_MSB_FIRST),
+        digital::chunks_to_symbols_bf::make({ -1.0f, 1.0f }),
+        filter::interp_fir_filter_fff::make(p.sps, taps),
+        analog::frequency_modulator_fc::make(float(M_PI / 2 / p.sps)),
+    };
+}
+
+/*
+ * Offset QPSK: the Q rail half a symbol behind the I rail. Each 2-bit symbol
+ * becomes two impulses half a symbol apart, I_n then j Q_n
+ * (chunks_to_symbols with two outputs per symbol), shaped by the same RRC
+ * (alpha 0.35) at sps / 2 per half symbol: each rail is RRC-shaped on its
+ * own, Q delayed by T / 2.
+ */
+std::vector<basic_block_sptr> oqpsk(size_t n_out, const transmitter_params& p)
+{
+    const float a = float(1.0 / std::sqrt(2.0));
+    // Symbol k = (b1 b0): I = b1 ? -a : a, Q = b0 ? -a : a.
+    std::vector<cplx> table;
+    for (int k = 0; k < 4; k++) {
+        table.emplace_back((k & 2) ? -a : a, 0.0f);
+        table.emplace_back(0.0f, (k & 1) ? -a : a);
+    }
+    const size_t symbols = n_out / p.sps + 256;
+    const int nfilts = 32;
+    // The resampler runs at 2 inputs per symbol: symbol rate 0.5 of its input.
+    auto taps = filter::firdes::root_raised_cosine(
+        nfilts, nfilts, 0.5, 0.35, nfilts * 11 * p.sps);
+    return {
+        blocks::vector_source_b::make(random_bytes(symbols * 2 / 8 + 8, p.bits_seed)),
+        blocks::packed_to_unpacked_bb::make(2, GR_MSB_FIRST),
+        digital::chunks_to_symbols_bc::make(table, 2),
+        filter::pfb_arb_resampler_ccf::make(p.sps / 2.0f, taps, nfilts),
+    };
+}
+
 // CPFSK as analog.cpfsk_bc(k=0.5, ampl=1, sps).
 std::vector<basic_block_sptr> cpfsk(size_t n_out, const transmitter_params& p)
 {
@@ -155,6 +294,24 @@ std::vector<basic_block_sptr> am_dsb(size_t n_out, const transmitter_params& p)
     return c;
 }
 
+// Double sideband, suppressed carrier: the audio alone.
+std::vector<basic_block_sptr> am_dsb_sc(size_t n_out, const transmitter_params& p)
+{
+    auto c = audio_source(n_out, 3.4e3, 1.0f, p);
+    c.push_back(blocks::float_to_complex::make());
+    return c;
+}
+
+// Upper sideband with carrier: the analytic signal of 1 + 0.8 audio (the
+// constant's analytic signal is the carrier at 0 Hz).
+std::vector<basic_block_sptr> am_ssb_wc(size_t n_out, const transmitter_params& p)
+{
+    auto c = audio_source(n_out, 3.4e3, 0.8f, p);
+    c.push_back(blocks::add_const_ff::make(1.0f));
+    c.push_back(filter::hilbert_fc::make(401));
+    return c;
+}
+
 std::vector<basic_block_sptr> am_ssb(size_t n_out, const transmitter_params& p)
 {
     // Upper sideband, suppressed carrier: the analytic signal of the audio.
@@ -183,9 +340,14 @@ std::vector<basic_block_sptr> wbfm(size_t n_out, const transmitter_params& p)
 
 const std::vector<std::string>& transmitter_classes()
 {
-    static const std::vector<std::string> c = { "8PSK",  "AM-DSB", "AM-SSB", "BPSK",
-                                                "CPFSK", "GFSK",   "PAM4",   "QAM16",
-                                                "QAM64", "QPSK",   "WBFM" };
+    // RML2016.10a's 11, then the rest of RML2018.01a's 24.
+    static const std::vector<std::string> c = {
+        "8PSK",      "AM-DSB", "AM-SSB", "BPSK",   "CPFSK",     "GFSK",      "PAM4",
+        "QAM16",     "QAM64",  "QPSK",   "WBFM",   "OOK",       "4ASK",      "8ASK",
+        "16PSK",     "32PSK",  "16APSK", "32APSK", "64APSK",    "128APSK",   "16QAM",
+        "32QAM",     "64QAM",  "128QAM", "256QAM", "AM-SSB-WC", "AM-SSB-SC", "AM-DSB-WC",
+        "AM-DSB-SC", "FM",     "GMSK",   "OQPSK"
+    };
     return c;
 }
 
@@ -207,12 +369,20 @@ make_transmitter(const std::string& cls, size_t n_out, const transmitter_params&
         return gfsk(n_out, p);
     if (cls == "CPFSK")
         return cpfsk(n_out, p);
-    if (cls == "AM-DSB")
+    if (cls == "AM-DSB" || cls == "AM-DSB-WC") // RML2016's AM-DSB has its carrier
         return am_dsb(n_out, p);
-    if (cls == "AM-SSB")
+    if (cls == "AM-DSB-SC")
+        return am_dsb_sc(n_out, p);
+    if (cls == "AM-SSB" || cls == "AM-SSB-SC")
         return am_ssb(n_out, p);
-    if (cls == "WBFM")
+    if (cls == "AM-SSB-WC")
+        return am_ssb_wc(n_out, p);
+    if (cls == "WBFM" || cls == "FM") // broadcast FM, 75 kHz deviation
         return wbfm(n_out, p);
+    if (cls == "GMSK")
+        return gmsk(n_out, p);
+    if (cls == "OQPSK")
+        return oqpsk(n_out, p);
     throw input_error("the generator cannot make class '" + cls + "'");
 }
 

@@ -152,6 +152,31 @@ class qa_dataset(gr_unittest.TestCase):
         self.assertEqual(amr_run("gen", "--bogus").returncode, 2)
         self.assertEqual(amr_run("nosuchcommand").returncode, 2)
 
+    def test_007_rml2018_preset_layout_and_disk_check(self):
+        # RML2018.01a's layout and class order, read as code for the real file reads it.
+        out = self.path("r18.h5")
+        amr("gen", "--preset", "rml2018", "-n", "2", "--snr-min", "10", "--snr-max", "12",
+            "-o", out)
+        with h5py.File(out, "r") as f:
+            self.assertEqual(f["X"].shape, (24 * 2 * 2, 1024, 2))
+            self.assertEqual(f["X"].dtype, np.float32)
+            self.assertEqual(f["Y"].shape, (96, 24))
+            self.assertEqual(f["Z"].shape, (96, 1))
+            names = [c.decode() if isinstance(c, bytes) else c for c in f.attrs["classes"]]
+            self.assertEqual(names[:4], ["OOK", "4ASK", "8ASK", "BPSK"])
+            self.assertEqual(names[-3:], ["FM", "GMSK", "OQPSK"])
+            y = f["Y"][...].argmax(axis=1)
+            self.assertTrue(np.all(np.diff(y) >= 0))  # class-major, as RML2018.01a
+            self.assertEqual(sorted(set(f["Z"][:, 0].tolist())), [10, 12])
+        # A million frames a cell is terabytes: refused before anything is written.
+        big = self.path("big.h5")
+        r = amr_run("gen", "--preset", "rml2018", "-n", "1000000", "-o", big)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("MB free", r.stderr)
+        self.assertIn(big, r.stderr)
+        self.assertFalse(os.path.exists(big))
+        self.assertFalse(os.path.exists(big + ".partial"))
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_dataset)
