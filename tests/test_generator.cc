@@ -11,6 +11,7 @@
 #include <gnuradio/amrcompress/generator.h>
 #include <gnuradio/amrcompress/label_check.h>
 #include <cppunit/extensions/HelperMacros.h>
+#include <nlohmann/json.hpp>
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -267,12 +268,23 @@ public:
         c = generator_config();
         c.frames_per_cell = 0;
         CPPUNIT_ASSERT_THROW(c.validate(), input_error);
+        c = generator_config();
+        c.window_gap = -1;
+        CPPUNIT_ASSERT_THROW(c.validate(), input_error);
         c = small_config();
         c.normalisation = "power";
+        c.window_gap = 0.1; // the label check must cut the same windows
         auto back = generator_config::from_json(c.to_json());
         CPPUNIT_ASSERT(back.classes == c.classes && back.snrs_db == c.snrs_db &&
                        back.seed == c.seed && back.normalisation == "power" &&
-                       back.frames_per_cell == c.frames_per_cell);
+                       back.frames_per_cell == c.frames_per_cell &&
+                       back.window_gap == 0.1);
+        // Files from before the option: RML2016's strides.
+        auto j = nlohmann::json::parse(small_config().to_json());
+        j.erase("window_gap");
+        CPPUNIT_ASSERT_EQUAL(2.0, generator_config::from_json(j.dump()).window_gap);
+        j["frames_per_cell"] = 1e87; // once undefined behaviour (a float cast)
+        CPPUNIT_ASSERT_THROW(generator_config::from_json(j.dump()), input_error);
         CPPUNIT_ASSERT_THROW(generator_config::from_json("{not json"), input_error);
         CPPUNIT_ASSERT_THROW(generator_config::from_json("{}"), input_error);
     }

@@ -68,9 +68,12 @@ int cmd_gen(const std::vector<std::string>& args)
         "snr-max", po::value(&snr_max)->default_value(18), "highest SNR (dB)")(
         "snr-step", po::value(&snr_step)->default_value(2), "SNR step (dB)")(
         "seed", po::value(&cfg.seed)->default_value(1), "random seed (reproducible)")(
-        "channel",
-        po::value(&cfg.channel)->default_value("rml2016"),
-        "rml2016 (dynamic channel model) or awgn")(
+        "window-gap",
+        po::value(&cfg.window_gap)->default_value(2.0, "2"),
+        "frames are cut at random strides of L..L*(1+gap) from each cell's burst "
+        "(rml2018 preset: 0.1)")("channel",
+                                 po::value(&cfg.channel)->default_value("rml2016"),
+                                 "rml2016 (dynamic channel model) or awgn")(
         "normalisation",
         po::value(&cfg.normalisation)->default_value("l1"),
         "per-frame normalisation: l1 (as RML2016.10a), power or none")(
@@ -94,6 +97,12 @@ int cmd_gen(const std::vector<std::string>& args)
             cfg.frames_per_cell = 4096;
         if (vm["snr-max"].defaulted())
             snr_max = 30;
+        // Windows nearly back to back (strides L..1.1 L: random, so frames
+        // start at every symbol phase): with 1024-sample
+        // frames the burst, and so the channel model's time, grows with the
+        // stride; RML2016's 1..3 L would make the full set take ~55 min here.
+        if (vm["window-gap"].defaulted())
+            cfg.window_gap = 0.1;
     }
     if (vm.count("classes"))
         cfg.classes = split_list(classes);

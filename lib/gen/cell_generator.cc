@@ -25,12 +25,14 @@ namespace {
 
 std::vector<size_t> window_starts(const generator_config& cfg, uint64_t seed)
 {
-    // Skip filter and fading transients, then independent windows at random
-    // strides of 1..3 frame lengths (the original: 50..500 start, strides up
-    // to 5 % of a burst; we keep bursts short and cells independent instead).
+    // Skip filter and fading transients, then windows at random strides of
+    // 1..1 + window_gap frame lengths (RML2016 style: 1..3; the original:
+    // 50..500 start, strides up to 5 % of a burst; we keep bursts short and
+    // cells independent instead).
     std::mt19937_64 rng(seed);
     const size_t L = cfg.frame_length;
-    std::uniform_int_distribution<size_t> start(512, 1023), stride(L, 3 * L);
+    const size_t gap = static_cast<size_t>(std::llround(cfg.window_gap * double(L)));
+    std::uniform_int_distribution<size_t> start(512, 1023), stride(L, L + gap);
     std::vector<size_t> w(cfg.frames_per_cell);
     size_t pos = start(rng);
     for (auto& s : w) {

@@ -55,6 +55,8 @@ void generator_config::validate() const
         throw input_error("generator: frame length must be within 8..65536");
     if (samples_per_symbol < 2 || samples_per_symbol > 64)
         throw input_error("generator: samples per symbol must be within 2..64");
+    if (!(window_gap >= 0 && window_gap <= 16))
+        throw input_error("generator: window gap must be within 0..16 frame lengths");
     if (!(sample_rate > 0))
         throw input_error("generator: sample rate must be positive");
     if (channel != "rml2016" && channel != "awgn")
@@ -79,6 +81,7 @@ std::string generator_config::to_json() const
         { "seed", seed },
         { "sample_rate", sample_rate },
         { "samples_per_symbol", samples_per_symbol },
+        { "window_gap", window_gap },
         { "channel", channel },
         { "normalisation", normalisation },
         { "snr_definition",
@@ -102,13 +105,22 @@ generator_config generator_config::from_json(const std::string& text)
             throw input_error("generator parameters are not from amr gen");
         c.classes = j.at("classes").get<std::vector<std::string>>();
         c.snrs_db = j.at("snrs_db").get<std::vector<int>>();
-        c.frames_per_cell = j.at("frames_per_cell").get<size_t>();
-        c.frame_length = j.at("frame_length").get<size_t>();
-        c.seed = j.at("seed").get<uint64_t>();
+        // Whole numbers only: get<size_t>() of 1e87 is undefined behaviour.
+        auto count = [&](const char* key) {
+            const auto& v = j.at(key);
+            if (!v.is_number_unsigned())
+                throw input_error(std::string("generator parameters: '") + key +
+                                  "' is not a whole number >= 0");
+            return v.get<uint64_t>();
+        };
+        c.frames_per_cell = count("frames_per_cell");
+        c.frame_length = count("frame_length");
+        c.seed = count("seed");
         c.sample_rate = j.at("sample_rate").get<double>();
         c.samples_per_symbol = j.at("samples_per_symbol").get<int>();
         c.channel = j.at("channel").get<std::string>();
         c.normalisation = j.at("normalisation").get<std::string>();
+        c.window_gap = j.value("window_gap", 2.0); // files before 2026-12: 2
     } catch (const nlohmann::json::exception& e) {
         throw input_error(std::string("malformed generator parameters: ") + e.what());
     }

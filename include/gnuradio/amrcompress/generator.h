@@ -32,6 +32,10 @@ struct AMRCOMPRESS_API generator_config {
     uint64_t seed = 1;
     double sample_rate = 200e3; //!< channel sample rate (Hz)
     int samples_per_symbol = 8;
+    //! Windows are cut at strides of L .. L (1 + window_gap), uniformly:
+    //! 2 (RML2016 style, frames far apart) or less for long frames, where
+    //! the burst (and the channel model's time) grows with the stride.
+    double window_gap = 2.0;
     std::string channel = "rml2016"; //!< "rml2016" (dynamic_channel_model) or "awgn"
     std::string normalisation =
         "l1";             //!< per frame: "l1" (as RML2016.10a), "power", "none"
