@@ -188,12 +188,14 @@ linear(const std::vector<cplx>& pts, size_t n_out, const transmitter_params& p)
     };
 }
 
-// GFSK as digital.gfsk_mod(sps, sensitivity=0.1, bt=0.35): NRZ bits through a
-// Gaussian filter convolved with a rectangular pulse, then an FM modulator.
-std::vector<basic_block_sptr> gfsk(size_t n_out, const transmitter_params& p)
+// Gaussian frequency shift keying: NRZ bits through a Gaussian filter of
+// the given BT convolved with a rectangular pulse, then an FM modulator of
+// the given sensitivity (radians per sample).
+std::vector<basic_block_sptr>
+gaussian_fsk(size_t n_out, const transmitter_params& p, double bt, float sensitivity)
 {
     const size_t symbols = n_out / p.sps + 64;
-    auto g = filter::firdes::gaussian(1.0, p.sps, 0.35, 4 * p.sps);
+    auto g = filter::firdes::gaussian(1.0, p.sps, bt, 4 * p.sps);
     std::vector<float> taps(g.size() + p.sps - 1, 0.0f);
     for (size_t i = 0; i < g.size(); i++)
         for (int j = 0; j < p.sps; j++)
@@ -203,28 +205,21 @@ std::vector<basic_block_sptr> gfsk(size_t n_out, const transmitter_params& p)
         blocks::packed_to_unpacked_bb::make(1, GR_MSB_FIRST),
         digital::chunks_to_symbols_bf::make({ -1.0f, 1.0f }),
         filter::interp_fir_filter_fff::make(p.sps, taps),
-        analog::frequency_modulator_fc::make(0.1f),
+        analog::frequency_modulator_fc::make(sensitivity),
     };
 }
 
+// GFSK as digital.gfsk_mod(sps, sensitivity=0.1, bt=0.35).
+std::vector<basic_block_sptr> gfsk(size_t n_out, const transmitter_params& p)
+{
+    return gaussian_fsk(n_out, p, 0.35, 0.1f);
+}
+
 // GMSK: MSK (modulation index 1/2) with a Gaussian filter of BT 0.3, as
-// GNU Radio's digital.gmsk_mod builds it (NRZ bits, Gaussian * rectangle,
-// frequency modulator of sensitivity pi/2 per symbol).
+// GNU Radio's digital.gmsk_mod builds it (sensitivity pi/2 per symbol).
 std::vector<basic_block_sptr> gmsk(size_t n_out, const transmitter_params& p)
 {
-    const size_t symbols = n_out / p.sps + 64;
-    auto g = filter::firdes::gaussian(1.0, p.sps, 0.3, 4 * p.sps);
-    std::vector<float> taps(g.size() + p.sps - 1, 0.0f);
-    for (size_t i = 0; i < g.size(); i++)
-        for (int j = 0; j < p.sps; j++)
-            taps[i + j] += g[i];
-    return {
-        blocks::vector_source_b::make(random_bytes(symbols / 8 + 8, p.bits_seed)),
-        blocks::packed_to_unpacked_bb::make(1, GR_MSB_FIRST),
-        digital::chunks_to_symbols_bf::make({ -1.0f, 1.0f }),
-        filter::interp_fir_filter_fff::make(p.sps, taps),
-        analog::frequency_modulator_fc::make(float(M_PI / 2 / p.sps)),
-    };
+    return gaussian_fsk(n_out, p, 0.3, float(M_PI / 2 / p.sps));
 }
 
 /*
