@@ -114,15 +114,9 @@ void save_snapshot(const std::string& path, const snapshot& s)
 }
 
 namespace {
-snapshot load_snapshot_unchecked(const std::string& path)
+// The /keeper group's n trajectories and state into s.
+void read_trajectories(const std::string& path, size_t n, snapshot& s)
 {
-    snapshot s;
-    dataset_reader r(path);
-    s.info = r.info();
-    const size_t n = r.size();
-    if (!r.has_frame_metadata())
-        throw input_error(path, "not a coreset keeper file (no capture_id)");
-    s.frames = r.read(0, n);
     try {
         std::lock_guard<std::recursive_mutex> lock(h5::library_mutex());
         H5::H5File f(path, H5F_ACC_RDONLY);
@@ -164,19 +158,31 @@ snapshot load_snapshot_unchecked(const std::string& path)
         throw input_error(path,
                           "cannot read the keeper's trajectories: " + e.getDetailMsg());
     }
-    return s;
 }
 } // namespace
 
 snapshot load_snapshot(const std::string& path)
 {
-    // The /keeper group is metadata libhdf5 parses too: a child goes first.
+    snapshot s;
+    dataset_reader r(path); // checks the dataset part in a child of its own
+    s.info = r.info();
+    const size_t n = r.size();
+    if (!r.has_frame_metadata())
+        throw input_error(path, "not a coreset keeper file (no capture_id)");
+    s.frames = r.read(0, n);
+    // The /keeper group is metadata libhdf5 parses too: a child reads it first.
     {
         std::lock_guard<std::recursive_mutex> lock(h5::library_mutex());
         h5::check_in_subprocess(
-            path, [&] { load_snapshot_unchecked(path); }, h5::check_timeout());
+            path,
+            [&] {
+                snapshot scratch;
+                read_trajectories(path, n, scratch);
+            },
+            h5::check_timeout());
     }
-    return load_snapshot_unchecked(path);
+    read_trajectories(path, n, s);
+    return s;
 }
 
 } // namespace keeper
