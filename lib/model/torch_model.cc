@@ -447,12 +447,12 @@ void save(torch::jit::Module& m, const model_info& info, const std::string& path
 built_model load(const std::string& path)
 {
     // Our own bounded reader goes first (a regular file, a sound zip, sane
-    // record sizes, metadata): LibTorch's loader trusts the archive.
-    read_model_info(path);
+    // record sizes, metadata): LibTorch's loader trusts the archive. Its
+    // metadata is the model's: LibTorch need not extract it again.
     built_model out;
-    torch::jit::ExtraFilesMap extra{ { META_FILE, "" } };
+    out.info = read_model_info(path);
     try {
-        out.module = torch::jit::load(path, c10::kCPU, extra);
+        out.module = torch::jit::load(path, c10::kCPU);
     } catch (const c10::Error& e) {
         throw input_error(path,
                           std::string("not a TorchScript model file (") +
@@ -462,7 +462,6 @@ built_model load(const std::string& path)
         throw input_error(
             path, "not a loadable TorchScript model (" + m.substr(0, m.find('\n')) + ")");
     }
-    out.info = parse_model_meta(extra[META_FILE], path); // as read_model_info reads it
     return out;
 }
 
