@@ -29,6 +29,7 @@ namespace fs = std::filesystem;
 
 struct ddp_row {
     int ranks = 0, threads = 0;
+    double peak_rss_mib = 0; // rank 0's
     double samples_per_s = 0, step_ms = 0, exposed_comm_ms = 0, allreduce_ms = 0;
     double independent_samples_per_s = 0; // K processes training alone: the ceiling
     size_t steps = 0;
@@ -100,6 +101,7 @@ ddp_row read_run(const std::string& dir, int ranks, int threads, size_t batch)
     r.exposed_comm_ms = 1e3 * comm / (epochs * r.steps);
     r.allreduce_ms =
         1e3 * m.at("distributed").at("allreduce_seconds_per_step").get<double>();
+    r.peak_rss_mib = m.value("peak_rss_mib", 0.0);
     return r;
 }
 
@@ -107,8 +109,8 @@ ddp_row read_run(const std::string& dir, int ranks, int threads, size_t batch)
 
 int bench_ddp(const std::vector<std::string>& args)
 {
-    std::string dir, model, ranks_s, json_out;
-    size_t frames_per_cell, batch;
+    std::string dir, model, ranks_s, json_out, data_in;
+    size_t frames_per_cell, batch, window;
     int epochs, threads;
     double gbit, hosts_max;
     po::options_description o(
@@ -127,6 +129,15 @@ int bench_ddp(const std::vector<std::string>& args)
                                              po::value(&epochs)->default_value(3),
                                              "epochs per run (the first is warm-up)")(
         "batch,b", po::value(&batch)->default_value(128), "global batch")(
+        "data",
+        po::value(&data_in),
+        "train on this dataset instead of a generated RML2016-style one; with "
+        "RML2018's shape (1024-sample frames, 24 classes, e.g. `amr gen --preset "
+        "rml2018`) the estimate uses the per-step figures measured on it")(
+        "shuffle-window",
+        po::value(&window)->default_value(0, "amr train's"),
+        "frames shuffled together; fewer than the training frames streams them "
+        "from the file, each rank reading only its slices")(
         "gbit",
         po::value(&gbit)->default_value(1.0),
         "host network for the estimate (Gbit/s)")(
@@ -136,8 +147,9 @@ int bench_ddp(const std::vector<std::string>& args)
     if (!parse("bench ddp", "[options]", args, o, {}, vm))
         return 0;
     const auto ranks = parse_numbers(ranks_s, "--ranks");
-    const std::string data = dir + "/data.h5";
-    ensure_generated_dataset(data, frames_per_cell, -20, 1, "amr bench ddp");
+    const std::string data = data_in.empty() ? dir + "/data.h5" : data_in;
+    if (data_in.empty())
+        ensure_generated_dataset(data, frames_per_cell, -20, 1, "amr bench ddp");
 
     std::vector<ddp_row> rows;
     for (double rk : ranks) {
@@ -161,6 +173,8 @@ int bench_ddp(const std::vector<std::string>& args)
                                    std::to_string(threads),
                                    "--eval-every",
                                    "0",
+                                   "--shuffle-window",
+                                   std::to_string(window),
                                    "--nproc",
                                    std::to_string(k) });
         if (rc != 0)
@@ -179,12 +193,20 @@ int bench_ddp(const std::vector<std::string>& args)
     // each way) plus the loopback-measured latency of the collective.
     const size_t L = 1024, C = 24, N18 = 2555904;
     const double train_share = 0.8;
-    std::fprintf(
-        stderr, "amr bench ddp: measuring %s at L=%zu, C=%zu\n", model.c_str(), L, C);
-    const double sps_1024 =
-        gr::amrcompress::measure_train_throughput(model, C, L, batch, 5, 6.0, 3, threads);
     std::ifstream mf(dir + "/ranks-" + std::to_string(int(ranks[0])) + "/metrics.json");
     const json m0 = json::parse(mf);
+    // Measured on the data itself when it has RML2018's shape and the first
+    // run had one rank; else one rank's throughput at that shape on random frames.
+    const bool rml2018_shape = m0.at("model").at("frame_length").get<size_t>() == L &&
+                               m0.at("model").at("classes").size() == C &&
+                               int(ranks[0]) == 1;
+    double sps_1024 = rml2018_shape ? rows[0].samples_per_s : 0;
+    if (!rml2018_shape) {
+        std::fprintf(
+            stderr, "amr bench ddp: measuring %s at L=%zu, C=%zu\n", model.c_str(), L, C);
+        sps_1024 = gr::amrcompress::measure_train_throughput(
+            model, C, L, batch, 5, 6.0, 3, threads);
+    }
     const double params = m0.at("model").at("params").get<double>();
     double lat_ms = 0; // loopback all-reduce of the gradients, 2 ranks (latency-bound)
     for (const auto& r : rows)
@@ -192,7 +214,7 @@ int bench_ddp(const std::vector<std::string>& args)
             lat_ms = r.allreduce_ms;
     const double steps_per_epoch = std::ceil(N18 * train_share / batch);
     json est = json::array();
-    std::printf("\n%-6s %-8s %12s %10s %14s %14s %10s %16s %12s\n",
+    std::printf("\n%-6s %-8s %12s %10s %14s %14s %10s %16s %12s %12s\n",
                 "ranks",
                 "threads",
                 "samples/s",
@@ -201,28 +223,32 @@ int bench_ddp(const std::vector<std::string>& args)
                 "allreduce ms",
                 "speed-up",
                 "independent s/s",
-                "of ceiling");
+                "of ceiling",
+                "rank-0 MiB");
     for (const auto& r : rows)
-        std::printf("%-6d %-8d %12.0f %10.2f %13.1f%% %14.2f %9.2fx %16.0f %11.0f%%\n",
-                    r.ranks,
-                    r.threads,
-                    r.samples_per_s,
-                    r.step_ms,
-                    100 * r.exposed_comm_ms / r.step_ms,
-                    r.allreduce_ms,
-                    r.samples_per_s / rows[0].samples_per_s,
-                    r.independent_samples_per_s,
-                    100 * r.samples_per_s / r.independent_samples_per_s);
+        std::printf(
+            "%-6d %-8d %12.0f %10.2f %13.1f%% %14.2f %9.2fx %16.0f %11.0f%% %12.0f\n",
+            r.ranks,
+            r.threads,
+            r.samples_per_s,
+            r.step_ms,
+            100 * r.exposed_comm_ms / r.step_ms,
+            r.allreduce_ms,
+            r.samples_per_s / rows[0].samples_per_s,
+            r.independent_samples_per_s,
+            100 * r.samples_per_s / r.independent_samples_per_s,
+            r.peak_rss_mib);
     std::printf(
         "\nRML2018.01a estimate (%.0f train frames, %zu-sample frames, batch %zu, "
-        "%.0f Gbit/s): %s trains %.0f samples/s on one host (%d thread(s))\n",
+        "%.0f Gbit/s): %s trains %.0f samples/s on one host (%d thread(s), %s)\n",
         N18 * train_share,
         L,
         batch,
         gbit,
         model.c_str(),
         sps_1024,
-        threads);
+        threads,
+        rml2018_shape ? ("measured on " + data).c_str() : "random frames");
     std::printf("%-6s %14s %14s %16s %16s\n",
                 "hosts",
                 "compute ms",
@@ -250,18 +276,20 @@ int bench_ddp(const std::vector<std::string>& args)
     if (vm.count("json")) {
         json rj = json::array();
         for (const auto& r : rows)
-            rj.push_back(
-                { { "ranks", r.ranks },
-                  { "threads", r.threads },
-                  { "samples_per_s", r.samples_per_s },
-                  { "step_ms", r.step_ms },
-                  { "exposed_comm_ms", r.exposed_comm_ms },
-                  { "allreduce_ms", r.allreduce_ms },
-                  { "steps", r.steps },
-                  { "independent_samples_per_s", r.independent_samples_per_s } });
+            rj.push_back({ { "ranks", r.ranks },
+                           { "threads", r.threads },
+                           { "samples_per_s", r.samples_per_s },
+                           { "step_ms", r.step_ms },
+                           { "exposed_comm_ms", r.exposed_comm_ms },
+                           { "allreduce_ms", r.allreduce_ms },
+                           { "steps", r.steps },
+                           { "independent_samples_per_s", r.independent_samples_per_s },
+                           { "peak_rss_mib", r.peak_rss_mib } });
         json j = { { "model", model },
                    { "params", params },
                    { "batch", batch },
+                   { "data", data },
+                   { "shuffle_window", window },
                    { "cores", std::thread::hardware_concurrency() },
                    { "runs", rj },
                    { "rml2018_estimate",

@@ -16,6 +16,7 @@ int cmd_subset(const std::vector<std::string>& args)
     std::string in, out, index, classes, split, index_out;
     float snr_min, snr_max;
     double train_fraction;
+    size_t chunk_frames = 1024;
     po::options_description o(
         "Select frames by index file, class, SNR range and/or split part, and write them "
         "to a new dataset and/or an index file");
@@ -35,6 +36,9 @@ int cmd_subset(const std::vector<std::string>& args)
                                   po::value(&train_fraction)->default_value(0.8, "0.8"),
                                   "train share of each (class, SNR) group")(
         "write-index", po::value(&index_out), "write the selected indices to this file")(
+        "chunk-frames",
+        po::value(&chunk_frames)->default_value(1024),
+        "frames per HDF5 chunk of the output (a capture's small chunks stream slowly)")(
         "force,f", "overwrite the output");
     po::positional_options_description pos;
     pos.add("input", 1);
@@ -46,6 +50,8 @@ int cmd_subset(const std::vector<std::string>& args)
                pos,
                vm))
         return 0;
+    if (chunk_frames < 1 || chunk_frames > (size_t(1) << 20))
+        throw input_error("--chunk-frames must be 1 .. 1048576");
     if (out.empty() && index_out.empty())
         throw input_error("nothing to write: give -o OUTPUT and/or --write-index FILE");
 
@@ -77,7 +83,7 @@ int cmd_subset(const std::vector<std::string>& args)
     if (!index_out.empty())
         write_index_file(index_out, sel, "selected from " + in);
     if (!out.empty())
-        write_subset(ds, sel, out, vm.count("force") > 0);
+        write_subset(ds, sel, out, vm.count("force") > 0, chunk_frames);
     return 0;
 }
 

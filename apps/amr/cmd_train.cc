@@ -104,6 +104,11 @@ int cmd_train(const std::vector<std::string>& args)
                   po::value(&c.eval_every)->default_value(1),
                   "evaluate on the test set every N epochs (0: after the last only)")(
         "no-dynamics", "do not write the training-dynamics record")(
+        "shuffle-window",
+        po::value(&c.shuffle_window)->default_value(0, "256 MiB of frames"),
+        "frames shuffled together; a larger selection is streamed from the file a "
+        "window at a time (chunk order shuffled, then each window), a smaller one is "
+        "held in memory and fully shuffled")(
         "resume",
         "continue from OUT/checkpoint.pt (written after every epoch) with the "
         "same settings; the number of ranks may differ");
@@ -206,6 +211,9 @@ int cmd_train(const std::vector<std::string>& args)
         r.flops / 1e6,
         r.train_frames,
         r.test_frames);
+    if (r.streamed)
+        std::printf("  streamed from the file in shuffle windows of %zu frames\n",
+                    r.shuffle_window);
     std::printf("  final test accuracy %.4f; per SNR:", r.epochs.back().test_acc);
     for (const auto& [snr, a] : r.test_acc_per_snr)
         std::printf(" %g:%.3f", snr, a);

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "../util/input_file.h"
+#include "../util/read_ahead.h"
 #include "../util/utf8.h"
 #include "hdf5_guard.h"
 #include "hdf5_layout.h"
@@ -33,6 +34,7 @@ struct dataset_reader::impl {
     std::vector<double> center_freq;
     std::vector<uint8_t> snr_estimated;
     bool has_radio = false;
+    size_t chunk_rows = 0; // frames per chunk of X; 0: not chunked
 
     [[noreturn]] void fail(const std::string& problem) const
     {
@@ -75,6 +77,14 @@ struct dataset_reader::impl {
         n = xd[0];
         info.frame_length = xd[1];
         check_claimed_size(x, "X", n, xd[1] * 2 * sizeof(float), file_bytes);
+        {
+            H5::DSetCreatPropList cp = x.getCreatePlist();
+            if (cp.getLayout() == H5D_CHUNKED) {
+                hsize_t c[3] = { 0, 0, 0 };
+                cp.getChunk(3, c);
+                chunk_rows = size_t(c[0]);
+            }
+        }
 
         auto yd = dims_of(y);
         if (yd.size() != 2 || yd[1] == 0)
@@ -348,7 +358,9 @@ struct dataset_reader::impl {
     static constexpr size_t max_attribute_bytes = 1u << 20;
 
     //! Reads frames [first, first+count) into dst (count*L*2 floats).
-    void read_run(size_t first, size_t count, float* dst) const
+    //! Frames [first, first + count) into dst, checked for NaN/Inf
+    //! (unless `check` is false: the caller checks what it keeps).
+    void read_run(size_t first, size_t count, float* dst, bool check = true) const
     {
         const size_t L = info.frame_length;
         try {
@@ -363,10 +375,16 @@ struct dataset_reader::impl {
                  " failed: the data is corrupt or the file is truncated (" +
                  e.getDetailMsg() + ")");
         }
-        for (size_t i = 0; i < count * L * 2; i++)
-            if (!std::isfinite(dst[i]))
-                fail("frame " + std::to_string(first + i / (L * 2)) +
-                     " contains NaN or Inf samples");
+        if (check)
+            for (size_t f = 0; f < count; f++)
+                check_finite(first + f, dst + f * L * 2);
+    }
+
+    void check_finite(size_t frame, const float* iq) const
+    {
+        for (size_t i = 0; i < info.frame_length * 2; i++)
+            if (!std::isfinite(iq[i]))
+                fail("frame " + std::to_string(frame) + " contains NaN or Inf samples");
     }
 
     //! Opens and validates the file at path; with touch, also reads frames
@@ -434,6 +452,7 @@ dataset_reader::~dataset_reader()
 const std::string& dataset_reader::path() const { return d->path; }
 const dataset_info& dataset_reader::info() const { return d->info; }
 size_t dataset_reader::size() const { return d->n; }
+size_t dataset_reader::chunk_frames() const { return d->chunk_rows; }
 const std::vector<int32_t>& dataset_reader::labels() const { return d->labels; }
 const std::vector<float>& dataset_reader::snr_db() const { return d->snr; }
 bool dataset_reader::has_frame_metadata() const { return d->has_meta; }
@@ -496,11 +515,14 @@ frame_block dataset_reader::read_indices(const std::vector<size_t>& indices) con
             e++;
         size_t first = indices[order[s]], last = indices[order[e - 1]];
         run.resize((last - first + 1) * L2);
-        d->read_run(first, last - first + 1, run.data());
-        for (size_t k = s; k < e; k++)
-            std::copy_n(run.data() + (indices[order[k]] - first) * L2,
-                        L2,
-                        b.iq.data() + order[k] * L2);
+        // Frames read only to bridge a gap are not checked: a NaN frame
+        // outside the selection must not refuse the selection.
+        d->read_run(first, last - first + 1, run.data(), false);
+        for (size_t k = s; k < e; k++) {
+            const float* src = run.data() + (indices[order[k]] - first) * L2;
+            d->check_finite(indices[order[k]], src);
+            std::copy_n(src, L2, b.iq.data() + order[k] * L2);
+        }
         s = e;
     }
     b.reserve(indices.size());
@@ -515,16 +537,19 @@ void dataset_reader::for_each_block(
     const std::function<void(const frame_block&, size_t)>& fn) const
 {
     chunk_frames = std::max<size_t>(1, chunk_frames);
-    if (indices.empty()) {
-        for (size_t first = 0; first < d->n; first += chunk_frames)
-            fn(read(first, std::min(chunk_frames, d->n - first)), first);
-        return;
-    }
-    for (size_t pos = 0; pos < indices.size(); pos += chunk_frames) {
-        size_t cnt = std::min(chunk_frames, indices.size() - pos);
-        std::vector<size_t> part(indices.begin() + pos, indices.begin() + pos + cnt);
-        fn(read_indices(part), pos);
-    }
+    const size_t n = indices.empty() ? d->n : indices.size();
+    const size_t blocks = (n + chunk_frames - 1) / chunk_frames;
+    // Block k + 1 is read on a background thread while fn works on block k.
+    read_ahead<frame_block> ahead(blocks, [&](size_t k) {
+        const size_t pos = k * chunk_frames, cnt = std::min(chunk_frames, n - pos);
+        if (indices.empty())
+            return read(pos, cnt);
+        return read_indices(
+            std::vector<size_t>(indices.begin() + pos, indices.begin() + pos + cnt));
+    });
+    frame_block b;
+    for (size_t k = 0; ahead.next(b); k++)
+        fn(b, k * chunk_frames);
 }
 
 } // namespace amrcompress

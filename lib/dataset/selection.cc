@@ -148,12 +148,15 @@ void write_index_file(const std::string& path,
 void write_subset(const dataset_reader& ds,
                   const std::vector<size_t>& indices,
                   const std::string& out_path,
-                  bool overwrite)
+                  bool overwrite,
+                  size_t chunk_frames)
 {
     if (indices.empty())
         throw input_error(ds.path(), "the selection is empty: nothing to write");
     writer_options o;
     o.overwrite = overwrite;
+    if (chunk_frames)
+        o.chunk_frames = chunk_frames;
     o.frame_metadata = ds.has_frame_metadata();
     o.radio_metadata = ds.has_radio_metadata();
     dataset_writer w(out_path, ds.info(), o);

@@ -31,13 +31,13 @@ struct measured {
     json per_snr = json::array();
 };
 
-measured measure(const prune::net_state& net, const frame_tensors& test)
+measured measure(const prune::net_state& net, const frame_set& test)
 {
     auto bm = net.build();
-    auto ev = evaluate_tensors(bm.module, test, 1024);
+    auto ev = evaluate_set(bm.module, test, 1024);
     measured m;
     m.acc = ev.acc;
-    for (const auto& [snr, acc] : accuracy_per_snr(test, ev.pred))
+    for (const auto& [snr, acc] : accuracy_per_snr(test.labels(), test.snr_db(), ev.pred))
         m.per_snr.push_back({ { "snr_db", snr }, { "accuracy", acc } });
     return m;
 }
@@ -155,7 +155,7 @@ prune_result prune_model(const prune_config& cfg, const prune_progress_fn& progr
     split.snr_max = cfg.snr_max;
     auto frames = choose_frames(ds, split);
     prune::prune_session s(cfg, progress);
-    s.set_data(load_frames(ds, frames.train), load_frames(ds, frames.test));
+    s.set_data(ds, frames.train, frames.test);
     configure_torch_runtime(cfg.threads > 0
                                 ? cfg.threads
                                 : auto_threads(original.info.arch, original.info.flops));
@@ -193,7 +193,7 @@ prune_result prune_model(const prune_config& cfg, const prune_progress_fn& progr
     rep["model"] = cfg.model;
     rep["train_frames"] = frames.train.size();
     rep["test_frames"] = frames.test.size();
-    rep["probe_holdout_frames"] = s.probe_val.x.size(0);
+    rep["probe_holdout_frames"] = s.probe_val.size();
     rep["config"] = { { "channel_keep", cfg.channel_keep },
                       { "target_params", cfg.target_params },
                       { "layers", cfg.layers },

@@ -16,17 +16,6 @@ namespace prune {
 
 namespace {
 
-frame_tensors rows(const frame_tensors& t, const std::vector<int64_t>& r)
-{
-    auto idx = torch::tensor(r, torch::kInt64);
-    frame_tensors out;
-    out.x = t.x.index_select(0, idx);
-    out.labels = t.labels.index_select(0, idx);
-    for (int64_t i : r)
-        out.snr_db.push_back(t.snr_db[i]);
-    return out;
-}
-
 std::vector<size_t> tap_positions(const model::built_model& bm,
                                   const std::vector<std::string>& taps)
 {
@@ -53,15 +42,20 @@ prune_session::prune_session(const prune_config& cfg, const prune_progress_fn& p
 {
 }
 
-void prune_session::set_data(frame_tensors train_part, frame_tensors test_part)
+void prune_session::set_data(const dataset_reader& ds,
+                             const std::vector<size_t>& train_part,
+                             const std::vector<size_t>& test_part)
 {
-    train = std::move(train_part);
-    test = std::move(test_part);
+    ds_ = &ds;
+    train_rows = train_part;
+    const size_t hold = hold_limit_frames(ds.info().frame_length);
+    test = frame_set(ds, test_part, hold);
+    train_.reset();
+    probe_fit_.reset();
     // Every class contributes the same share to the held-out part.
     std::map<int64_t, std::vector<int64_t>> by_class;
-    const int64_t* lab = train.labels.data_ptr<int64_t>();
-    for (int64_t i = 0; i < train.labels.size(0); i++)
-        by_class[lab[i]].push_back(i);
+    for (size_t i = 0; i < train_rows.size(); i++)
+        by_class[ds.labels()[train_rows[i]]].push_back(int64_t(i));
     std::vector<int64_t> fit, val;
     for (auto& [c, members] : by_class) {
         std::shuffle(members.begin(), members.end(), rng);
@@ -75,8 +69,13 @@ void prune_session::set_data(frame_tensors train_part, frame_tensors test_part)
             "too few training frames to hold out a part for the linear probes");
     std::sort(fit.begin(), fit.end());
     std::sort(val.begin(), val.end());
-    probe_fit = rows(train, fit);
-    probe_val = rows(train, val);
+    std::vector<size_t> val_rows;
+    probe_fit_rows.clear();
+    for (int64_t i : fit)
+        probe_fit_rows.push_back(train_rows[size_t(i)]);
+    for (int64_t i : val)
+        val_rows.push_back(train_rows[size_t(i)]);
+    probe_val = frame_set(ds, std::move(val_rows), hold);
 }
 
 void prune_session::progress(const std::string& stage, size_t done, size_t total) const
@@ -85,10 +84,10 @@ void prune_session::progress(const std::string& stage, size_t done, size_t total
         progress_(stage, done, total);
 }
 
-double prune_session::accuracy(const net_state& net, const frame_tensors& data) const
+double prune_session::accuracy(const net_state& net, const frame_set& data) const
 {
     auto bm = net.build();
-    return evaluate_tensors(bm.module, data, 1024).acc;
+    return evaluate_set(bm.module, data, 1024).acc;
 }
 
 net_state
@@ -103,17 +102,18 @@ prune_session::finetune(const net_state& net,
     for (const auto& p : m.parameters())
         params.push_back(p);
     torch::optim::Adam opt(params, torch::optim::AdamOptions(cfg.lr));
-    const int64_t n = train.x.size(0);
-    std::vector<int64_t> order(n);
+    if (!train_) // in memory when it fits one shuffle window, else streamed
+        train_ =
+            std::make_unique<train_stream>(*ds_, train_rows, 0, cfg.batch_size, 0, 1);
+    const size_t n = train_rows.size();
     const size_t batches = (n + cfg.batch_size - 1) / cfg.batch_size;
     for (int ep = 0; ep < epochs; ep++) {
         set_step_lr(opt, cfg.lr, ep, cfg.lr_step, cfg.lr_gamma);
-        std::iota(order.begin(), order.end(), 0);
-        std::shuffle(order.begin(), order.end(), rng);
         size_t b = 0;
-        run_train_epoch(m, opt, train, order, cfg.batch_size, ep, nullptr, [&] {
-            progress(stage, ep * batches + (++b), epochs * batches);
-        });
+        run_train_epoch(
+            m, opt, train_->epoch(train_->plan(rng)), cfg.batch_size, ep, nullptr, [&] {
+                progress(stage, ep * batches + (++b), epochs * batches);
+            });
         if (after_epoch) {
             torch::NoGradGuard ng;
             after_epoch(m);
@@ -121,7 +121,7 @@ prune_session::finetune(const net_state& net,
     }
     m.eval();
     net_state out{ net.spec, bm.info, module_tensors(m, true) };
-    double acc = evaluate_tensors(m, test, 1024).acc;
+    double acc = evaluate_set(m, test, 1024).acc;
     report["fine_tuning"].push_back(
         { { "stage", stage }, { "epochs", epochs }, { "test_acc", acc } });
     return out;
@@ -134,7 +134,7 @@ std::vector<torch::Tensor> prune_session::feature_maps(
     bm.module.eval();
     torch::NoGradGuard ng;
     auto pos = tap_positions(bm, taps);
-    auto all = run_taps(bm.module, probe_val.x.slice(0, 0, int64_t(n)));
+    auto all = run_taps(bm.module, probe_val.first(n).x);
     std::vector<torch::Tensor> out;
     for (size_t p : pos)
         out.push_back(all[p]);
@@ -152,7 +152,7 @@ std::vector<double> prune_session::probe_accuracies(const net_state& net,
     std::vector<torch::Tensor> w, b, params;
     {
         torch::NoGradGuard ng;
-        auto sample = run_taps(m, probe_fit.x.slice(0, 0, 1));
+        auto sample = run_taps(m, probe_val.first(1).x);
         for (size_t p : pos) {
             const int64_t d = sample[p].numel();
             const double bound = 1.0 / std::sqrt(double(d)); // nn.Linear's initialisation
@@ -163,45 +163,53 @@ std::vector<double> prune_session::probe_accuracies(const net_state& net,
         }
     }
     torch::optim::Adam opt(params, torch::optim::AdamOptions(cfg.probe_lr));
-    const int64_t n = probe_fit.x.size(0);
-    std::vector<int64_t> order(n);
+    if (!probe_fit_)
+        probe_fit_ = std::make_unique<train_stream>(
+            *ds_, probe_fit_rows, 0, std::max<size_t>(cfg.probe_batch, 1), 0, 1);
+    const size_t n = probe_fit_rows.size();
     const size_t bs = std::max<size_t>(cfg.probe_batch, 1);
     const size_t batches = (n + bs - 1) / bs;
     for (int ep = 0; ep < cfg.probe_epochs; ep++) {
-        std::iota(order.begin(), order.end(), 0);
-        std::shuffle(order.begin(), order.end(), rng);
-        auto order_t = torch::tensor(order, torch::kInt64);
-        for (int64_t s = 0, k = 0; s < n; s += bs, k++) {
-            auto idx = order_t.slice(0, s, std::min<int64_t>(n, s + bs));
-            auto y = probe_fit.labels.index_select(0, idx);
-            std::vector<torch::Tensor> feats;
-            {
-                torch::NoGradGuard ng;
-                feats = run_taps(m, probe_fit.x.index_select(0, idx));
+        auto units = probe_fit_->epoch(probe_fit_->plan(rng));
+        train_unit u;
+        size_t k = 0;
+        while (units(u)) {
+            int64_t off = 0;
+            for (size_t s = u.first; s < u.last; s += bs, k++) {
+                const int64_t cnt = int64_t(std::min(u.last, s + bs) - s);
+                auto idx = u.local.slice(0, off, off + cnt);
+                off += cnt;
+                auto y = u.t.labels.index_select(0, idx);
+                std::vector<torch::Tensor> feats;
+                {
+                    torch::NoGradGuard ng;
+                    feats = run_taps(m, u.t.x.index_select(0, idx));
+                }
+                torch::Tensor loss = torch::zeros({});
+                for (size_t i = 0; i < pos.size(); i++)
+                    loss = loss +
+                           torch::nn::functional::cross_entropy(
+                               torch::linear(feats[pos[i]].flatten(1), w[i], b[i]), y);
+                opt.zero_grad();
+                loss.backward();
+                opt.step();
+                progress(
+                    "linear probes", ep * batches + k + 1, cfg.probe_epochs * batches);
             }
-            torch::Tensor loss = torch::zeros({});
-            for (size_t i = 0; i < pos.size(); i++)
-                loss = loss + torch::nn::functional::cross_entropy(
-                                  torch::linear(feats[pos[i]].flatten(1), w[i], b[i]), y);
-            opt.zero_grad();
-            loss.backward();
-            opt.step();
-            progress("linear probes", ep * batches + k + 1, cfg.probe_epochs * batches);
         }
     }
     torch::NoGradGuard ng;
     std::vector<int64_t> correct(pos.size(), 0);
-    const int64_t nv = probe_val.x.size(0);
-    for (int64_t s = 0; s < nv; s += 1024) {
-        auto x = probe_val.x.slice(0, s, std::min<int64_t>(nv, s + 1024));
-        auto y = probe_val.labels.slice(0, s, std::min<int64_t>(nv, s + 1024));
-        auto feats = run_taps(m, x);
+    const int64_t nv = int64_t(probe_val.size());
+    probe_val.for_each(1024, [&](const frame_tensors& t, size_t) {
+        auto feats = run_taps(m, t.x);
         for (size_t i = 0; i < pos.size(); i++)
             correct[i] +=
-                (torch::linear(feats[pos[i]].flatten(1), w[i], b[i]).argmax(1) == y)
+                (torch::linear(feats[pos[i]].flatten(1), w[i], b[i]).argmax(1) ==
+                 t.labels)
                     .sum()
                     .item<int64_t>();
-    }
+    });
     std::vector<double> acc;
     for (auto c : correct)
         acc.push_back(nv ? double(c) / nv : 0.0);

@@ -2,17 +2,19 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * What a pruning method gets to work with: the configuration, the data as
- * tensors, and the services every method shares (accuracy, fine-tuning,
- * linear probes, feature maps). Private (torch).
+ * What a pruning method gets to work with: the configuration, the data
+ * (held when small, streamed when large), and the services every method shares (accuracy,
+ * fine-tuning, linear probes, feature maps). Private (torch).
  */
 #ifndef INCLUDED_AMRCOMPRESS_PRUNE_SESSION_H
 #define INCLUDED_AMRCOMPRESS_PRUNE_SESSION_H
 
-#include "../train/frame_tensors.h"
+#include "../train/frame_set.h"
+#include "../train/train_stream.h"
 #include "net_state.h"
 #include <gnuradio/amrcompress/prune.h>
 #include <functional>
+#include <memory>
 #include <random>
 
 namespace gr {
@@ -24,18 +26,25 @@ class prune_session
 public:
     prune_session(const prune_config& cfg, const prune_progress_fn& progress);
 
-    //! Takes the data; holds out cfg.probe_holdout of the train part (stratified
-    //! by class, seeded) as probe_val.
-    void set_data(frame_tensors train_part, frame_tensors test_part);
+    /*!
+     * Takes the data: the train and test parts' frame indices in ds (which
+     * must outlive the session); holds out cfg.probe_holdout of the train part
+     * (stratified by class, seeded) as probe_val. Parts larger than 256 MiB
+     * are read from the file whenever they are visited, never held.
+     */
+    void set_data(const dataset_reader& ds,
+                  const std::vector<size_t>& train_rows,
+                  const std::vector<size_t>& test_rows);
 
     const prune_config& cfg;
-    frame_tensors train;                //!< the train part: fine-tuning
-    frame_tensors test;                 //!< the test part: before/after numbers only
-    frame_tensors probe_fit, probe_val; //!< the train part split for probes and scores
+    frame_set test;                     //!< the test part: before/after numbers only
+    frame_set probe_val;                //!< the held-out part of train: probes and scores
+    std::vector<size_t> train_rows;     //!< the train part: fine-tuning
+    std::vector<size_t> probe_fit_rows; //!< the train part less probe_val: probes
     std::mt19937_64 rng;
     nlohmann::json report = nlohmann::json::object(); //!< method details go here
 
-    double accuracy(const net_state& net, const frame_tensors& data) const;
+    double accuracy(const net_state& net, const frame_set& data) const;
 
     /*!
      * Fine-tunes (Adam, StepLR, cfg's batch size and lr) for `epochs` on the
@@ -64,6 +73,8 @@ public:
 
 private:
     prune_progress_fn progress_;
+    const dataset_reader* ds_ = nullptr;
+    std::unique_ptr<train_stream> train_, probe_fit_;
 };
 
 } // namespace prune

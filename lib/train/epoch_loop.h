@@ -8,7 +8,9 @@
 #ifndef INCLUDED_AMRCOMPRESS_EPOCH_LOOP_H
 #define INCLUDED_AMRCOMPRESS_EPOCH_LOOP_H
 
+#include "frame_set.h"
 #include "frame_tensors.h"
+#include "train_stream.h"
 #include <torch/torch.h>
 #include <functional>
 #include <map>
@@ -45,10 +47,20 @@ struct batch_shard {
 };
 
 /*!
- * Trains m (train mode) on the rows of `train` in `order`, batch by batch.
- * on_sample and the totals cover the samples this rank trained on.
- * Throws training_diverged when the loss stops being finite.
+ * Trains m (train mode) on an epoch's units (train_stream.h), batch by batch
+ * over each unit's positions. on_sample and the totals cover the samples this
+ * rank trained on. Throws training_diverged when the loss stops being finite.
  */
+epoch_totals run_train_epoch(torch::jit::Module& m,
+                             torch::optim::Optimizer& opt,
+                             const unit_source& units,
+                             size_t batch_size,
+                             int epoch,
+                             const sample_fn& on_sample = nullptr,
+                             const std::function<void()>& on_batch = nullptr,
+                             const batch_shard& shard = {});
+
+//! The same over frames in memory: the rows of `train` in `order`.
 epoch_totals run_train_epoch(torch::jit::Module& m,
                              torch::optim::Optimizer& opt,
                              const frame_tensors& train,
@@ -69,8 +81,16 @@ struct test_eval {
 };
 test_eval evaluate_tensors(torch::jit::Module& m, const frame_tensors& t, size_t batch);
 
+//! The same over a frame set, visited a block at a time (the loss is
+//! summed per frame, so it may differ from evaluate_tensors' in the last bits).
+test_eval evaluate_set(torch::jit::Module& m, const frame_set& s, size_t batch);
+
 //! Accuracy per SNR value of predictions `pred` (one per row of t).
 std::map<float, double> accuracy_per_snr(const frame_tensors& t,
+                                         const std::vector<int64_t>& pred);
+//! The same from the frames' labels and SNRs.
+std::map<float, double> accuracy_per_snr(const std::vector<int64_t>& labels,
+                                         const std::vector<float>& snr_db,
                                          const std::vector<int64_t>& pred);
 
 } // namespace amrcompress

@@ -2,8 +2,11 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "../util/read_ahead.h"
 #include "frame_tensors.h"
 #include <torch/torch.h>
+#include <algorithm>
+#include <numeric>
 
 namespace gr {
 namespace amrcompress {
@@ -21,22 +24,12 @@ predict_logits(torch::jit::Module& m, const torch::Tensor& x, size_t batch_size)
 
 namespace {
 
-// Frames of b ([L, 2] interleaved, as stored) into rows [first, first + n)
-// of t (model layout [2, L]).
-void copy_block(const frame_block& b, frame_tensors& t, size_t first)
+// One frame ([L, 2] interleaved, as stored) into model layout [2, L].
+void copy_frame(const float* src, float* out, int64_t L)
 {
-    const int64_t L = int64_t(b.frame_length);
-    float* dst = t.x.data_ptr<float>();
-    int64_t* lab = t.labels.data_ptr<int64_t>();
-    for (size_t f = 0; f < b.size(); f++) {
-        const float* src = b.frame(f);
-        float* out = dst + (first + f) * 2 * L;
-        for (int64_t s = 0; s < L; s++) {
-            out[s] = src[2 * s];
-            out[L + s] = src[2 * s + 1];
-        }
-        lab[first + f] = b.labels[f];
-        t.snr_db.push_back(b.snr_db[f]);
+    for (int64_t s = 0; s < L; s++) {
+        out[s] = src[2 * s];
+        out[L + s] = src[2 * s + 1];
     }
 }
 
@@ -45,26 +38,52 @@ frame_tensors empty_tensors(int64_t n, int64_t L)
     frame_tensors t;
     t.x = torch::empty({ n, 2, L });
     t.labels = torch::empty({ n }, torch::kInt64);
-    t.snr_db.reserve(n);
+    t.snr_db.resize(size_t(n));
     return t;
+}
+
+// Frame f of b into row `row` of t.
+void put_frame(const frame_block& b, size_t f, frame_tensors& t, size_t row)
+{
+    const int64_t L = int64_t(b.frame_length);
+    copy_frame(b.frame(f), t.x.data_ptr<float>() + int64_t(row) * 2 * L, L);
+    t.labels.data_ptr<int64_t>()[row] = b.labels[f];
+    t.snr_db[row] = b.snr_db[f];
 }
 
 } // namespace
 
 frame_tensors load_frames(const dataset_reader& ds, const std::vector<size_t>& indices)
 {
-    frame_tensors t =
-        empty_tensors(int64_t(indices.size()), int64_t(ds.info().frame_length));
-    ds.for_each_block(indices, 4096, [&](const frame_block& b, size_t first) {
-        copy_block(b, t, first);
-    });
+    const size_t n = indices.size();
+    frame_tensors t = empty_tensors(int64_t(n), int64_t(ds.info().frame_length));
+    // Read in file order, a group at a time (whole chunks, few hyperslabs,
+    // a bounded staging block), and put every frame at its place.
+    std::vector<size_t> by_file(n);
+    std::iota(by_file.begin(), by_file.end(), 0);
+    if (!std::is_sorted(indices.begin(), indices.end()))
+        std::stable_sort(by_file.begin(), by_file.end(), [&](size_t a, size_t b) {
+            return indices[a] < indices[b];
+        });
+    constexpr size_t group = 4096;
+    std::vector<size_t> part;
+    for (size_t g = 0; g < n; g += group) {
+        const size_t e = std::min(n, g + group);
+        part.resize(e - g);
+        for (size_t k = g; k < e; k++)
+            part[k - g] = indices[by_file[k]];
+        const frame_block b = ds.read_indices(part);
+        for (size_t k = g; k < e; k++)
+            put_frame(b, k - g, t, by_file[k]);
+    }
     return t;
 }
 
 frame_tensors to_tensors(const frame_block& b)
 {
     frame_tensors t = empty_tensors(int64_t(b.size()), int64_t(b.frame_length));
-    copy_block(b, t, 0);
+    for (size_t f = 0; f < b.size(); f++)
+        put_frame(b, f, t, f);
     return t;
 }
 
@@ -74,11 +93,18 @@ void for_each_tensor_block(const dataset_reader& ds,
                            const std::function<void(const frame_tensors&, size_t)>& fn)
 {
     block = std::max<size_t>(block, 1);
-    for (size_t pos = 0; pos < indices.size(); pos += block) {
-        std::vector<size_t> part(indices.begin() + pos,
-                                 indices.begin() + std::min(indices.size(), pos + block));
-        fn(load_frames(ds, part), pos);
-    }
+    const size_t n = indices.size(), blocks = (n + block - 1) / block;
+    // Block k + 1 is read while fn works on block k.
+    read_ahead<frame_tensors> ahead(blocks, [&](size_t k) {
+        const size_t pos = k * block;
+        return load_frames(
+            ds,
+            std::vector<size_t>(indices.begin() + pos,
+                                indices.begin() + std::min(n, pos + block)));
+    });
+    frame_tensors t;
+    for (size_t k = 0; ahead.next(t); k++)
+        fn(t, k * block);
 }
 
 } // namespace amrcompress

@@ -16,14 +16,17 @@
 #include "process_group.h"
 #include "torch_runtime.h"
 #include "train_step.h"
+#include "train_stream.h"
 #include <gnuradio/amrcompress/dataset_reader.h>
 #include <gnuradio/amrcompress/error.h>
 #include <gnuradio/amrcompress/selection.h>
 #include <gnuradio/amrcompress/train.h>
+#include <sys/resource.h>
 #include <torch/torch.h>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <iostream>
 #include <limits>
 #include <numeric>
 #include <random>
@@ -39,6 +42,15 @@ using json = nlohmann::json;
 double since(clock_t_::time_point t)
 {
     return std::chrono::duration<double>(clock_t_::now() - t).count();
+}
+
+// This process's peak resident memory so far (rank 0's, in a distributed run).
+double peak_rss_mib()
+{
+    struct rusage u {
+    };
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_maxrss) / 1024.0; // KiB on Linux
 }
 
 bool is_model_file(const std::string& s)
@@ -79,6 +91,12 @@ void write_metrics(const std::string& path,
         { "scheduler",
           { { "name", "steplr" }, { "step", cfg.lr_step }, { "gamma", cfg.lr_gamma } } },
         { "seed", cfg.seed },
+        { "data",
+          { { "streamed", r.streamed },
+            { "shuffle",
+              r.streamed ? "chunk order, then within windows of shuffle_window frames"
+                         : "full permutation (in memory)" },
+            { "shuffle_window", r.shuffle_window } } },
         { "threads",
           cfg.threads > 0 ? cfg.threads : auto_threads(info.arch, info.flops) },
         { "train_frames", r.train_frames },
@@ -92,6 +110,7 @@ void write_metrics(const std::string& path,
             { "bucket_bytes", cfg.dist.bucket_bytes },
             { "allreduce_seconds_per_step", r.allreduce_seconds } } },
         { "resumed_after_epoch", r.resumed_after },
+        { "peak_rss_mib", peak_rss_mib() },
         { "model_path", r.model_path },
         { "dynamics_path", r.dynamics_path }
     };
@@ -115,6 +134,17 @@ json run_settings(const train_config& c)
              { "lr_gamma", c.lr_gamma },
              { "seed", c.seed },
              { "record_dynamics", c.record_dynamics } };
+}
+
+// A streamed run's order depends on its shuffle window: a resumed run must
+// use the same one. (In-memory runs keep the settings they always had, so
+// their old checkpoints still resume.)
+json run_settings(const train_config& c, const train_stream& s)
+{
+    json j = run_settings(c);
+    if (!s.in_memory())
+        j["shuffle_window"] = s.window();
+    return j;
 }
 
 json epochs_json(const std::vector<epoch_stats>& v)
@@ -157,31 +187,53 @@ std::vector<epoch_stats> epochs_from_json(const json& a)
     return v;
 }
 
-// Test-set predictions with every rank evaluating its slice of the rows.
-test_eval
-evaluate_sharded(torch::jit::Module& m, const frame_tensors& t, process_group& pg)
+// Test-set predictions, each rank evaluating its slice of the rows, read
+// from the file a block at a time with the next block read ahead (the test
+// set is never held whole). Blocks are multiples of the inference batch, so
+// the batches are those of one in-memory pass.
+test_eval evaluate_sharded(torch::jit::Module& m,
+                           const dataset_reader& ds,
+                           const std::vector<size_t>& test,
+                           const std::vector<int64_t>& labels,
+                           process_group& pg)
 {
-    const int64_t n = t.x.size(0);
+    const int64_t n = int64_t(test.size());
     test_eval r;
     if (n == 0)
         return r;
     const int64_t a = n * pg.rank() / pg.size(), b = n * (pg.rank() + 1) / pg.size();
     auto both = torch::zeros({ 2, n }, torch::kFloat64);
-    if (b > a) {
-        auto logits = predict_logits(m, t.x.slice(0, a, b), 1024);
-        auto y = t.labels.slice(0, a, b);
-        both[0].slice(0, a, b).copy_(logits.argmax(1));
-        both[1].slice(0, a, b).copy_(torch::nn::functional::cross_entropy(
+    const std::vector<size_t> mine(test.begin() + a, test.begin() + b);
+    for_each_tensor_block(ds, mine, 4 * 1024, [&](const frame_tensors& t, size_t pos) {
+        auto logits = predict_logits(m, t.x, 1024);
+        const int64_t s = a + int64_t(pos), e = s + t.x.size(0);
+        both[0].slice(0, s, e).copy_(logits.argmax(1));
+        both[1].slice(0, s, e).copy_(torch::nn::functional::cross_entropy(
             logits,
-            y,
+            t.labels,
             torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone)));
-    }
+    });
     pg.allreduce_sum(both, "gathering the test predictions");
     auto pred = both[0].to(torch::kInt64);
     r.loss = both[1].sum().item<double>() / n;
-    r.acc = double((pred == t.labels).sum().item<int64_t>()) / n;
+    auto lab =
+        torch::from_blob(const_cast<int64_t*>(labels.data()), { n }, torch::kInt64);
+    r.acc = double((pred == lab).sum().item<int64_t>()) / n;
     r.pred.assign(pred.data_ptr<int64_t>(), pred.data_ptr<int64_t>() + n);
     return r;
+}
+
+// A layout that makes streaming slow: chunks much smaller than a read.
+void warn_about_layout(const dataset_reader& ds, bool leader)
+{
+    const size_t chunk = ds.chunk_frames(), frame_bytes = ds.info().frame_length * 8;
+    if (!leader || chunk == 0 || chunk * frame_bytes >= (size_t(64) << 10))
+        return;
+    std::cerr << "amr train: warning: " << ds.path() << " stores X in chunks of " << chunk
+              << " frame" << (chunk == 1 ? "" : "s") << " (" << chunk * frame_bytes
+              << " bytes): every read touches many chunks and streaming it is slow; "
+                 "rewrite it with `amr subset "
+              << ds.path() << " -o NEW.h5` (1024-frame chunks)\n";
 }
 
 // Mean seconds of one all-reduce of a tensor the size of the gradients.
@@ -252,11 +304,23 @@ train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& o
     r.rank = pg.rank();
     const std::string checkpoint_path = cfg.out_dir + "/checkpoint.pt";
 
-    auto train = load_frames(ds, frames.train);
-    auto test = load_frames(ds, frames.test);
     r.train_frames = frames.train.size();
     r.test_frames = frames.test.size();
     const size_t n = frames.train.size();
+    // The training frames: in memory when they fit one shuffle window, else
+    // streamed from the file a window at a time (epoch_order.h).
+    train_stream train(
+        ds, frames.train, cfg.shuffle_window, cfg.batch_size, pg.rank(), W);
+    if (!train.in_memory())
+        warn_about_layout(ds, leader);
+    r.shuffle_window = train.window();
+    r.streamed = !train.in_memory();
+    std::vector<int64_t> test_labels(frames.test.size());
+    std::vector<float> test_snr(frames.test.size());
+    for (size_t i = 0; i < frames.test.size(); i++) {
+        test_labels[i] = ds.labels()[frames.test[i]];
+        test_snr[i] = ds.snr_db()[frames.test[i]];
+    }
 
     std::vector<torch::Tensor> params;
     for (const auto& p : m.parameters())
@@ -277,7 +341,7 @@ train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& o
             bytes = read_file_bytes(checkpoint_path);
         bytes = pg.broadcast_bytes(bytes, "sending the checkpoint");
         const json state = restore_checkpoint(bytes, checkpoint_path, m, opt);
-        if (state.at("settings") != run_settings(cfg))
+        if (state.at("settings") != run_settings(cfg, train))
             throw input_error(checkpoint_path,
                               "was written by a run with other settings (" +
                                   state.at("settings").dump() +
@@ -300,15 +364,17 @@ train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& o
                 r.dynamics_path, frames.train, cfg.epochs, start);
         } else if (leader) {
             std::vector<int32_t> labels(n);
-            const int64_t* lp = train.labels.data_ptr<int64_t>();
-            for (size_t i = 0; i < n; i++)
-                labels[i] = static_cast<int32_t>(lp[i]);
+            std::vector<float> snr(n);
+            for (size_t i = 0; i < n; i++) {
+                labels[i] = ds.labels()[frames.train[i]];
+                snr[i] = ds.snr_db()[frames.train[i]];
+            }
             rec = std::make_unique<dynamics_record>(r.dynamics_path,
                                                     cfg.dataset,
                                                     ds.info().classes,
                                                     frames.train,
                                                     labels,
-                                                    train.snr_db,
+                                                    snr,
                                                     cfg.epochs,
                                                     frames.test);
         }
@@ -322,14 +388,11 @@ train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& o
         r.allreduce_seconds = time_gradient_allreduce(pg, numel);
     }
 
-    std::vector<int64_t> order(n);
     std::vector<uint8_t> pred_col(n);
     std::vector<float> loss_col(n);
     std::mt19937_64 shuffle_rng(cfg.seed);
-    for (int ep = 0; ep < start; ep++) { // the shuffles of the epochs already done
-        std::iota(order.begin(), order.end(), 0);
-        std::shuffle(order.begin(), order.end(), shuffle_rng);
-    }
+    for (int ep = 0; ep < start; ep++) // the shuffles of the epochs already done
+        train.plan(shuffle_rng);
     const size_t batches = (n + cfg.batch_size - 1) / cfg.batch_size;
     // Each rank's samples of the epoch; the ranks' columns are summed into
     // the whole record (every row is written by exactly one rank).
@@ -345,8 +408,7 @@ train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& o
 
     for (int ep = start; ep < cfg.epochs; ep++) {
         const double lr = set_step_lr(opt, cfg.lr, ep, cfg.lr_step, cfg.lr_gamma);
-        std::iota(order.begin(), order.end(), 0);
-        std::shuffle(order.begin(), order.end(), shuffle_rng);
+        auto plan = train.plan(shuffle_rng);
         // Dropout's masks: from the run's seed, the epoch and the rank, so a
         // resumed run draws what the uninterrupted one would have.
         torch::manual_seed(cfg.seed * 1000003ULL + uint64_t(ep) * 7919ULL + pg.rank());
@@ -360,8 +422,7 @@ train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& o
             tot = run_train_epoch(
                 m,
                 opt,
-                train,
-                order,
+                train.epoch(std::move(plan)),
                 cfg.batch_size,
                 ep,
                 record,
@@ -401,11 +462,11 @@ train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& o
         const bool last = ep + 1 == cfg.epochs;
         if (last || (cfg.eval_every > 0 && (ep + 1) % cfg.eval_every == 0)) {
             const auto t_ev = clock_t_::now();
-            auto ev = evaluate_sharded(m, test, pg);
+            auto ev = evaluate_sharded(m, ds, frames.test, test_labels, pg);
             st.eval_seconds = since(t_ev);
             st.test_loss = ev.loss;
             st.test_acc = ev.acc;
-            r.test_acc_per_snr = accuracy_per_snr(test, ev.pred);
+            r.test_acc_per_snr = accuracy_per_snr(test_labels, test_snr, ev.pred);
         } else { // not measured this epoch (null in metrics.json)
             st.test_loss = st.test_acc = std::numeric_limits<double>::quiet_NaN();
         }
@@ -415,7 +476,7 @@ train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& o
             json per_snr = json::array();
             for (const auto& [snr, a] : r.test_acc_per_snr)
                 per_snr.push_back({ snr, a });
-            const json state = { { "settings", run_settings(cfg) },
+            const json state = { { "settings", run_settings(cfg, train) },
                                  { "epochs_done", ep + 1 },
                                  { "epochs", epochs_json(r.epochs) },
                                  { "per_snr", per_snr } };

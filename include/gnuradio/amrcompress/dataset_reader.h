@@ -39,6 +39,8 @@ public:
     const std::string& path() const;
     const dataset_info& info() const;
     size_t size() const;
+    //! Frames per HDF5 chunk of X (0: X is stored contiguously).
+    size_t chunk_frames() const;
     const std::vector<int32_t>& labels() const;
     const std::vector<float>& snr_db() const;
     bool has_frame_metadata() const;

@@ -57,11 +57,16 @@ AMRCOMPRESS_API void write_index_file(const std::string& path,
                                       const std::vector<size_t>& indices,
                                       const std::string& comment = "");
 
-//! Writes the selected frames of ds into a new dataset file (streamed).
+/*!
+ * Writes the selected frames of ds into a new dataset file (streamed), X in
+ * chunks of `chunk_frames` frames (0: 1024); this also rewrites a file whose
+ * small chunks make it slow to stream.
+ */
 AMRCOMPRESS_API void write_subset(const dataset_reader& ds,
                                   const std::vector<size_t>& indices,
                                   const std::string& out_path,
-                                  bool overwrite);
+                                  bool overwrite,
+                                  size_t chunk_frames = 0);
 
 } // namespace amrcompress
 } // namespace gr

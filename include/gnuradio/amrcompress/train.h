@@ -62,6 +62,14 @@ struct AMRCOMPRESS_API train_config {
     dist_config dist;   //!< one process unless world_size > 1
     //! continue from OUT/checkpoint (written after every epoch) instead of starting over
     bool resume = false;
+    /*!
+     * Frames shuffled together when the selection is streamed (0: 256 MiB of
+     * frames). A selection no larger than this is held in memory and fully
+     * shuffled (one process); a larger one is read a window at a time with
+     * the next read ahead: chunk order shuffled, then each window
+     * (docs/training.md, "Streaming").
+     */
+    size_t shuffle_window = 0;
 };
 
 struct AMRCOMPRESS_API epoch_stats {
@@ -79,7 +87,9 @@ struct AMRCOMPRESS_API train_result {
     double flops = 0;
     std::string model_path, metrics_path, dynamics_path;
     int world_size = 1, rank = 0;
-    int resumed_after = 0; //!< epochs taken from a checkpoint (0: a fresh run)
+    int resumed_after = 0;     //!< epochs taken from a checkpoint (0: a fresh run)
+    bool streamed = false;     //!< the training frames were read a window at a time
+    size_t shuffle_window = 0; //!< frames shuffled together (all when not streamed)
     double allreduce_seconds =
         0; //!< measured all-reduce of one step's gradients (world > 1)
 };

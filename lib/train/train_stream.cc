@@ -1,0 +1,122 @@
+/*
+ * Copyright 2026 gr-amrcompress authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "../util/read_ahead.h"
+#include "frame_set.h"
+#include "train_stream.h"
+#include <gnuradio/amrcompress/dataset_reader.h>
+#include <torch/torch.h>
+
+namespace gr {
+namespace amrcompress {
+
+namespace {
+
+// The rank's positions of [first, last) and their rows.
+std::vector<int64_t> rank_rows(const std::vector<int64_t>& order,
+                               size_t first,
+                               size_t last,
+                               size_t batch,
+                               int rank,
+                               int world)
+{
+    if (world <= 1)
+        return std::vector<int64_t>(order.begin() + first, order.begin() + last);
+    std::vector<int64_t> rows;
+    for (size_t p : rank_positions(first, last, batch, rank, world))
+        rows.push_back(order[p]);
+    return rows;
+}
+
+} // namespace
+
+train_unit memory_unit(const frame_tensors& train,
+                       const std::vector<int64_t>& order,
+                       size_t batch,
+                       int rank,
+                       int world)
+{
+    train_unit u;
+    u.t = train;
+    u.rows = rank_rows(order, 0, order.size(), batch, rank, world);
+    u.local = torch::tensor(u.rows, torch::kInt64);
+    u.first = 0;
+    u.last = order.size();
+    return u;
+}
+
+size_t default_shuffle_window(size_t frame_length, size_t batch)
+{
+    return std::max(hold_limit_frames(frame_length), 2 * std::max<size_t>(batch, 1));
+}
+
+train_stream::train_stream(const dataset_reader& ds,
+                           std::vector<size_t> rows,
+                           size_t window,
+                           size_t batch,
+                           int rank,
+                           int world)
+    : ds_(ds),
+      rows_(std::move(rows)),
+      window_(window ? window : default_shuffle_window(ds.info().frame_length, batch)),
+      batch_(std::max<size_t>(batch, 1)),
+      rank_(rank),
+      world_(world),
+      in_memory_(world <= 1 && rows_.size() <= window_)
+{
+    if (in_memory_) {
+        all_ = load_frames(ds_, rows_);
+        window_ = rows_.size();
+    } else {
+        // A contiguous X is cut into blocks as large as a default chunk.
+        const size_t chunk =
+            ds_.chunk_frames()
+                ? ds_.chunk_frames()
+                : std::max<size_t>(1, (size_t(1) << 20) / (ds_.info().frame_length * 8));
+        blocks_ = chunk_blocks(rows_, chunk);
+    }
+}
+
+epoch_order train_stream::plan(std::mt19937_64& rng) const
+{
+    return plan_epoch(blocks_, rows_.size(), in_memory_ ? 0 : window_, batch_, rng);
+}
+
+train_unit train_stream::load_unit(const epoch_order& p, size_t k) const
+{
+    train_unit u;
+    u.first = k ? p.unit_end[k - 1] : 0;
+    u.last = p.unit_end[k];
+    u.rows = rank_rows(p.order, u.first, u.last, batch_, rank_, world_);
+    std::vector<size_t> file_index(u.rows.size());
+    for (size_t i = 0; i < u.rows.size(); i++)
+        file_index[i] = rows_[size_t(u.rows[i])];
+    u.t = load_frames(ds_, file_index);
+    u.local = torch::arange(int64_t(u.rows.size()), torch::kInt64);
+    return u;
+}
+
+unit_source train_stream::epoch(epoch_order p)
+{
+    if (in_memory_) {
+        auto u = std::make_shared<train_unit>(
+            memory_unit(all_, p.order, batch_, rank_, world_));
+        return [u](train_unit& out) mutable {
+            if (!u)
+                return false;
+            out = std::move(*u);
+            u.reset();
+            return true;
+        };
+    }
+    auto plan = std::make_shared<epoch_order>(std::move(p));
+    const size_t units = plan->unit_end.size();
+    units_read_ += units;
+    auto ahead = std::make_shared<read_ahead<train_unit>>(
+        units, [this, plan](size_t k) { return load_unit(*plan, k); });
+    return [ahead](train_unit& out) { return ahead->next(out); };
+}
+
+} // namespace amrcompress
+} // namespace gr

@@ -1,0 +1,86 @@
+/*
+ * Copyright 2026 gr-amrcompress authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The training frames of a run, either held in memory (a selection that fits
+ * one shuffle window, one process) or streamed from the file one read unit
+ * at a time with the next unit read ahead (epoch_order.h). A data-parallel
+ * rank reads only the frames of its own slices of the global batches.
+ * Private (torch).
+ */
+#ifndef INCLUDED_AMRCOMPRESS_TRAIN_STREAM_H
+#define INCLUDED_AMRCOMPRESS_TRAIN_STREAM_H
+
+#include "epoch_order.h"
+#include "frame_tensors.h"
+#include <functional>
+#include <memory>
+#include <random>
+#include <vector>
+
+namespace gr {
+namespace amrcompress {
+
+//! The frames of positions [first, last) of an epoch's order that one rank trains.
+struct train_unit {
+    frame_tensors t;     //!< the frames
+    torch::Tensor local; //!< int64: row of t for each of the rank's positions, in order
+    std::vector<int64_t>
+        rows; //!< the training-list row of each (the dynamics record's row)
+    size_t first = 0, last = 0;
+};
+
+//! An epoch's units, in order; false after the last.
+using unit_source = std::function<bool(train_unit&)>;
+
+//! One unit over frames held in memory: rows `order` of `train`, as the rank trains them.
+train_unit memory_unit(const frame_tensors& train,
+                       const std::vector<int64_t>& order,
+                       size_t batch,
+                       int rank,
+                       int world);
+
+//! Frames of the default shuffle window: 256 MiB of float32 frames, at least two batches.
+size_t default_shuffle_window(size_t frame_length, size_t batch);
+
+class train_stream
+{
+public:
+    /*!
+     * `rows` are the training frames' indices in ds (ascending); `window` the
+     * shuffle window in frames (0: the default). Reads everything at once when
+     * one process trains a selection no larger than the window.
+     */
+    train_stream(const dataset_reader& ds,
+                 std::vector<size_t> rows,
+                 size_t window,
+                 size_t batch,
+                 int rank,
+                 int world);
+
+    bool in_memory() const { return in_memory_; }
+    size_t window() const { return window_; }
+    size_t size() const { return rows_.size(); }
+    size_t read_units() const { return units_read_; }
+
+    //! The next epoch's order, drawn from rng.
+    epoch_order plan(std::mt19937_64& rng) const;
+    //! The epoch's units; the stream must outlive the source.
+    unit_source epoch(epoch_order p);
+
+private:
+    train_unit load_unit(const epoch_order& p, size_t k) const;
+
+    const dataset_reader& ds_;
+    std::vector<size_t> rows_, blocks_;
+    size_t window_, batch_;
+    int rank_, world_;
+    bool in_memory_;
+    frame_tensors all_; // in memory only
+    size_t units_read_ = 0;
+};
+
+} // namespace amrcompress
+} // namespace gr
+
+#endif
