@@ -83,15 +83,8 @@ epoch_totals run_train_epoch(torch::jit::Module& m,
                              const std::function<void()>& on_batch,
                              const batch_shard& shard)
 {
-    auto u = std::make_shared<train_unit>(
-        memory_unit(train, order, batch_size, shard.rank, shard.world));
-    unit_source one = [u](train_unit& out) mutable {
-        if (!u)
-            return false;
-        out = std::move(*u);
-        u.reset();
-        return true;
-    };
+    const unit_source one =
+        single_unit(memory_unit(train, order, batch_size, shard.rank, shard.world));
     return run_train_epoch(m, opt, one, batch_size, epoch, on_sample, on_batch, shard);
 }
 

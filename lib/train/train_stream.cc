@@ -46,6 +46,18 @@ train_unit memory_unit(const frame_tensors& train,
     return u;
 }
 
+unit_source single_unit(train_unit u)
+{
+    auto held = std::make_shared<train_unit>(std::move(u));
+    return [held](train_unit& out) mutable {
+        if (!held)
+            return false;
+        out = std::move(*held);
+        held.reset();
+        return true;
+    };
+}
+
 size_t default_shuffle_window(size_t frame_length, size_t batch)
 {
     return std::max(hold_limit_frames(frame_length), 2 * std::max<size_t>(batch, 1));
@@ -99,17 +111,8 @@ train_unit train_stream::load_unit(const epoch_order& p, size_t k) const
 
 unit_source train_stream::epoch(epoch_order p)
 {
-    if (in_memory_) {
-        auto u = std::make_shared<train_unit>(
-            memory_unit(all_, p.order, batch_, rank_, world_));
-        return [u](train_unit& out) mutable {
-            if (!u)
-                return false;
-            out = std::move(*u);
-            u.reset();
-            return true;
-        };
-    }
+    if (in_memory_)
+        return single_unit(memory_unit(all_, p.order, batch_, rank_, world_));
     auto plan = std::make_shared<epoch_order>(std::move(p));
     const size_t units = plan->unit_end.size();
     units_read_ += units;

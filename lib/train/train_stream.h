@@ -40,6 +40,9 @@ train_unit memory_unit(const frame_tensors& train,
                        int rank,
                        int world);
 
+//! A source of the one unit u.
+unit_source single_unit(train_unit u);
+
 //! Frames of the default shuffle window: 256 MiB of float32 frames, at least two batches.
 size_t default_shuffle_window(size_t frame_length, size_t batch);
 
