@@ -361,6 +361,16 @@ public:
             CPPUNIT_ASSERT_MESSAGE(std::string(v.name) + " int8: " + std::to_string(m8),
                                    m8 < 0.25);
             CPPUNIT_ASSERT_MESSAGE(std::string(v.name) + " int8 is not fp32", e8 > 0);
+            if (!deploy::native_bf16_available()) {
+                // No AVX512-BF16 here: refused by name (open_backend then runs fp32).
+                deploy::backend_options o;
+                o.prec = deploy::precision::bf16;
+                std::string why;
+                CPPUNIT_ASSERT(!deploy::open_native(q, o, &why));
+                CPPUNIT_ASSERT_MESSAGE(why, why.find("AVX512-BF16") != std::string::npos);
+                std::printf(", bf16: this CPU has none\n");
+                continue;
+            }
             const auto bf = run(*native(q, deploy::precision::bf16), x, v.L);
             const double eb = mean_rel_err(bf, ref), mb = max_rel_err(bf, ref);
             std::printf(", bf16 mean %.4f max %.4f\n", eb, mb);

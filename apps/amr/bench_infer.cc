@@ -10,6 +10,7 @@
  */
 #include "bench_util.h"
 #include "cli.h"
+#include "deploy/native/native_backend.h"
 #include "deploy/native/quantize_model.h"
 #include "summary.h"
 #include <gnuradio/amrcompress/error.h>
@@ -70,7 +71,13 @@ int bench_infer(const std::vector<std::string>& args)
             "bench infer", "--model NAME=PATH [--model ...] [options]", args, o, {}, vm))
         return 0;
     const auto bs = parse_numbers(batches, "--batches");
-    const auto precs = split_list(precisions);
+    auto precs = split_list(precisions);
+    if (std::find(precs.begin(), precs.end(), "bf16") != precs.end() &&
+        !deploy::native_bf16_available()) {
+        // Measured as fp32 it would print a bf16 column that is not bf16.
+        std::printf("bf16 skipped: this CPU has no AVX512-BF16 instructions\n");
+        precs.erase(std::remove(precs.begin(), precs.end(), "bf16"), precs.end());
+    }
     if (tmp_dir.empty())
         tmp_dir = (std::filesystem::temp_directory_path() / "amr_bench_infer").string();
     std::filesystem::create_directories(tmp_dir);

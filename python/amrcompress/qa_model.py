@@ -21,6 +21,13 @@ from gnuradio import gr_unittest
 from qa_helpers import amr_run
 
 
+def cpu_has_bf16():
+    """Whether this CPU has the bf16 instructions the native engine needs."""
+    with open("/proc/cpuinfo") as f:
+        flags = set(f.read().split())
+    return bool(flags & {"avx512_bf16", "amx_bf16"})
+
+
 class qa_model(gr_unittest.TestCase):
 
     @classmethod
@@ -246,9 +253,9 @@ class qa_model(gr_unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("unknown model architecture", r.stderr)
 
-    def eval_json(self, model, *args):
+    def eval_json(self, model, *args, env=None):
         ev = os.path.join(self.dir, "ev_" + "_".join(a.strip("-") for a in args))
-        r = amr_run("eval", model, self.data, "-o", ev, "--no-plots", *args)
+        r = amr_run("eval", model, self.data, "-o", ev, "--no-plots", *args, env=env)
         self.assertEqual(r.returncode, 0, r.stderr)
         rows = list(csv.DictReader(open(os.path.join(ev, "predictions.csv"))))
         return (json.load(open(os.path.join(ev, "eval.json"))),
@@ -296,7 +303,21 @@ class qa_model(gr_unittest.TestCase):
         j8, p8, _ = self.eval_json(q1, "--precision", "int8")
         jb, pb, _ = self.eval_json(q1, "--precision", "bf16")
         self.assertTrue(j8["backend"].startswith("native oneDNN int8"), j8["backend"])
-        self.assertTrue(jb["backend"].startswith("native oneDNN bf16"), jb["backend"])
+        if cpu_has_bf16():
+            self.assertTrue(jb["backend"].startswith("native oneDNN bf16"), jb["backend"])
+        else:
+            self.assertTrue(jb["backend"].startswith("native oneDNN fp32"), jb["backend"])
+        # Without AVX512-BF16 (forced here by capping oneDNN at AVX2): fp32 on the
+        # native engine with one line saying so; engine=native refuses by name.
+        avx2 = dict(os.environ, ONEDNN_MAX_CPU_ISA="AVX2")
+        jf, pf, r = self.eval_json(q1, "--precision", "bf16", "--batch-size", "64", env=avx2)
+        self.assertTrue(jf["backend"].startswith("native oneDNN fp32"), jf["backend"])
+        self.assertEqual(r.stderr.count("no AVX512-BF16"), 1, r.stderr)
+        self.assertEqual(pf, pn)
+        r = amr_run("eval", q1, self.data, "-o", os.path.join(self.dir, "eb"), "--no-plots",
+                    "--precision", "bf16", "--engine", "native", env=avx2)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("AVX512-BF16", r.stderr)
         # A small test split: within 5 points (the benchmark holds 0.5 on the main job's data).
         self.assertLess(abs(j8["accuracy"] - jn["accuracy"]), 0.05)
         self.assertLess(abs(jb["accuracy"] - jn["accuracy"]), 0.05)

@@ -138,13 +138,6 @@ int8_calibration parse_calibration(const std::string& text, const std::string& p
     return cal;
 }
 
-bool cpu_has_bf16()
-{
-    const auto isa = dnnl::get_effective_cpu_isa();
-    return isa == dnnl::cpu_isa::avx512_core_bf16 ||
-           isa == dnnl::cpu_isa::avx512_core_amx;
-}
-
 class native_backend : public inference_backend
 {
 public:
@@ -215,7 +208,7 @@ std::unique_ptr<native_backend> open_native_backend(const std::string& path,
         }
         cal = parse_calibration(it->second, path);
     }
-    if (opt.prec == precision::bf16 && !cpu_has_bf16()) {
+    if (opt.prec == precision::bf16 && !native_bf16_available()) {
         if (why_not)
             *why_not = "this CPU has no AVX512-BF16 instructions";
         return nullptr;
@@ -230,6 +223,13 @@ std::unique_ptr<native_backend> open_native_backend(const std::string& path,
 }
 
 } // namespace
+
+bool native_bf16_available()
+{
+    const auto isa = dnnl::get_effective_cpu_isa();
+    return isa == dnnl::cpu_isa::avx512_core_bf16 ||
+           isa == dnnl::cpu_isa::avx512_core_amx;
+}
 
 std::unique_ptr<inference_backend>
 open_native(const std::string& path, const backend_options& opt, std::string* why_not)

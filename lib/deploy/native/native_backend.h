@@ -29,6 +29,10 @@ namespace deploy {
 AMRCOMPRESS_API std::unique_ptr<inference_backend>
 open_native(const std::string& path, const backend_options& opt, std::string* why_not);
 
+//! Whether oneDNN can run bf16 here (AVX512-BF16 or AMX; ONEDNN_MAX_CPU_ISA
+//! can lower what it may use). Without it the native engine refuses bf16.
+AMRCOMPRESS_API bool native_bf16_available();
+
 //! Where a batch's time goes in the native network of a model.
 struct native_profile {
     std::string kernels;      //!< oneDNN's kernels, as backend descriptions name them
