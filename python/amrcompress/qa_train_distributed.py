@@ -208,6 +208,23 @@ class qa_train_distributed(gr_unittest.TestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("other settings", r.stderr)
 
+    def test_006_two_streaming_ranks_equal_one_streaming_process(self):
+        """With a shuffle window smaller than the training split the frames are
+        streamed from the file and each rank reads only its slices of every
+        global batch: still one process's weights and dynamics record."""
+        one, two = self.out("stream_one"), self.out("stream_two")
+        self.train(one, "--shuffle-window", "400")
+        r = self.train(two, "--shuffle-window", "400", "--nproc", "2")
+        self.assertIn("2 ranks", r.stdout)
+        self.assert_same_run(one, two)
+        for out in (one, two):
+            with open(os.path.join(out, "metrics.json")) as f:
+                data = json.load(f)["data"]
+            self.assertTrue(data["streamed"], out)
+            self.assertEqual(data["shuffle_window"], 400)
+        (rec, _) = record(two)
+        self.assert_complete(rec, 2)
+
     def test_005_one_process_resume_is_exact(self):
         """A killed single-process run resumed from its checkpoint ends with
         the very weights and record of an uninterrupted run (with dropout)."""
