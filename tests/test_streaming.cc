@@ -18,6 +18,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <numeric>
@@ -35,9 +36,18 @@ class streaming_test : public CppUnit::TestFixture
     CPPUNIT_TEST(streamed_training_records_every_frame_and_reproduces);
     CPPUNIT_TEST(a_streamed_run_resumes_exactly);
     CPPUNIT_TEST(a_nan_frame_met_while_streaming_names_the_file_and_frame);
+    CPPUNIT_TEST(a_file_that_changes_under_its_reader_is_refused);
     CPPUNIT_TEST_SUITE_END();
 
     test::temp_dir tmp;
+
+    std::string copy_of_dataset(const std::string& name)
+    {
+        const auto path = tmp.file(name);
+        std::filesystem::copy_file(
+            dataset(), path, std::filesystem::copy_options::overwrite_existing);
+        return path;
+    }
 
     std::string dataset()
     {
@@ -220,12 +230,7 @@ public:
     {
         // A copy with one NaN sample in a frame of the train part, far into
         // the epoch's order.
-        const auto path = tmp.file("nan.h5");
-        {
-            std::ifstream src(dataset(), std::ios::binary);
-            std::ofstream dst(path, std::ios::binary);
-            dst << src.rdbuf();
-        }
+        const auto path = copy_of_dataset("nan.h5");
         size_t bad = 0;
         {
             dataset_reader ds(path);
@@ -252,6 +257,48 @@ public:
             CPPUNIT_ASSERT(m.find("frame " + std::to_string(bad)) != std::string::npos);
             CPPUNIT_ASSERT(m.find("NaN") != std::string::npos);
         }
+    }
+
+    static std::string read_error(const dataset_reader& ds, size_t first, size_t count)
+    {
+        try {
+            ds.read(first, count);
+        } catch (const input_error& e) {
+            return e.what();
+        }
+        return "";
+    }
+
+    void a_file_that_changes_under_its_reader_is_refused()
+    {
+        // libhdf5 reads a truncated region as zeros: without the check the
+        // last frames would come back as silent zeros, not as an error.
+        const auto cut = copy_of_dataset("cut.h5");
+        {
+            dataset_reader ds(cut);
+            const size_t n = ds.size();
+            CPPUNIT_ASSERT(read_error(ds, 0, n).empty());
+            std::filesystem::resize_file(cut, std::filesystem::file_size(cut) / 2);
+            const auto m = read_error(ds, n - 8, 8);
+            CPPUNIT_ASSERT_MESSAGE(m, m.find(cut) != std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE(m, m.find("truncated while") != std::string::npos);
+        }
+        // A writer appending (a live capture with file locking off): the
+        // frames this reader counts may have been moved by the writer.
+        const auto grown = copy_of_dataset("grown.h5");
+        {
+            dataset_reader ds(grown);
+            std::ofstream(grown, std::ios::binary | std::ios::app)
+                << std::string(4096, '\0');
+            const auto m = read_error(ds, 0, 8);
+            CPPUNIT_ASSERT_MESSAGE(m, m.find(grown) != std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE(m, m.find("grew while") != std::string::npos);
+        }
+        // A file only read by others is read as before.
+        const auto same = copy_of_dataset("same.h5");
+        dataset_reader a(same), b(same);
+        CPPUNIT_ASSERT(read_error(a, 0, a.size()).empty());
+        CPPUNIT_ASSERT(read_error(b, 0, b.size()).empty());
     }
 };
 

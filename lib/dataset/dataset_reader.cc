@@ -9,7 +9,12 @@
 #include "hdf5_layout.h"
 #include <gnuradio/amrcompress/dataset_reader.h>
 #include <gnuradio/amrcompress/error.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <fstream>
 #include <numeric>
@@ -35,6 +40,12 @@ struct dataset_reader::impl {
     std::vector<uint8_t> snr_estimated;
     bool has_radio = false;
     size_t chunk_rows = 0; // frames per chunk of X; 0: not chunked
+    // The file as it was opened. libhdf5 reads a truncated region as zeros
+    // and cannot know that a writer has moved its metadata since, so reads
+    // are trusted only while the file stays as it was (check_unchanged).
+    int fd = -1;
+    struct stat opened {
+    };
 
     [[noreturn]] void fail(const std::string& problem) const
     {
@@ -370,14 +381,54 @@ struct dataset_reader::impl {
             H5::DataSpace ms(3, cnt);
             x.read(dst, H5::PredType::NATIVE_FLOAT, ms, fs);
         } catch (const H5::Exception& e) {
+            check_unchanged(first, count);
             fail("reading frames " + std::to_string(first) + ".." +
                  std::to_string(first + count - 1) +
                  " failed: the data is corrupt or the file is truncated (" +
                  e.getDetailMsg() + ")");
         }
+        check_unchanged(first, count);
         if (check)
             for (size_t f = 0; f < count; f++)
                 check_finite(first + f, dst + f * L * 2);
+    }
+
+    //! libhdf5 takes a shared lock to read; a writer holds an exclusive one.
+    bool locked_by_a_writer() const
+    {
+        const int f = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (f < 0)
+            return false;
+        const bool locked = ::flock(f, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+        ::close(f);
+        return locked;
+    }
+
+    //! Called after a read: frames read from a file that has since changed
+    //! may be zeros (truncated) or another chunk's (metadata rewritten).
+    void check_unchanged(size_t first, size_t count) const
+    {
+        struct stat now {
+        };
+        if (fd < 0 || ::fstat(fd, &now) != 0)
+            return;
+        const std::string frames = "frames " + std::to_string(first) + ".." +
+                                   std::to_string(first + count - 1) +
+                                   " cannot be trusted";
+        const std::string sizes = std::to_string(opened.st_size) +
+                                  " bytes when opened, " + std::to_string(now.st_size) +
+                                  " now";
+        if (now.st_size < opened.st_size)
+            fail("the file was truncated while it was being read (" + sizes +
+                 "): " + frames);
+        if (now.st_size > opened.st_size)
+            fail("the file grew while it was being read (" + sizes +
+                 "; a capture still recording into it?): " + frames +
+                 "; read it after the writer closes it, or read a copy");
+        if (now.st_mtim.tv_sec != opened.st_mtim.tv_sec ||
+            now.st_mtim.tv_nsec != opened.st_mtim.tv_nsec)
+            fail("the file was written to while it was being read: " + frames +
+                 "; read it after the writer closes it, or read a copy");
     }
 
     void check_finite(size_t frame, const float* iq) const
@@ -396,9 +447,16 @@ struct dataset_reader::impl {
                 fail("not an HDF5 file (or its header is corrupt)");
             file.openFile(path, H5F_ACC_RDONLY);
         } catch (const H5::Exception& e) {
+            if (locked_by_a_writer())
+                fail("another process has it open for writing (a capture still "
+                     "recording?): read it after the writer closes it, or read a copy");
             fail("cannot open as HDF5: the file is truncated or corrupt (" +
                  e.getDetailMsg() + ")");
         }
+        void* handle = nullptr;
+        if (H5Fget_vfd_handle(file.getId(), H5P_DEFAULT, &handle) >= 0 && handle &&
+            ::fstat(*static_cast<int*>(handle), &opened) == 0)
+            fd = *static_cast<int*>(handle); // the default (sec2) driver's descriptor
         try {
             open_and_validate(file_bytes);
             if (touch)

@@ -9,12 +9,14 @@ generator's output has the promised structure."""
 
 import json
 import os
+import subprocess
 import tempfile
+import time
 
 import h5py
 import numpy as np
 from gnuradio import amrcompress, gr_unittest
-from qa_helpers import amr, amr_run
+from qa_helpers import AMR, amr, amr_run
 
 
 class qa_dataset(gr_unittest.TestCase):
@@ -176,6 +178,42 @@ class qa_dataset(gr_unittest.TestCase):
         self.assertIn(big, r.stderr)
         self.assertFalse(os.path.exists(big))
         self.assertFalse(os.path.exists(big + ".partial"))
+
+    def test_008_a_file_that_changes_while_training_reads_it(self):
+        src = self.path("src.h5")
+        amr("gen", "-o", src, "-n", "40", "--classes", "BPSK,QPSK,GFSK,WBFM",
+            "--snr-min", "10", "--snr-max", "18", "--snr-step", "8")
+        # Open for writing elsewhere (a capture still recording): refused at open.
+        with h5py.File(src, "a"):
+            for cmd in (["info", src], ["train", src, "-o", self.path("locked"), "-e", "1"]):
+                r = amr_run(*cmd)
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertIn(src, r.stderr)
+                self.assertIn("open for writing", r.stderr)
+        self.assertEqual(amr_run("info", src, "--no-check").returncode, 0)
+        # Truncated while a streamed run reads it: stops naming the file, and
+        # the checkpoint of the last whole epoch stays.
+        out = self.path("run")
+        p = subprocess.Popen([AMR, "train", src, "-o", out, "-e", "100000", "-b", "16",
+                              "--shuffle-window", "64", "--threads", "1", "--no-dynamics",
+                              "--eval-every", "0"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            ck = os.path.join(out, "checkpoint.pt")
+            deadline = time.time() + 300
+            while not os.path.exists(ck):
+                self.assertLess(time.time(), deadline, "no checkpoint")
+                self.assertIsNone(p.poll())
+                time.sleep(0.05)
+            os.truncate(src, os.path.getsize(src) // 2)
+            _, err = p.communicate(timeout=300)
+        finally:
+            p.kill()
+        self.assertEqual(p.returncode, 1, err)
+        self.assertIn(src, err)
+        self.assertIn("truncated while", err)
+        self.assertGreater(os.path.getsize(ck), 0)
+        self.assertFalse(os.path.exists(os.path.join(out, "model.pt")))
 
 
 if __name__ == "__main__":
