@@ -564,12 +564,15 @@ frame_block dataset_reader::read_indices(const std::vector<size_t>& indices) con
     b.frame_length = d->info.frame_length;
     b.iq.resize(indices.size() * L2);
     std::vector<float> run;
-    constexpr size_t max_gap = 32; // reading a few unwanted frames beats a new hyperslab
+    // Reading a few unwanted frames (32 KiB) beats a new hyperslab.
+    const size_t max_gap = std::max<size_t>(1, (size_t(32) << 10) / L2 / sizeof(float));
+    // A run spans at most 8 MiB of the file (8192 frames of 128 samples).
+    const size_t max_span = std::max<size_t>(64, (size_t(8) << 20) / L2 / sizeof(float));
     lock_t lock(h5::library_mutex());
     for (size_t s = 0; s < order.size();) {
         size_t e = s + 1;
         while (e < order.size() && indices[order[e]] - indices[order[e - 1]] <= max_gap &&
-               indices[order[e]] - indices[order[s]] < 8192)
+               indices[order[e]] - indices[order[s]] < max_span)
             e++;
         size_t first = indices[order[s]], last = indices[order[e - 1]];
         run.resize((last - first + 1) * L2);

@@ -4,8 +4,10 @@
  */
 #include "../util/read_ahead.h"
 #include "frame_tensors.h"
+#include <sys/mman.h>
 #include <torch/torch.h>
 #include <algorithm>
+#include <new>
 #include <numeric>
 
 namespace gr {
@@ -33,10 +35,27 @@ void copy_frame(const float* src, float* out, int64_t L)
     }
 }
 
+// A window's frames are the largest buffers a run allocates, one or two
+// alive at a time. They are mapped directly so that freeing one returns it
+// to the system: malloc's thresholds, raised for LibTorch's activations
+// (torch_runtime.cc), would keep up to 512 MiB of freed windows resident.
+torch::Tensor frame_storage(int64_t n, int64_t L)
+{
+    const size_t bytes = size_t(n) * 2 * size_t(L) * sizeof(float);
+    if (bytes < (size_t(16) << 20))
+        return torch::empty({ n, 2, L });
+    void* p = ::mmap(
+        nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        throw std::bad_alloc();
+    return torch::from_blob(
+        p, { n, 2, L }, [bytes](void* q) { ::munmap(q, bytes); }, torch::kFloat32);
+}
+
 frame_tensors empty_tensors(int64_t n, int64_t L)
 {
     frame_tensors t;
-    t.x = torch::empty({ n, 2, L });
+    t.x = frame_storage(n, L);
     t.labels = torch::empty({ n }, torch::kInt64);
     t.snr_db.resize(size_t(n));
     return t;
@@ -65,7 +84,9 @@ frame_tensors load_frames(const dataset_reader& ds, const std::vector<size_t>& i
         std::stable_sort(by_file.begin(), by_file.end(), [&](size_t a, size_t b) {
             return indices[a] < indices[b];
         });
-    constexpr size_t group = 4096;
+    // 4 MiB of frames per group: 4096 frames of 128 samples, 512 of 1024.
+    const size_t group =
+        std::max<size_t>(64, (size_t(4) << 20) / (ds.info().frame_length * 8));
     std::vector<size_t> part;
     for (size_t g = 0; g < n; g += group) {
         const size_t e = std::min(n, g + group);
