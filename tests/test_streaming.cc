@@ -35,6 +35,7 @@ class streaming_test : public CppUnit::TestFixture
     CPPUNIT_TEST(the_ranks_share_every_batch_exactly);
     CPPUNIT_TEST(streamed_training_records_every_frame_and_reproduces);
     CPPUNIT_TEST(a_streamed_run_resumes_exactly);
+    CPPUNIT_TEST(a_streamed_full_permutation_is_the_held_run_bit_for_bit);
     CPPUNIT_TEST(a_nan_frame_met_while_streaming_names_the_file_and_frame);
     CPPUNIT_TEST(a_file_that_changes_under_its_reader_is_refused);
     CPPUNIT_TEST_SUITE_END();
@@ -57,6 +58,20 @@ class streaming_test : public CppUnit::TestFixture
             g.classes = { "BPSK", "QPSK", "GFSK", "AM-DSB" };
             g.snrs_db = { 10, 18 };
             g.frames_per_cell = 40; // chunks of 40 frames
+            generate_dataset(g, p, false);
+        }
+        return p;
+    }
+
+    //! 1,600 frames of 1 KiB: 1,280 train frames, more than 1 MiB holds.
+    std::string larger_dataset()
+    {
+        auto p = tmp.file("larger.h5");
+        if (!std::ifstream(p).good()) {
+            generator_config g;
+            g.classes = { "BPSK", "QPSK", "GFSK", "AM-DSB" };
+            g.snrs_db = { 10, 18 };
+            g.frames_per_cell = 200;
             generate_dataset(g, p, false);
         }
         return p;
@@ -224,6 +239,43 @@ public:
         auto other = first;
         other.shuffle_window = 96;
         CPPUNIT_ASSERT_THROW(train_model(other), input_error);
+    }
+
+    void a_streamed_full_permutation_is_the_held_run_bit_for_bit()
+    {
+        auto held = config("held", 0);
+        held.dataset = larger_dataset();
+        auto streamed = held;
+        streamed.out_dir = tmp.file("permuted");
+        streamed.frame_memory_mib = 1; // 1,024 frames: two units of 512 alive
+        const auto a = train_model(held), b = train_model(streamed);
+        CPPUNIT_ASSERT(!a.streamed && b.streamed);
+        CPPUNIT_ASSERT_EQUAL(size_t(1280), b.train_frames);
+        CPPUNIT_ASSERT_EQUAL(size_t(512), b.read_unit);
+        CPPUNIT_ASSERT_EQUAL(b.train_frames,
+                             b.shuffle_window); // every frame with every other
+        size_t rows = 0;
+        const auto la = read_loss(a.dynamics_path, rows);
+        CPPUNIT_ASSERT(la == read_loss(b.dynamics_path, rows));
+        for (size_t e = 0; e < a.epochs.size(); e++) {
+            CPPUNIT_ASSERT_EQUAL(a.epochs[e].train_loss, b.epochs[e].train_loss);
+            CPPUNIT_ASSERT_EQUAL(a.epochs[e].test_acc, b.epochs[e].test_acc);
+        }
+        // Streamed for one epoch, then resumed held: still the same run.
+        auto first = streamed;
+        first.out_dir = tmp.file("switched");
+        try {
+            train_model(first, [&](const epoch_stats&, int) {
+                throw std::runtime_error("stop after epoch 1");
+            });
+        } catch (const std::runtime_error&) {
+        }
+        first.frame_memory_mib = 0;
+        first.resume = true;
+        const auto c = train_model(first);
+        CPPUNIT_ASSERT(!c.streamed);
+        CPPUNIT_ASSERT_EQUAL(1, c.resumed_after);
+        CPPUNIT_ASSERT(la == read_loss(c.dynamics_path, rows));
     }
 
     void a_nan_frame_met_while_streaming_names_the_file_and_frame()

@@ -105,10 +105,15 @@ int cmd_train(const std::vector<std::string>& args)
                   "evaluate on the test set every N epochs (0: after the last only)")(
         "no-dynamics", "do not write the training-dynamics record")(
         "shuffle-window",
-        po::value(&c.shuffle_window)->default_value(0, "256 MiB of frames"),
-        "frames shuffled together; a larger selection is streamed from the file a "
-        "window at a time (chunk order shuffled, then each window), a smaller one is "
-        "held in memory and fully shuffled")(
+        po::value(&c.shuffle_window)->default_value(0, "all"),
+        "frames shuffled together. all: every epoch a full permutation, held or "
+        "streamed (the same batches either way); N below the selection: 1 MiB blocks "
+        "in shuffled order, then shuffled within windows of N frames, for storage too "
+        "slow for a read per frame (costs accuracy: docs/dataset-format.md)")(
+        "frame-memory",
+        po::value(&c.frame_memory_mib)->default_value(256),
+        "MiB for the training frames: a selection that fits is held, a larger one "
+        "(or a rank's share) streamed from the file in two units of half of it")(
         "resume",
         "continue from OUT/checkpoint.pt (written after every epoch) with the "
         "same settings; the number of ranks may differ");
@@ -211,9 +216,13 @@ int cmd_train(const std::vector<std::string>& args)
         r.flops / 1e6,
         r.train_frames,
         r.test_frames);
-    if (r.streamed)
+    if (r.streamed && r.shuffle_window < r.train_frames)
         std::printf("  streamed from the file in shuffle windows of %zu frames\n",
                     r.shuffle_window);
+    else if (r.streamed)
+        std::printf(
+            "  streamed from the file in units of %zu frames (full permutation)\n",
+            r.read_unit);
     std::printf("  final test accuracy %.4f; per SNR:", r.epochs.back().test_acc);
     for (const auto& [snr, a] : r.test_acc_per_snr)
         std::printf(" %g:%.3f", snr, a);

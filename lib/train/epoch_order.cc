@@ -69,6 +69,18 @@ epoch_order plan_epoch(const std::vector<size_t>& block_start,
     return p;
 }
 
+epoch_order permuted_epoch(size_t n, size_t unit, size_t batch, std::mt19937_64& rng)
+{
+    epoch_order p = plan_epoch({ 0 }, n, 0, batch, rng);
+    batch = std::max<size_t>(batch, 1);
+    const size_t step = (std::max(unit, batch) + batch - 1) / batch * batch;
+    p.unit_end.clear();
+    for (size_t e = step; e < n; e += step)
+        p.unit_end.push_back(e);
+    p.unit_end.push_back(n);
+    return p;
+}
+
 batch_slice slice_of_batch(size_t s, size_t e, int rank, int world)
 {
     batch_slice r{ s, e, false, true };

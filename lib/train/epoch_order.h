@@ -51,6 +51,17 @@ AMRCOMPRESS_API epoch_order plan_epoch(const std::vector<size_t>& block_start,
                                        size_t batch,
                                        std::mt19937_64& rng);
 
+/*!
+ * The in-memory run's order (the same draws: a full permutation of the n
+ * rows), cut into read units of at least `unit` frames, ending on batch
+ * boundaries: a selection too large to hold is streamed without changing
+ * a single batch.
+ */
+AMRCOMPRESS_API epoch_order permuted_epoch(size_t n,
+                                           size_t unit,
+                                           size_t batch,
+                                           std::mt19937_64& rng);
+
 //! A rank's slice [first, last) of the global batch [s, e), as run_train_epoch
 //! trains it: rank r of `world` takes the r-th of `world` contiguous slices; a
 //! batch smaller than `world` is trained whole by every rank, and only

@@ -58,41 +58,65 @@ unit_source single_unit(train_unit u)
     };
 }
 
-size_t default_shuffle_window(size_t frame_length, size_t batch)
+namespace {
+
+// Shuffled blocks of at most 1 MiB of frames, whatever the chunk size: a
+// window then gathers many places of the file, and libhdf5 reads part of an
+// uncached chunk directly.
+size_t block_frames(const dataset_reader& ds)
 {
-    return std::max(hold_limit_frames(frame_length), 2 * std::max<size_t>(batch, 1));
+    const size_t frame_bytes = ds.info().frame_length * 2 * sizeof(float);
+    const size_t mib = std::max<size_t>(1, (size_t(1) << 20) / frame_bytes);
+    return ds.chunk_frames() ? std::min(ds.chunk_frames(), mib) : mib;
 }
+
+} // namespace
 
 train_stream::train_stream(const dataset_reader& ds,
                            std::vector<size_t> rows,
                            size_t window,
                            size_t batch,
                            int rank,
-                           int world)
+                           int world,
+                           size_t hold_frames)
     : ds_(ds),
       rows_(std::move(rows)),
-      window_(window ? window : default_shuffle_window(ds.info().frame_length, batch)),
+      window_(rows_.size()),
       batch_(std::max<size_t>(batch, 1)),
       rank_(rank),
-      world_(world),
-      in_memory_(world <= 1 && rows_.size() <= window_)
+      world_(world)
 {
-    if (in_memory_) {
+    const size_t n = rows_.size();
+    const size_t hold =
+        hold_frames ? hold_frames : hold_limit_frames(ds.info().frame_length);
+    if (window > 0 && window < n) {
+        mode_ = mode::windows;
+        window_ = window;
+        blocks_ = chunk_blocks(rows_, block_frames(ds_));
+    } else if (world <= 1 && n <= hold) {
+        mode_ = mode::held;
         all_ = load_frames(ds_, rows_);
-        window_ = rows_.size();
     } else {
-        // A contiguous X is cut into blocks as large as a default chunk.
-        const size_t chunk =
-            ds_.chunk_frames()
-                ? ds_.chunk_frames()
-                : std::max<size_t>(1, (size_t(1) << 20) / (ds_.info().frame_length * 8));
-        blocks_ = chunk_blocks(rows_, chunk);
+        // Two units alive (one training, the next being read): together
+        // they take what a held selection may.
+        mode_ = mode::permuted;
+        unit_ = std::max(hold / 2, 2 * batch_);
     }
+    if (mode_ == mode::windows)
+        unit_ = std::max(window_, 2 * batch_);
 }
 
 epoch_order train_stream::plan(std::mt19937_64& rng) const
 {
-    return plan_epoch(blocks_, rows_.size(), in_memory_ ? 0 : window_, batch_, rng);
+    switch (mode_) {
+    case mode::held:
+        return plan_epoch(blocks_, rows_.size(), 0, batch_, rng);
+    case mode::permuted:
+        return permuted_epoch(rows_.size(), unit_, batch_, rng);
+    case mode::windows:
+        break;
+    }
+    return plan_epoch(blocks_, rows_.size(), window_, batch_, rng);
 }
 
 train_unit train_stream::load_unit(const epoch_order& p, size_t k) const
@@ -111,7 +135,7 @@ train_unit train_stream::load_unit(const epoch_order& p, size_t k) const
 
 unit_source train_stream::epoch(epoch_order p)
 {
-    if (in_memory_)
+    if (mode_ == mode::held)
         return single_unit(memory_unit(all_, p.order, batch_, rank_, world_));
     auto plan = std::make_shared<epoch_order>(std::move(p));
     const size_t units = plan->unit_end.size();

@@ -43,26 +43,37 @@ train_unit memory_unit(const frame_tensors& train,
 //! A source of the one unit u.
 unit_source single_unit(train_unit u);
 
-//! Frames of the default shuffle window: 256 MiB of float32 frames, at least two batches.
-size_t default_shuffle_window(size_t frame_length, size_t batch);
-
+/*!
+ * The training frames of one rank, as an epoch's units. Three ways, by
+ * size (docs/dataset-format.md, "Streaming the training frames"):
+ * - held: one process, no more than `hold_frames` frames (0: 256 MiB of
+ *   them): read once, a full permutation each epoch;
+ * - permuted: a larger selection, or any rank of several: the same full
+ *   permutation (the same draws, the same batches), read in units of half
+ *   `hold_frames` in file order, the next unit read ahead;
+ * - windows: `window` > 0 and below the selection: 1 MiB blocks in shuffled
+ *   order, shuffled within windows of `window` frames, for storage where a
+ *   read per frame is too slow (seeks).
+ */
 class train_stream
 {
 public:
-    /*!
-     * `rows` are the training frames' indices in ds (ascending); `window` the
-     * shuffle window in frames (0: the default). Reads everything at once when
-     * one process trains a selection no larger than the window.
-     */
+    //! `rows` are the training frames' indices in ds (ascending).
     train_stream(const dataset_reader& ds,
                  std::vector<size_t> rows,
                  size_t window,
                  size_t batch,
                  int rank,
-                 int world);
+                 int world,
+                 size_t hold_frames = 0);
 
-    bool in_memory() const { return in_memory_; }
+    bool in_memory() const { return mode_ == mode::held; }
+    //! Every epoch is a full permutation (held or permuted).
+    bool full_shuffle() const { return mode_ != mode::windows; }
+    //! Frames shuffled together: all of them unless in windows.
     size_t window() const { return window_; }
+    //! Frames of a read unit (0: held).
+    size_t read_unit() const { return unit_; }
     size_t size() const { return rows_.size(); }
     size_t read_units() const { return units_read_; }
 
@@ -72,14 +83,15 @@ public:
     unit_source epoch(epoch_order p);
 
 private:
+    enum class mode { held, permuted, windows };
     train_unit load_unit(const epoch_order& p, size_t k) const;
 
     const dataset_reader& ds_;
     std::vector<size_t> rows_, blocks_;
-    size_t window_, batch_;
+    size_t window_, unit_ = 0, batch_;
     int rank_, world_;
-    bool in_memory_;
-    frame_tensors all_; // in memory only
+    mode mode_;
+    frame_tensors all_; // held only
     size_t units_read_ = 0;
 };
 

@@ -94,9 +94,13 @@ void write_metrics(const std::string& path,
         { "data",
           { { "streamed", r.streamed },
             { "shuffle",
-              r.streamed ? "chunk order, then within windows of shuffle_window frames"
-                         : "full permutation (in memory)" },
-            { "shuffle_window", r.shuffle_window } } },
+              r.shuffle_window < r.train_frames
+                  ? "1 MiB blocks in shuffled order, then within windows of "
+                    "shuffle_window frames"
+                  : (r.streamed ? "full permutation, read in units of read_unit frames"
+                                : "full permutation (in memory)") },
+            { "shuffle_window", r.shuffle_window },
+            { "read_unit", r.read_unit } } },
         { "threads",
           cfg.threads > 0 ? cfg.threads : auto_threads(info.arch, info.flops) },
         { "train_frames", r.train_frames },
@@ -136,13 +140,14 @@ json run_settings(const train_config& c)
              { "record_dynamics", c.record_dynamics } };
 }
 
-// A streamed run's order depends on its shuffle window: a resumed run must
-// use the same one. (In-memory runs keep the settings they always had, so
-// their old checkpoints still resume.)
+// A windowed run's order depends on its shuffle window: a resumed run must
+// use the same one. A full permutation is the same held or streamed, so
+// those runs keep the settings they always had (old checkpoints resume, and
+// a resumed run may hold or stream, with any number of ranks).
 json run_settings(const train_config& c, const train_stream& s)
 {
     json j = run_settings(c);
-    if (!s.in_memory())
+    if (!s.full_shuffle())
         j["shuffle_window"] = s.window();
     return j;
 }
@@ -309,11 +314,18 @@ train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& o
     const size_t n = frames.train.size();
     // The training frames: in memory when they fit one shuffle window, else
     // streamed from the file a window at a time (epoch_order.h).
+    const size_t hold_frames =
+        cfg.frame_memory_mib
+            ? std::max<size_t>(1,
+                               (cfg.frame_memory_mib << 20) /
+                                   (ds.info().frame_length * 2 * sizeof(float)))
+            : 0;
     train_stream train(
-        ds, frames.train, cfg.shuffle_window, cfg.batch_size, pg.rank(), W);
+        ds, frames.train, cfg.shuffle_window, cfg.batch_size, pg.rank(), W, hold_frames);
     if (!train.in_memory())
         warn_about_layout(ds, leader);
     r.shuffle_window = train.window();
+    r.read_unit = train.read_unit();
     r.streamed = !train.in_memory();
     std::vector<int64_t> test_labels(frames.test.size());
     std::vector<float> test_snr(frames.test.size());

@@ -63,11 +63,17 @@ struct AMRCOMPRESS_API train_config {
     //! continue from OUT/checkpoint (written after every epoch) instead of starting over
     bool resume = false;
     /*!
-     * Frames shuffled together when the selection is streamed (0: 256 MiB of
-     * frames). A selection no larger than this is held in memory and fully
-     * shuffled (one process); a larger one is read a window at a time with
-     * the next read ahead: chunk order shuffled, then each window
-     * (docs/training.md, "Streaming").
+     * Memory for the training frames, MiB (0: 256). One process holds a
+     * selection that fits; a larger one, or each rank of several, reads the
+     * same full permutation from the file in two units of half of it (the
+     * one training, the next read ahead): the batches do not change.
+     */
+    size_t frame_memory_mib = 0;
+    /*!
+     * 0: every epoch is a full permutation. N below the selection: 1 MiB
+     * blocks in shuffled order, then shuffled within windows of N frames,
+     * for storage too slow for a read per frame (docs/dataset-format.md,
+     * "Streaming the training frames").
      */
     size_t shuffle_window = 0;
 };
@@ -88,8 +94,9 @@ struct AMRCOMPRESS_API train_result {
     std::string model_path, metrics_path, dynamics_path;
     int world_size = 1, rank = 0;
     int resumed_after = 0;     //!< epochs taken from a checkpoint (0: a fresh run)
-    bool streamed = false;     //!< the training frames were read a window at a time
-    size_t shuffle_window = 0; //!< frames shuffled together (all when not streamed)
+    bool streamed = false;     //!< the training frames were read a unit at a time
+    size_t shuffle_window = 0; //!< frames shuffled together (all: a full permutation)
+    size_t read_unit = 0;      //!< frames of a read unit (0: held in memory)
     double allreduce_seconds =
         0; //!< measured all-reduce of one step's gradients (world > 1)
 };
