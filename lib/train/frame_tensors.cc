@@ -18,9 +18,17 @@ predict_logits(torch::jit::Module& m, const torch::Tensor& x, size_t batch_size)
 {
     torch::NoGradGuard ng;
     m.eval();
+    // At most 128 Ki samples a pass: 1,024 frames of 128 samples, 128 of
+    // 1,024. A pass's activations grow with the samples, and 1,024 frames of
+    // 1,024 samples took CNN1D's evaluation past a 1.5 GiB memory limit.
+    const int64_t per_frame = x.dim() > 1 ? std::max<int64_t>(1, x[0].numel() / 2) : 1;
+    const int64_t B =
+        std::max<int64_t>(1,
+                          std::min<int64_t>(int64_t(std::max<size_t>(batch_size, 1)),
+                                            (1 << 17) / per_frame));
     std::vector<torch::Tensor> parts;
-    for (int64_t s = 0; s < x.size(0); s += std::max<size_t>(batch_size, 1))
-        parts.push_back(m.forward({ x.slice(0, s, s + batch_size) }).toTensor());
+    for (int64_t s = 0; s < x.size(0); s += B)
+        parts.push_back(m.forward({ x.slice(0, s, s + B) }).toTensor());
     return parts.empty() ? torch::empty({ 0 }) : torch::cat(parts).contiguous();
 }
 
