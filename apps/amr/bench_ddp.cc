@@ -110,7 +110,7 @@ ddp_row read_run(const std::string& dir, int ranks, int threads, size_t batch)
 int bench_ddp(const std::vector<std::string>& args)
 {
     std::string dir, model, ranks_s, json_out, data_in;
-    size_t frames_per_cell, batch, window;
+    size_t frames_per_cell, batch, window, frame_memory;
     int epochs, threads;
     double gbit, hosts_max;
     po::options_description o(
@@ -135,9 +135,12 @@ int bench_ddp(const std::vector<std::string>& args)
         "RML2018's shape (1024-sample frames, 24 classes, e.g. `amr gen --preset "
         "rml2018`) the estimate uses the per-step figures measured on it")(
         "shuffle-window",
-        po::value(&window)->default_value(0, "amr train's"),
-        "frames shuffled together; fewer than the training frames streams them "
-        "from the file, each rank reading only its slices")(
+        po::value(&window)->default_value(0, "all"),
+        "amr train --shuffle-window: 0 a full permutation, else shuffle windows")(
+        "frame-memory",
+        po::value(&frame_memory)->default_value(256),
+        "MiB for each rank's training frames (amr train --frame-memory): a smaller "
+        "value streams a selection that would be held")(
         "gbit",
         po::value(&gbit)->default_value(1.0),
         "host network for the estimate (Gbit/s)")(
@@ -175,6 +178,8 @@ int bench_ddp(const std::vector<std::string>& args)
                                    "0",
                                    "--shuffle-window",
                                    std::to_string(window),
+                                   "--frame-memory",
+                                   std::to_string(frame_memory),
                                    "--nproc",
                                    std::to_string(k) });
         if (rc != 0)
@@ -290,6 +295,7 @@ int bench_ddp(const std::vector<std::string>& args)
                    { "batch", batch },
                    { "data", data },
                    { "shuffle_window", window },
+                   { "frame_memory_mib", frame_memory },
                    { "cores", std::thread::hardware_concurrency() },
                    { "runs", rj },
                    { "rml2018_estimate",
