@@ -50,31 +50,12 @@ class streaming_test : public CppUnit::TestFixture
         return path;
     }
 
-    std::string dataset()
-    {
-        auto p = tmp.file("d.h5");
-        if (!std::ifstream(p).good()) {
-            generator_config g;
-            g.classes = { "BPSK", "QPSK", "GFSK", "AM-DSB" };
-            g.snrs_db = { 10, 18 };
-            g.frames_per_cell = 40; // chunks of 40 frames
-            generate_dataset(g, p, false);
-        }
-        return p;
-    }
+    std::string dataset() { return test::four_class_dataset(tmp.file("d.h5"), 40); }
 
     //! 1,600 frames of 1 KiB: 1,280 train frames, more than 1 MiB holds.
     std::string larger_dataset()
     {
-        auto p = tmp.file("larger.h5");
-        if (!std::ifstream(p).good()) {
-            generator_config g;
-            g.classes = { "BPSK", "QPSK", "GFSK", "AM-DSB" };
-            g.snrs_db = { 10, 18 };
-            g.frames_per_cell = 200;
-            generate_dataset(g, p, false);
-        }
-        return p;
+        return test::four_class_dataset(tmp.file("larger.h5"), 200);
     }
 
     train_config config(const std::string& out, size_t window)

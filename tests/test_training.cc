@@ -43,18 +43,7 @@ class training_test : public CppUnit::TestFixture
 
     test::temp_dir tmp;
 
-    std::string small_dataset()
-    {
-        auto p = tmp.file("d.h5");
-        if (!std::ifstream(p).good()) {
-            generator_config g;
-            g.classes = { "BPSK", "QPSK", "GFSK", "AM-DSB" };
-            g.snrs_db = { 10, 18 };
-            g.frames_per_cell = 40;
-            generate_dataset(g, p, false);
-        }
-        return p;
-    }
+    std::string small_dataset() { return test::four_class_dataset(tmp.file("d.h5"), 40); }
 
     train_config small_config(const std::string& out)
     {

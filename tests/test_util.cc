@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "test_util.h"
+#include <gnuradio/amrcompress/generator.h>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
@@ -39,6 +40,18 @@ gr::amrcompress::frame_block make_frames(size_t n, size_t L, int classes, unsign
         b.snr_db.push_back(2.0f * (i % 5));
     }
     return b;
+}
+
+std::string four_class_dataset(const std::string& path, size_t frames_per_cell)
+{
+    if (!std::filesystem::exists(path)) {
+        gr::amrcompress::generator_config g;
+        g.classes = { "BPSK", "QPSK", "GFSK", "AM-DSB" };
+        g.snrs_db = { 10, 18 };
+        g.frames_per_cell = frames_per_cell;
+        gr::amrcompress::generate_dataset(g, path, false);
+    }
+    return path;
 }
 
 gr::amrcompress::dataset_info make_info(size_t L, int classes)

@@ -25,6 +25,10 @@ public:
 gr::amrcompress::frame_block make_frames(size_t n, size_t L, int classes, unsigned seed);
 gr::amrcompress::dataset_info make_info(size_t L, int classes);
 
+//! Generated once at path (BPSK, QPSK, GFSK, AM-DSB at 10 and 18 dB, 128
+//! samples; X in chunks of frames_per_cell): the training tests' dataset.
+std::string four_class_dataset(const std::string& path, size_t frames_per_cell);
+
 } // namespace test
 
 #endif
