@@ -10,6 +10,7 @@
 #include "bench_util.h"
 #include "cli.h"
 #include "launch_ranks.h"
+#include <gnuradio/amrcompress/dataset_reader.h>
 #include <gnuradio/amrcompress/error.h>
 #include <gnuradio/amrcompress/train.h>
 #include <nlohmann/json.hpp>
@@ -37,14 +38,22 @@ struct ddp_row {
 
 // K training processes at once, each on batch/K frames without any
 // communication (amr bench train-one): what this host gives K ranks at best.
-double independent_throughput(const std::string& model, int k, size_t batch, int threads)
+//! K processes' summed rate, each stepping on random frames of the data's
+//! shape (frame length, classes) with its share of the batch.
+double independent_throughput(const std::string& model,
+                              int k,
+                              size_t batch,
+                              int threads,
+                              const gr::amrcompress::dataset_info& shape)
 {
     std::vector<FILE*> pipes;
     for (int i = 0; i < k; i++) {
         const std::string cmd =
             "'" + self_path() + "' bench train-one --model '" + model + "' --batch " +
             std::to_string(std::max<size_t>(1, batch / k)) + " --threads " +
-            std::to_string(threads) + " --seconds 6 2>/dev/null";
+            std::to_string(threads) + " --frame-length " +
+            std::to_string(shape.frame_length) + " --classes " +
+            std::to_string(shape.classes.size()) + " --seconds 6 2>/dev/null";
         FILE* p = popen(cmd.c_str(), "r");
         if (!p)
             throw std::runtime_error("cannot run " + cmd);
@@ -154,6 +163,8 @@ int bench_ddp(const std::vector<std::string>& args)
     if (data_in.empty())
         ensure_generated_dataset(data, frames_per_cell, -20, 1, "amr bench ddp");
 
+    const gr::amrcompress::dataset_info shape =
+        gr::amrcompress::dataset_reader(data).info();
     std::vector<ddp_row> rows;
     for (double rk : ranks) {
         const int k = int(rk);
@@ -189,7 +200,7 @@ int bench_ddp(const std::vector<std::string>& args)
         std::fprintf(
             stderr, "amr bench ddp: %d independent process(es), no communication\n", k);
         rows.back().independent_samples_per_s =
-            independent_throughput(model, k, batch, threads);
+            independent_throughput(model, k, batch, threads, shape);
     }
 
     // The estimate: one rank per host; a step's compute is that of the local
