@@ -134,23 +134,21 @@ open_backend(const std::string& model_path, const backend_options& opt, const lo
         throw input_error("engine '" + opt.engine +
                           "': expected auto, native or libtorch");
     std::string why_not;
-    if (opt.engine == "auto" && opt.prec == precision::bf16 && !native_bf16_available()) {
-        // bf16 is a speed request, not a different model: fp32 on the native
-        // engine gives the same predictions (closer, in fact) and stays fast.
-        backend_options fp32 = opt;
-        fp32.prec = precision::fp32;
-        auto native = open_native(model_path, fp32, &why_not);
-        if (native) {
-            if (log)
-                log(model_path +
-                    ": this CPU has no AVX512-BF16 instructions: running fp32 on "
-                    "the native engine");
-            return native;
-        }
-    }
-    auto native = open_native(model_path, opt, &why_not);
-    if (native)
+    // bf16 is a speed request, not a different model: where the CPU has no
+    // bf16, fp32 on the native engine gives the same predictions (closer, in
+    // fact) and stays fast. engine=native asked for bf16 itself: refused.
+    backend_options native_opt = opt;
+    const bool as_fp32 =
+        opt.engine == "auto" && opt.prec == precision::bf16 && !native_bf16_available();
+    if (as_fp32)
+        native_opt.prec = precision::fp32;
+    auto native = open_native(model_path, native_opt, &why_not);
+    if (native) {
+        if (as_fp32 && log)
+            log(model_path + ": this CPU has no AVX512-BF16 instructions: running fp32 "
+                             "on the native engine");
         return native;
+    }
     if (why_not.empty())
         why_not = "the native engine cannot run it";
     if (opt.engine == "native")
