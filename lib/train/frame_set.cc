@@ -9,9 +9,10 @@
 namespace gr {
 namespace amrcompress {
 
-size_t hold_limit_frames(size_t frame_length)
+size_t hold_limit_frames(size_t frame_length, size_t mib)
 {
-    return (size_t(256) << 20) / (std::max<size_t>(frame_length, 1) * 2 * sizeof(float));
+    return std::max<size_t>(
+        1, (mib << 20) / (std::max<size_t>(frame_length, 1) * 2 * sizeof(float)));
 }
 
 frame_set::frame_set(const dataset_reader& ds,

@@ -41,8 +41,9 @@ private:
     frame_tensors held_;
 };
 
-//! Frames of 256 MiB: what a frame set or the training frames hold in memory.
-size_t hold_limit_frames(size_t frame_length);
+//! Frames of `mib` MiB (at least one): what a frame set or the training
+//! frames hold in memory (256 MiB unless amr train --frame-memory says).
+size_t hold_limit_frames(size_t frame_length, size_t mib = 256);
 
 } // namespace amrcompress
 } // namespace gr

@@ -92,6 +92,7 @@ train_stream::train_stream(const dataset_reader& ds,
     if (window > 0 && window < n) {
         mode_ = mode::windows;
         window_ = window;
+        unit_ = std::max(window_, 2 * batch_); // plan_epoch's shortest window
         blocks_ = chunk_blocks(rows_, block_frames(ds_));
     } else if (world <= 1 && n <= hold) {
         mode_ = mode::held;
@@ -102,21 +103,14 @@ train_stream::train_stream(const dataset_reader& ds,
         mode_ = mode::permuted;
         unit_ = std::max(hold / 2, 2 * batch_);
     }
-    if (mode_ == mode::windows)
-        unit_ = std::max(window_, 2 * batch_);
 }
 
 epoch_order train_stream::plan(std::mt19937_64& rng) const
 {
-    switch (mode_) {
-    case mode::held:
-        return plan_epoch(blocks_, rows_.size(), 0, batch_, rng);
-    case mode::permuted:
+    if (mode_ == mode::permuted)
         return permuted_epoch(rows_.size(), unit_, batch_, rng);
-    case mode::windows:
-        break;
-    }
-    return plan_epoch(blocks_, rows_.size(), window_, batch_, rng);
+    return plan_epoch(
+        blocks_, rows_.size(), mode_ == mode::windows ? window_ : 0, batch_, rng);
 }
 
 train_unit train_stream::load_unit(const epoch_order& p, size_t k) const

@@ -312,13 +312,11 @@ train_model(const train_config& cfg, const epoch_fn& on_epoch, const batch_fn& o
     r.train_frames = frames.train.size();
     r.test_frames = frames.test.size();
     const size_t n = frames.train.size();
-    // The training frames: in memory when they fit one shuffle window, else
-    // streamed from the file a window at a time (epoch_order.h).
+    // The training frames: held when they fit --frame-memory, else streamed
+    // from the file a unit at a time (train_stream.h).
     const size_t hold_frames =
         cfg.frame_memory_mib
-            ? std::max<size_t>(1,
-                               (cfg.frame_memory_mib << 20) /
-                                   (ds.info().frame_length * 2 * sizeof(float)))
+            ? hold_limit_frames(ds.info().frame_length, cfg.frame_memory_mib)
             : 0;
     train_stream train(
         ds, frames.train, cfg.shuffle_window, cfg.batch_size, pg.rank(), W, hold_frames);
