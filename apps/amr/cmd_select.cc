@@ -23,9 +23,11 @@ using namespace gr::amrcompress;
 
 namespace {
 
-void write_scores(const std::string& path, const selection_pool& pool, double beta)
+void write_scores(const std::string& path,
+                  const selection_pool& pool,
+                  const foqus_options& o)
 {
-    auto s = compute_foqus_scores(*pool.dynamics, beta);
+    auto s = compute_foqus_scores(*pool.dynamics, o);
     std::ofstream f(path);
     f << "index,label,snr_db,forget,persist,quality,foqus\n";
     char line[256];
@@ -68,12 +70,26 @@ void parse_foqus_options(const po::variables_map& vm, foqus_options& f)
     }
 }
 
-po::options_description foqus_option_descriptions(double& beta)
+po::options_description foqus_option_descriptions(foqus_options& f)
 {
     po::options_description o("FoQuS");
     o.add_options()("beta",
-                    po::value(&beta)->default_value(0.1, "0.1"),
+                    po::value(&f.beta)->default_value(0.1, "0.1"),
                     "loss weight in the quality score (Eq. 7)")(
+        "foqus-norm",
+        po::value(&f.normalise)->default_value(f.normalise),
+        "sum (Eq. 8 as printed), minmax or zscore: each metric scaled over the "
+        "candidates before the sum (docs/coreset.md)")(
+        "foqus-sampling",
+        po::value(&f.sampling)->default_value(f.sampling),
+        "tiers (the paper's tiered sampling) or ccs (coverage-centric: drop the "
+        "hardest share, then spread the budget over score strata)")(
+        "ccs-drop",
+        po::value(&f.ccs_drop)->default_value(f.ccs_drop, "0.1"),
+        "CCS: share of each class with the lowest scores dropped first")(
+        "ccs-strata",
+        po::value(&f.ccs_strata)->default_value(f.ccs_strata),
+        "CCS: strata of equal score width")(
         "tiers",
         po::value<std::string>(),
         "b1,b2: tier 1 = the top b1 of each class by score, tier 2 up to b2, tier 3 the "
@@ -142,7 +158,7 @@ int cmd_select(const std::vector<std::string>& args)
         "threads,j",
         po::value(&src.threads)->default_value(1),
         "intra-op threads for the model outputs");
-    o.add(foqus_option_descriptions(opt.foqus.beta));
+    o.add(foqus_option_descriptions(opt.foqus));
     po::positional_options_description pos;
     pos.add("dataset", 1);
     po::variables_map vm;
@@ -193,7 +209,7 @@ int cmd_select(const std::vector<std::string>& args)
     if (!subset.empty())
         write_subset(ds, frames, subset, vm.count("overwrite") > 0);
     if (!scores.empty())
-        write_scores(scores, pool, opt.foqus.beta);
+        write_scores(scores, pool, opt.foqus);
 
     std::map<float, size_t> per_snr;
     for (size_t row : r.rows)
@@ -223,6 +239,10 @@ int cmd_select(const std::vector<std::string>& args)
         j["foqus"] = { { "beta", opt.foqus.beta },
                        { "tier_bounds", opt.foqus.tier_bounds },
                        { "tier_mix", opt.foqus.tier_mix },
+                       { "normalise", opt.foqus.normalise },
+                       { "sampling", opt.foqus.sampling },
+                       { "ccs_drop", opt.foqus.ccs_drop },
+                       { "ccs_strata", opt.foqus.ccs_strata },
                        { "metrics",
                          { { "forget", opt.foqus.use_forget },
                            { "persist", opt.foqus.use_persist },

@@ -14,6 +14,7 @@
 #include <gnuradio/amrcompress/error.h>
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 
 namespace gr {
 namespace amrcompress {
@@ -30,10 +31,50 @@ foqus_row foqus_row_scores(const training_dynamics& d, size_t r, double beta)
     return tally.scores(beta);
 }
 
-double foqus_combine(const foqus_row& s, const foqus_options& o)
+foqus_scaling fit_foqus_scaling(const std::vector<foqus_row>& rows,
+                                const foqus_options& o)
 {
-    return (o.use_forget ? s.forget : 0) + (o.use_persist ? s.persist : 0) +
-           (o.use_quality ? s.quality : 0); // Eq. 8
+    foqus_scaling k;
+    if (o.normalise == "sum" || rows.empty())
+        return k;
+    auto metric = [](const foqus_row& r, int m) {
+        return m == 0 ? r.forget : m == 1 ? r.persist : r.quality;
+    };
+    for (int m = 0; m < 3; m++) {
+        if (o.normalise == "minmax") {
+            double lo = metric(rows[0], m), hi = lo;
+            for (const auto& r : rows) {
+                lo = std::min(lo, metric(r, m));
+                hi = std::max(hi, metric(r, m));
+            }
+            k.offset[m] = lo;
+            k.scale[m] = hi - lo;
+        } else { // zscore: population standard deviation, two passes
+            double mean = 0;
+            for (const auto& r : rows)
+                mean += metric(r, m);
+            mean /= rows.size();
+            double q = 0;
+            for (const auto& r : rows)
+                q += (metric(r, m) - mean) * (metric(r, m) - mean);
+            k.offset[m] = mean;
+            k.scale[m] = std::sqrt(q / rows.size());
+        }
+        // A spread at rounding level is no spread: dividing by it would
+        // turn noise into a full-weight metric.
+        if (!(k.scale[m] > 1e-12))
+            k.scale[m] = 0;
+    }
+    return k;
+}
+
+double foqus_combine(const foqus_row& s, const foqus_options& o, const foqus_scaling& k)
+{
+    auto term = [&](bool on, double x, int m) {
+        return on && k.scale[m] != 0 ? (x - k.offset[m]) / k.scale[m] : 0.0;
+    };
+    return term(o.use_forget, s.forget, 0) + term(o.use_persist, s.persist, 1) +
+           term(o.use_quality, s.quality, 2); // Eq. 8
 }
 
 void validate_foqus_options(const foqus_options& opt)
@@ -55,6 +96,16 @@ void validate_foqus_options(const foqus_options& opt)
         throw input_error("FoQuS needs at least one of its three metrics");
     if (!std::isfinite(opt.beta))
         throw input_error("FoQuS beta must be finite");
+    if (opt.normalise != "sum" && opt.normalise != "minmax" && opt.normalise != "zscore")
+        throw input_error("FoQuS normalisation must be sum, minmax or zscore, not '" +
+                          opt.normalise + "'");
+    if (opt.sampling != "tiers" && opt.sampling != "ccs")
+        throw input_error("FoQuS sampling must be tiers or ccs, not '" + opt.sampling +
+                          "'");
+    if (!(opt.ccs_drop >= 0 && opt.ccs_drop < 1))
+        throw input_error("the CCS hard cut-off must be a fraction in [0, 1)");
+    if (opt.ccs_strata < 1)
+        throw input_error("CCS needs at least one stratum");
 }
 
 std::vector<size_t> foqus_tiered_pick(const std::vector<size_t>& order,
@@ -80,27 +131,100 @@ std::vector<size_t> foqus_tiered_pick(const std::vector<size_t>& order,
     return out;
 }
 
+std::vector<size_t> foqus_pick(const std::vector<size_t>& order,
+                               const std::vector<double>& scores,
+                               size_t k,
+                               const foqus_options& o,
+                               std::mt19937_64& rng)
+{
+    return o.sampling == "ccs" ? ccs_pick(order, scores, k, o, rng)
+                               : foqus_tiered_pick(order, k, o, rng);
+}
+
+namespace {
+
+std::vector<foqus_row> all_rows(const training_dynamics& d, double beta)
+{
+    std::vector<foqus_row> rows(d.size());
+    for (size_t r = 0; r < rows.size(); r++)
+        rows[r] = foqus_row_scores(d, r, beta);
+    return rows;
+}
+
+} // namespace
+
 std::unique_ptr<coreset_method> make_foqus(const coreset_options& o)
 {
     const foqus_options opt = o.foqus;
     validate_foqus_options(opt);
-    return make_method({ true, false, false },
-                       [opt](const coreset_inputs& in,
-                             const std::vector<size_t>& group,
-                             size_t k,
-                             std::mt19937_64& rng) {
-                           const training_dynamics& d = *in.dynamics;
-                           // Descending score; top_k of everything is a full,
-                           // tie-randomised sort.
-                           auto order = top_k(group, group.size(), rng, [&](size_t r) {
-                               return foqus_combine(foqus_row_scores(d, r, opt.beta),
-                                                    opt);
-                           });
-                           return foqus_tiered_pick(order, k, opt, rng);
-                       });
+    // The normalisation is fitted once over every candidate (all rows of the
+    // record), not per class: the scores are the whole training set's, as
+    // in the paper, and the per-class sampling only reads them. A method
+    // object serves one selection, so one fit per record suffices.
+    struct fitted {
+        std::mutex lock;
+        const training_dynamics* for_record = nullptr;
+        foqus_scaling scaling;
+    };
+    auto fit = std::make_shared<fitted>();
+    return make_method(
+        { true, false, false },
+        [opt, fit](const coreset_inputs& in,
+                   const std::vector<size_t>& group,
+                   size_t k,
+                   std::mt19937_64& rng) {
+            const training_dynamics& d = *in.dynamics;
+            foqus_scaling scaling;
+            {
+                std::lock_guard<std::mutex> g(fit->lock);
+                if (fit->for_record != &d) {
+                    fit->scaling = fit_foqus_scaling(opt.normalise == "sum"
+                                                         ? std::vector<foqus_row>{}
+                                                         : all_rows(d, opt.beta),
+                                                     opt);
+                    fit->for_record = &d;
+                }
+                scaling = fit->scaling;
+            }
+            auto score = [&](size_t r) {
+                return foqus_combine(foqus_row_scores(d, r, opt.beta), opt, scaling);
+            };
+            // Descending score; top_k of everything is a full, tie-randomised
+            // sort.
+            auto order = top_k(group, group.size(), rng, score);
+            std::vector<double> scores(order.size());
+            if (opt.sampling == "ccs")
+                for (size_t i = 0; i < order.size(); i++)
+                    scores[i] = score(order[i]);
+            return foqus_pick(order, scores, k, opt, rng);
+        });
 }
 
 } // namespace coreset
+
+foqus_scores compute_foqus_scores(const training_dynamics& d, const foqus_options& o)
+{
+    if (d.epochs < 2)
+        throw input_error(d.path,
+                          "FoQuS needs at least 2 recorded epochs, the record has " +
+                              std::to_string(d.epochs));
+    coreset::validate_foqus_options(o);
+    const auto rows = coreset::all_rows(d, o.beta);
+    const auto scaling = coreset::fit_foqus_scaling(rows, o);
+    foqus_scores s;
+    const size_t n = rows.size();
+    s.forget.resize(n);
+    s.persist.resize(n);
+    s.quality.resize(n);
+    s.total.resize(n);
+    for (size_t r = 0; r < n; r++) {
+        s.forget[r] = rows[r].forget;
+        s.persist[r] = rows[r].persist;
+        s.quality[r] = rows[r].quality;
+        s.total[r] = coreset::foqus_combine(rows[r], o, scaling);
+    }
+    return s;
+}
 
 foqus_scores compute_foqus_scores(const training_dynamics& d,
                                   double beta,
@@ -108,29 +232,12 @@ foqus_scores compute_foqus_scores(const training_dynamics& d,
                                   bool use_persist,
                                   bool use_quality)
 {
-    if (d.epochs < 2)
-        throw input_error(d.path,
-                          "FoQuS needs at least 2 recorded epochs, the record has " +
-                              std::to_string(d.epochs));
     foqus_options o;
     o.beta = beta;
     o.use_forget = use_forget;
     o.use_persist = use_persist;
     o.use_quality = use_quality;
-    foqus_scores s;
-    const size_t n = d.size();
-    s.forget.resize(n);
-    s.persist.resize(n);
-    s.quality.resize(n);
-    s.total.resize(n);
-    for (size_t r = 0; r < n; r++) {
-        auto x = coreset::foqus_row_scores(d, r, beta);
-        s.forget[r] = x.forget;
-        s.persist[r] = x.persist;
-        s.quality[r] = x.quality;
-        s.total[r] = coreset::foqus_combine(x, o);
-    }
-    return s;
+    return compute_foqus_scores(d, o);
 }
 
 } // namespace amrcompress

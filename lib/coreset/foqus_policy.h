@@ -6,7 +6,7 @@
  * The parts of FoQuS that both `amr select` (a recorded training run) and
  * the on-device coreset keeper (trajectories that grow one scoring epoch at
  * a time) use: the per-sample tally of a trajectory, the scores it gives,
- * and the tiered sampling.
+ * their normalisation, and the tiered or coverage-centric sampling.
  */
 #ifndef INCLUDED_AMRCOMPRESS_CORESET_FOQUS_POLICY_H
 #define INCLUDED_AMRCOMPRESS_CORESET_FOQUS_POLICY_H
@@ -59,8 +59,23 @@ struct foqus_tally {
     }
 };
 
-//! Eq. 8: the sum of the enabled metrics.
-AMRCOMPRESS_API double foqus_combine(const foqus_row& s, const foqus_options& o);
+/*!
+ * \brief What puts the three metrics on one scale before the sum
+ * (foqus_options::normalise): metric m enters as (x - offset[m]) / scale[m].
+ * scale 0 marks a metric that is constant over the population: it adds 0.
+ */
+struct foqus_scaling {
+    double offset[3] = { 0, 0, 0 };
+    double scale[3] = { 1, 1, 1 };
+};
+
+//! The scaling for o.normalise ("sum": identity), fitted over `rows`.
+AMRCOMPRESS_API foqus_scaling fit_foqus_scaling(const std::vector<foqus_row>& rows,
+                                                const foqus_options& o);
+
+//! Eq. 8: the sum of the enabled metrics, each scaled.
+AMRCOMPRESS_API double
+foqus_combine(const foqus_row& s, const foqus_options& o, const foqus_scaling& k = {});
 
 //! input_error for tier bounds, shares or metric choices FoQuS cannot use.
 AMRCOMPRESS_API void validate_foqus_options(const foqus_options& o);
@@ -76,6 +91,28 @@ AMRCOMPRESS_API std::vector<size_t> foqus_tiered_pick(const std::vector<size_t>&
                                                       size_t k,
                                                       const foqus_options& o,
                                                       std::mt19937_64& rng);
+
+/*!
+ * \brief The coverage-centric sampling (foqus_options::sampling = "ccs";
+ * Zheng et al., ICLR 2023, Algorithm 1). `order` holds a group's rows by
+ * descending score and `scores` their scores in the same order. The lowest
+ * o.ccs_drop share is dropped (fewer if k rows would not remain), the rest
+ * is split into o.ccs_strata strata of equal score width, and the budget is
+ * spread over the strata, smallest stratum first: each takes
+ * min(its size, floor(budget left / strata left)), drawn uniformly.
+ */
+AMRCOMPRESS_API std::vector<size_t> ccs_pick(const std::vector<size_t>& order,
+                                             const std::vector<double>& scores,
+                                             size_t k,
+                                             const foqus_options& o,
+                                             std::mt19937_64& rng);
+
+//! k rows of a group by o.sampling: foqus_tiered_pick or ccs_pick.
+AMRCOMPRESS_API std::vector<size_t> foqus_pick(const std::vector<size_t>& order,
+                                               const std::vector<double>& scores,
+                                               size_t k,
+                                               const foqus_options& o,
+                                               std::mt19937_64& rng);
 
 } // namespace coreset
 } // namespace amrcompress

@@ -59,8 +59,14 @@ std::vector<size_t> keep_within_budget(const std::vector<int32_t>& labels,
                              : 0;
         groups[labels[r]][bin].push_back(r);
     }
+    // Normalisation (if any) over everything the keeper holds now, as amr
+    // select fits it over every candidate of a record.
+    std::vector<coreset::foqus_row> rows(n);
+    for (size_t r = 0; r < n; r++)
+        rows[r] = tallies[r].scores(opt.foqus.beta);
+    const auto scaling = coreset::fit_foqus_scaling(rows, opt.foqus);
     auto score = [&](size_t r) {
-        return coreset::foqus_combine(tallies[r].scores(opt.foqus.beta), opt.foqus);
+        return coreset::foqus_combine(rows[r], opt.foqus, scaling);
     };
     std::vector<size_t> keep;
     for (size_t c = 0; c < opt.num_classes; c++) {
@@ -76,7 +82,10 @@ std::vector<size_t> keep_within_budget(const std::vector<int32_t>& labels,
                 continue;
             }
             auto order = coreset::top_k(g.second, g.second.size(), rng, score);
-            auto picked = coreset::foqus_tiered_pick(order, k, opt.foqus, rng);
+            std::vector<double> scores(order.size());
+            for (size_t i = 0; i < order.size(); i++)
+                scores[i] = score(order[i]);
+            auto picked = coreset::foqus_pick(order, scores, k, opt.foqus, rng);
             keep.insert(keep.end(), picked.begin(), picked.end());
         }
     }

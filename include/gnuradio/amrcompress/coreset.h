@@ -64,6 +64,7 @@ AMRCOMPRESS_API foqus_scores compute_foqus_scores(const training_dynamics& d,
                                                   bool use_persist = true,
                                                   bool use_quality = true);
 
+
 //! One scoring model's outputs on the candidates (eval mode, after training).
 struct AMRCOMPRESS_API model_outputs {
     size_t classes = 0, dim = 0;
@@ -96,7 +97,32 @@ struct AMRCOMPRESS_API foqus_options {
      */
     std::vector<double> tier_bounds = { 1.0 / 3, 2.0 / 3 };
     std::vector<double> tier_mix = { 0.6, 0.3, 0.1 };
+    /*!
+     * How the three metrics are put on one scale before Eq. 8's sum: "sum"
+     * adds them as printed (Eqs. 4-7 already lie in [0, 1] or near it);
+     * "minmax" maps each to [0, 1] over the candidates, "zscore" to mean 0
+     * and standard deviation 1 over the candidates (the abstract's
+     * "normalized and added"). A metric constant over the candidates adds 0.
+     */
+    std::string normalise = "sum";
+    /*!
+     * "tiers": the paper's tiered sampling above. "ccs": the coverage-centric
+     * reading (Zheng et al., ICLR 2023): drop the ccs_drop share of each
+     * group with the lowest scores (the end Eq. 8 ranks hardest), split the
+     * rest into ccs_strata strata of equal score width and spread the budget
+     * evenly over the strata, smallest stratum first.
+     */
+    std::string sampling = "tiers";
+    double ccs_drop = 0.1;
+    size_t ccs_strata = 50;
 };
+
+/*!
+ * \brief The same with every scoring option (normalisation included): total
+ * is the score FoQuS ranks by; forget, persist and quality stay as printed.
+ */
+AMRCOMPRESS_API foqus_scores compute_foqus_scores(const training_dynamics& d,
+                                                  const foqus_options& o);
 
 struct AMRCOMPRESS_API coreset_options {
     std::string method = "foqus";
