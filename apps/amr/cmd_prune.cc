@@ -91,6 +91,11 @@ int cmd_prune(const std::vector<std::string>& args)
         "probe-holdout",
         po::value(&c.probe_holdout)->default_value(0.1, "0.1"),
         "share of the train part that scores the probes (and SR-init, RFP, PSR)")(
+        "probe-data",
+        po::value(&c.probe_data)->default_value("holdout"),
+        "holdout (score the probes on --probe-holdout of the train part) or test "
+        "(fit on the train part, score on the test part, as the authors' code does: "
+        "the test set then chooses the layers)")(
         "epochs,e", po::value(&c.epochs)->default_value(80), "final fine-tuning epochs")(
         "batch-size,b", po::value(&c.batch_size)->default_value(128), "batch size")(
         "lr", po::value(&c.lr)->default_value(1e-3), "Adam learning rate")(

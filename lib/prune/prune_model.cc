@@ -134,6 +134,9 @@ prune_result prune_model(const prune_config& cfg, const prune_progress_fn& progr
         throw input_error(
             "pruning parameters out of range (epochs >= 0, batch, lr, beta >= 0, "
             "probe holdout in (0, 1))");
+    if (cfg.probe_data != "holdout" && cfg.probe_data != "test")
+        throw input_error("the probe data must be holdout or test, not '" +
+                          cfg.probe_data + "'");
     auto method = prune::make_pruning_method(cfg.method);
     configure_torch_runtime(1);
     torch::manual_seed(cfg.seed);
@@ -194,6 +197,7 @@ prune_result prune_model(const prune_config& cfg, const prune_progress_fn& progr
     rep["train_frames"] = frames.train.size();
     rep["test_frames"] = frames.test.size();
     rep["probe_holdout_frames"] = s.probe_val.size();
+    rep["probe_data"] = cfg.probe_data;
     rep["config"] = { { "channel_keep", cfg.channel_keep },
                       { "target_params", cfg.target_params },
                       { "layers", cfg.layers },

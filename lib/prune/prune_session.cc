@@ -52,6 +52,11 @@ void prune_session::set_data(const dataset_reader& ds,
     test = frame_set(ds, test_part, hold);
     train_.reset();
     probe_fit_.reset();
+    if (cfg.probe_data == "test") { // the authors' reading (prune_config)
+        probe_fit_rows = train_rows;
+        probe_val = frame_set(ds, test_part, hold);
+        return;
+    }
     // Every class contributes the same share to the held-out part.
     std::map<int64_t, std::vector<int64_t>> by_class;
     for (size_t i = 0; i < train_rows.size(); i++)

@@ -94,6 +94,21 @@ class qa_prune(gr_unittest.TestCase):
             self.assertIn("| parameters | %d | %d |" % (rep["before"]["params"],
                                                         rep["after"]["params"]), f.read())
 
+    def test_probes_are_scored_where_asked(self):
+        # ours: a class-stratified tenth of the train part; the authors': the test part
+        _, held = self.prune("probe_holdout", "--stop-after", "channel-fusion")
+        self.assertEqual(held["probe_data"], "holdout")
+        self.assertAlmostEqual(held["probe_holdout_frames"], 0.1 * held["train_frames"],
+                               delta=5)
+        _, rep = self.prune("probe_test", "--probe-data", "test", "--beta", "0.05", *FAST)
+        self.assertEqual(rep["probe_data"], "test")
+        self.assertEqual(rep["probe_holdout_frames"], rep["test_frames"])
+        self.assertEqual(len(rep["probes"]), len(rep["before"]["structure"]["layers"]))
+        r = amr_run("prune", self.data, "-m", self.models["cnn1d"], "-o",
+                    os.path.join(self.dir, "probe_bad"), "--probe-data", "validation")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("holdout or test", r.stderr)
+
     def test_channel_fusion_at_epsilon_one_is_the_identity(self):
         out, rep = self.prune("keep1", "--channel-keep", "1", "--stop-after", "channel-fusion")
         self.assertEqual(rep["stopped_after"], "channel-fusion")

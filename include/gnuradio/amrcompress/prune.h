@@ -55,6 +55,13 @@ struct AMRCOMPRESS_API prune_config {
     double probe_lr = 1e-3;
     size_t probe_batch = 128;
     double probe_holdout = 0.1;
+    /*!
+     * Where the probes (and SR-init's, RFP's and PSR's scores) are scored:
+     * "holdout" (probe_holdout of the train part, ours) or "test" (fitted on
+     * the whole train part, scored on the test part: the authors' code, which
+     * lets the test set choose the layers, so its test accuracy is optimistic).
+     */
+    std::string probe_data = "holdout";
 
     // Fine-tuning (every method ends with it).
     int epochs = 80;
