@@ -16,6 +16,7 @@
 #include "selection_pool.h"
 #include "summary.h"
 #include <gnuradio/amrcompress/coreset.h>
+#include <gnuradio/amrcompress/dataset_reader.h>
 #include <gnuradio/amrcompress/error.h>
 #include <gnuradio/amrcompress/generator.h>
 #include <gnuradio/amrcompress/model.h>
@@ -116,14 +117,23 @@ coreset_options options_for(const variant& v, double rate, uint64_t seed)
     }
     if (!v.mix.empty())
         o.foqus.tier_mix = v.mix;
+    if (!v.normalise.empty())
+        o.foqus.normalise = v.normalise;
+    if (!v.sampling.empty())
+        o.foqus.sampling = v.sampling;
     return o;
 }
 
 void apply_profile(settings& s, const po::variables_map& vm)
 {
-    const bool full = s.profile == "full";
+    // quick: a half-hour look. full: every table at 1,000 frames per cell.
+    // paper: the authors' radio128 protocol for the FoQuS paper's tables
+    // (CNN1D and CNN2D, Table I; CNN1D -> CNN2D and -> ResNet56, Table III;
+    // the Table V ablation), 3 seeds, 50 epochs everywhere.
+    const bool paper = s.profile == "paper";
+    const bool full = s.profile == "full" || paper;
     if (s.profile != "quick" && !full)
-        throw input_error("--profile must be quick or full");
+        throw input_error("--profile must be quick, full or paper");
     auto unset = [&](const char* o) { return !vm.count(o) || vm[o].defaulted(); };
     if (unset("frames-per-cell"))
         s.frames_per_cell = full ? 1000 : 200;
@@ -133,11 +143,16 @@ void apply_profile(settings& s, const po::variables_map& vm)
         s.seeds_other = full ? 3 : 1;
     if (unset("grand-models"))
         s.grand_models = full ? 3 : 1;
+    if (paper && unset("tables"))
+        s.tables = { "same", "cross", "ablation" };
     if (s.models.empty())
-        s.models = full ? std::vector<std::string>{ "cnn1d", "cnn2d", "resnet56" }
-                        : std::vector<std::string>{ "cnn1d", "resnet56" };
+        s.models = paper  ? std::vector<std::string>{ "cnn1d", "cnn2d" }
+                   : full ? std::vector<std::string>{ "cnn1d", "cnn2d", "resnet56" }
+                          : std::vector<std::string>{ "cnn1d", "resnet56" };
     if (s.cross.empty() && unset("cross")) {
-        if (full)
+        if (paper)
+            s.cross = { { "cnn1d", "cnn2d" }, { "cnn1d", "resnet56" } };
+        else if (full)
             s.cross = { { "cnn1d", "cnn2d" },
                         { "cnn1d", "lstm" },
                         { "cnn2d", "cnn1d" },
@@ -180,12 +195,88 @@ std::string rate_key(double r)
     return b;
 }
 
+/*
+ * The work a table set needs, in training samples (frames x epochs), and
+ * its time at the training speed measured here: `jobs` concurrent
+ * trainings of each architecture for a few seconds (amr bench train-one,
+ * one thread each, batch 128, the dataset's frame shape).
+ */
+void print_plan(const settings& s, const std::vector<run_spec>& specs)
+{
+    size_t train_frames = 0, frame_length = 128, classes = 11;
+    if (fs::exists(s.dataset)) {
+        dataset_reader ds(s.dataset);
+        size_t in_range = 0;
+        for (float snr : ds.snr_db())
+            in_range += snr >= s.snr_min;
+        train_frames = size_t(std::llround(0.8 * in_range));
+        frame_length = ds.info().frame_length;
+        classes = ds.info().classes.size();
+    } else {
+        size_t snrs = 0;
+        for (int snr = std::max(-20, int(std::ceil(s.snr_min))); snr <= 18; snr += 2)
+            snrs++;
+        train_frames = size_t(std::llround(0.8 * s.frames_per_cell * classes * snrs));
+    }
+    std::map<std::string, double> samples; // per training architecture
+    std::set<std::string> selectors, seen;
+    for (const auto& r : specs) {
+        selectors.insert(r.selector);
+        const std::string key =
+            r.trainer + r.selector + r.v.key + fmt(r.rate) + std::to_string(r.seed);
+        if (seen.insert(key).second)
+            samples[r.trainer] +=
+                std::llround(r.rate * train_frames) * double(s.epochs.at(r.trainer));
+    }
+    std::map<std::string, double> pre;
+    for (const auto& a : selectors)
+        pre[a] = double(train_frames) * s.pre_epochs.at(a) * s.grand_models;
+    std::printf("amr bench coreset --plan: profile %s, %zu training frames, %zu runs "
+                "(%zu distinct), %zu concurrent jobs\n\n",
+                s.profile.c_str(),
+                train_frames,
+                specs.size(),
+                seen.size(),
+                s.jobs);
+    std::printf("| architecture | samples/s per job (measured, %zu at once) | "
+                "pre-training samples | coreset samples | hours |\n|---|---:|---:|---:|"
+                "---:|\n",
+                s.jobs);
+    double total_h = 0;
+    std::set<std::string> archs = selectors;
+    for (const auto& [a, n] : samples)
+        archs.insert(a);
+    for (const auto& a : archs) {
+        const double rate =
+            concurrent_train_rate(a, int(s.jobs), 128, 1, frame_length, classes, 6) /
+            double(s.jobs);
+        // The pre-trainings run before everything else, as many at once as
+        // there are (selectors x GraNd models, at most --jobs).
+        const double pre_jobs = double(
+            std::min(s.jobs, std::max<size_t>(1, selectors.size() * s.grand_models)));
+        const double pre_n = pre.count(a) ? pre[a] : 0;
+        const double h =
+            (pre_n / (rate * pre_jobs) + samples[a] / (rate * s.jobs)) / 3600;
+        total_h += h;
+        std::printf("| %s | %.0f | %.3g | %.3g | %.1f |\n",
+                    a.c_str(),
+                    rate,
+                    pre.count(a) ? pre[a] : 0.0,
+                    samples[a],
+                    h);
+    }
+    std::printf("\nTotal: about %.1f h of training (evaluation, selection and start-up "
+                "not included: a few %% more).\n",
+                total_h);
+}
+
 } // namespace
 
 int bench_coreset(const std::vector<std::string>& args)
 {
     settings s;
     std::string models, methods, cross, rates, tables, tier_rates, tier_mixes, epochs;
+    bool plan_only = false;
     po::options_description o(
         "The FoQuS paper's protocol on generated RML2016.10a-style data: for each "
         "architecture, method, rate and seed, select a class-balanced coreset with a "
@@ -200,9 +291,10 @@ int bench_coreset(const std::vector<std::string>& args)
         po::value(&s.profile)->default_value("quick"),
         "quick (~30 min here: 200 frames/cell, CNN1D 20 epochs x 2 seeds, ResNet56 8 "
         "epochs x "
-        "1 seed, cross CNN1D->ResNet56) or "
+        "1 seed, cross CNN1D->ResNet56), "
         "full (1000 frames/cell, 3 seeds, 50 epochs, CNN1D/CNN2D/ResNet56, 4 cross "
-        "pairs)")(
+        "pairs) or paper (the authors' radio128 protocol: 1000 frames/cell, 3 seeds, "
+        "50 epochs, Tables I, III and V; see --plan for its time)")(
         "dataset", po::value(&s.dataset), "use this dataset instead of generating one")(
         "frames-per-cell",
         po::value(&s.frames_per_cell)->default_value(200),
@@ -233,9 +325,10 @@ int bench_coreset(const std::vector<std::string>& args)
         "tables",
         po::value(&tables)->default_value("same,cross,ablation,stratify"),
         "tables: same, cross, ablation (Table V), stratify (class vs class x SNR), tiers "
-        "(FoQuS tier mixes)")("ablation-rate",
-                              po::value(&s.ablation_rate)->default_value(0.01, "0.01"),
-                              "rate of the metric ablation (paper: 1 %)")(
+        "(FoQuS tier mixes), norm (FoQuS's metric normalisations), sampling (tiers vs "
+        "CCS)")("ablation-rate",
+                po::value(&s.ablation_rate)->default_value(0.01, "0.01"),
+                "rate of the metric ablation (paper: 1 %)")(
         "tier-rates",
         po::value(&tier_rates)->default_value("0.01,0.05,0.2"),
         "rates of the tier-mix table")(
@@ -246,7 +339,11 @@ int bench_coreset(const std::vector<std::string>& args)
         "tier mixes compared by the tiers table")(
         "jobs",
         po::value(&s.jobs)->default_value(2),
-        "trainings run at once (one LibTorch thread each)");
+        "trainings run at once (one LibTorch thread each)")(
+        "plan",
+        po::bool_switch(&plan_only),
+        "print the runs and an estimate of their time (training speed measured here "
+        "for a few seconds per architecture), then stop");
     po::variables_map vm;
     if (!parse("bench coreset", "-o OUT [options]", args, o, {}, vm))
         return 0;
@@ -281,19 +378,18 @@ int bench_coreset(const std::vector<std::string>& args)
         return std::find(s.tables.begin(), s.tables.end(), t) != s.tables.end();
     };
     const std::string first = s.models.at(0);
-    fs::create_directories(s.out);
+    if (!plan_only)
+        fs::create_directories(s.out);
     const auto t_start = std::chrono::steady_clock::now();
     auto elapsed = [&] {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start)
             .count();
     };
 
-    // 1. Data.
-    if (s.dataset.empty()) {
+    // 1. Data (generated after the plan, which needs none).
+    const bool generate = s.dataset.empty();
+    if (generate)
         s.dataset = s.out + "/data.h5";
-        ensure_generated_dataset(
-            s.dataset, s.frames_per_cell, s.snr_min, s.gen_seed, "amr bench coreset");
-    }
 
     // 2. The runs the tables need.
     std::vector<run_spec> specs;
@@ -342,8 +438,41 @@ int bench_coreset(const std::vector<std::string>& args)
             for (double r : s.tier_rates)
                 add("tiers", first, first, v, r);
         }
+    auto foqus_variant = [&](const std::string& suffix, const std::string& label) {
+        variant v = plain("foqus");
+        v.key += "-" + suffix;
+        v.label = label;
+        return v;
+    };
+    if (has_table("norm")) {
+        variant mm = foqus_variant("minmax", "FoQuS, min-max per metric");
+        mm.normalise = "minmax";
+        variant z = foqus_variant("zscore", "FoQuS, z-score per metric");
+        z.normalise = "zscore";
+        variant sum = plain("foqus");
+        sum.label = "FoQuS, Eq. 8 as printed";
+        for (const auto& v : { sum, mm, z, plain("uniform") })
+            for (double r : s.rates)
+                add("norm", first, first, v, r);
+    }
+    if (has_table("sampling")) {
+        variant tiers = plain("foqus");
+        tiers.label = "FoQuS, tiers 0.6/0.3/0.1";
+        variant ccs = foqus_variant("ccs", "FoQuS, CCS (drop 10 %, 50 strata)");
+        ccs.sampling = "ccs";
+        for (const auto& v : { tiers, ccs, plain("uniform") })
+            for (double r : s.rates)
+                add("sampling", first, first, v, r);
+    }
     if (specs.empty())
         throw input_error("nothing to run: check --tables and --models");
+    if (plan_only) {
+        print_plan(s, specs);
+        return 0;
+    }
+    if (generate)
+        ensure_generated_dataset(
+            s.dataset, s.frames_per_cell, s.snr_min, s.gen_seed, "amr bench coreset");
 
     // 3. Pre-train one selection model per selecting architecture (with the
     //    dynamics record), plus GraNd's extra independently seeded models.
@@ -383,6 +512,10 @@ int bench_coreset(const std::vector<std::string>& args)
         }
         if (!dynamics)
             j.argv.push_back("--no-dynamics");
+        // A run stopped part-way (a bench interrupted) goes on from its last
+        // epoch, drawing what the uninterrupted run would have.
+        if (fs::exists(dir + "/checkpoint.pt"))
+            j.argv.push_back("--resume");
         j.log = dir + "/train.log";
         return j;
     };
@@ -448,8 +581,10 @@ int bench_coreset(const std::vector<std::string>& args)
     }
 
     // 5. Train on every coreset (runs shared between tables are trained once).
+    //    Seed by seed, so that a run stopped part-way (a session that ends)
+    //    leaves complete seeds, every method and rate of a seed side by side.
     std::map<std::string, std::string> run_dir; // run key -> directory
-    std::vector<job> jobs;
+    std::vector<std::pair<uint64_t, job>> by_seed;
     for (auto& r : specs) {
         const std::string key = r.trainer + "__" + r.selector + "__" + r.v.key + "__r" +
                                 rate_key(r.rate) + "__s" + std::to_string(r.seed);
@@ -458,9 +593,20 @@ int bench_coreset(const std::vector<std::string>& args)
             continue;
         run_dir[key] = r.dir;
         if (!run_complete(r.dir))
-            jobs.push_back(train_job(
-                r.trainer, r.dir, s.epochs.at(r.trainer), r.seed, r.index, false));
+            by_seed.push_back({ r.seed,
+                                train_job(r.trainer,
+                                          r.dir,
+                                          s.epochs.at(r.trainer),
+                                          r.seed,
+                                          r.index,
+                                          false) });
     }
+    std::stable_sort(by_seed.begin(), by_seed.end(), [](const auto& a, const auto& b) {
+        return a.first < b.first;
+    });
+    std::vector<job> jobs;
+    for (auto& [seed, j] : by_seed)
+        jobs.push_back(std::move(j));
     std::fprintf(stderr,
                  "amr bench coreset: %zu training run(s) to do, %zu reused\n",
                  jobs.size(),

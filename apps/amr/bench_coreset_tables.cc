@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "bench_coreset_tables.h"
+#include "bench_util.h"
 #include "summary.h"
 #include <nlohmann/json.hpp>
 #include <algorithm>
@@ -27,18 +28,9 @@ stat summarise(const std::vector<double>& v)
     std::vector<double> ok;
     for (double x : v)
         (std::isnan(x) ? s.failed : (ok.push_back(x), s.n))++;
-    if (ok.empty())
-        return s;
-    double sum = 0;
-    for (double x : ok)
-        sum += x;
-    s.mean = sum / ok.size();
-    if (ok.size() > 1) {
-        double q = 0;
-        for (double x : ok)
-            q += (x - s.mean) * (x - s.mean);
-        s.sd = std::sqrt(q / (ok.size() - 1)); // sample standard deviation
-    }
+    const mean_sd m = mean_and_sd(ok);
+    s.mean = m.mean;
+    s.sd = m.sd;
     return s;
 }
 
@@ -62,6 +54,18 @@ std::string cell(const stat& s, bool best)
     if (s.failed)
         out += " (" + std::to_string(s.failed) + " failed)";
     return out;
+}
+
+// A table's head: Method, one column per rate, and Avg when there are several.
+void rate_header(std::ostream& md, const std::vector<double>& rates)
+{
+    md << "| Method |";
+    for (double rate : rates)
+        md << " " << pct(rate) << " |";
+    md << (rates.size() > 1 ? " Avg |\n|---|" : "\n|---|");
+    for (size_t i = 0; i < rates.size() + (rates.size() > 1); i++)
+        md << "---:|";
+    md << "\n";
 }
 
 /*
@@ -104,13 +108,7 @@ json table(std::ostream& md,
                 b = std::max(b, value(k));
         return b;
     };
-    md << "| Method |";
-    for (double rate : rates)
-        md << " " << pct(rate) << " |";
-    md << (rates.size() > 1 ? " Avg |\n|---|" : "\n|---|");
-    for (size_t i = 0; i < rates.size() + (rates.size() > 1); i++)
-        md << "---:|";
-    md << "\n";
+    rate_header(md, rates);
     json j = json::array();
     for (const auto& k : rows) {
         md << "| " << labels[k] << " |";
@@ -147,6 +145,98 @@ json table(std::ostream& md,
         for (size_t i = 0; i < rates.size() + (rates.size() > 1); i++)
             md << " " << (i == 0 ? a : "") << " |";
         md << "\n";
+    }
+    md << "\n";
+    return j;
+}
+
+/*
+ * Every variant against Uniform, paired by seed (same seed = same training
+ * seed and the same generated data): the mean and sample sd of the
+ * per-seed differences, the seeds won, and a verdict. "beyond the spread"
+ * means every seed agrees in sign and the mean difference exceeds its sd;
+ * with 3 seeds that is the most the data can say.
+ */
+json paired_with_uniform(std::ostream& md,
+                         const std::vector<const run_spec*>& runs,
+                         const std::vector<double>& rates)
+{
+    auto acc = [&](const std::string& key, double rate, uint64_t seed) {
+        for (auto* r : runs)
+            if (r->v.key == key && r->rate == rate && r->seed == seed)
+                return r->accuracy;
+        return double(NAN);
+    };
+    std::vector<std::string> rows;
+    std::map<std::string, std::string> labels;
+    std::vector<uint64_t> seeds;
+    bool has_uniform = false;
+    for (auto* r : runs) {
+        has_uniform |= r->v.key == "uniform";
+        if (std::find(seeds.begin(), seeds.end(), r->seed) == seeds.end())
+            seeds.push_back(r->seed);
+        if (r->v.key != "uniform" && !labels.count(r->v.key)) {
+            rows.push_back(r->v.key);
+            labels[r->v.key] = r->v.label;
+        }
+    }
+    json j = json::array();
+    if (!has_uniform || rows.empty() || seeds.size() < 2)
+        return j;
+    auto verdict = [](const std::vector<double>& d, stat st) {
+        size_t won = 0;
+        for (double x : d)
+            won += x > 0;
+        const bool all_same = won == d.size() || won == 0;
+        const char* v = d.size() < 2 ? ""
+                        : all_same && std::fabs(st.mean) > st.sd
+                            ? (won ? " better" : " worse")
+                            : "";
+        char b[96];
+        std::snprintf(
+            b, sizeof b, "%+.4f ± %.4f (%zu/%zu)%s", st.mean, st.sd, won, d.size(), v);
+        return std::string(b);
+    };
+    md << "Paired by seed against Uniform: mean ± sd of (variant - Uniform) over the "
+          "seeds, seeds won, and \"better\"/\"worse\" where every seed agrees and the "
+          "mean exceeds the sd.\n\n";
+    rate_header(md, rates);
+    for (const auto& k : rows) {
+        md << "| " << labels[k] << " |";
+        json jr = { { "variant", k },
+                    { "label", labels[k] },
+                    { "rates", json::array() } };
+        std::vector<double> avg_diff(seeds.size(), 0.0);
+        std::vector<bool> avg_ok(seeds.size(), true);
+        for (double rate : rates) {
+            std::vector<double> d;
+            for (size_t i = 0; i < seeds.size(); i++) {
+                const double x = acc(k, rate, seeds[i]) - acc("uniform", rate, seeds[i]);
+                if (std::isnan(x))
+                    avg_ok[i] = false;
+                else {
+                    d.push_back(x);
+                    avg_diff[i] += x / rates.size();
+                }
+            }
+            const stat st = summarise(d);
+            md << " " << (d.empty() ? std::string("-") : verdict(d, st)) << " |";
+            jr["rates"].push_back({ { "rate", rate },
+                                    { "diff", d },
+                                    { "mean", st.n ? json(st.mean) : json(nullptr) },
+                                    { "sd", st.n > 1 ? json(st.sd) : json(nullptr) } });
+        }
+        if (rates.size() > 1) {
+            std::vector<double> d;
+            for (size_t i = 0; i < seeds.size(); i++)
+                if (avg_ok[i])
+                    d.push_back(avg_diff[i]);
+            md << " " << (d.empty() ? std::string("-") : verdict(d, summarise(d)))
+               << " |";
+            jr["avg_diff"] = d;
+        }
+        md << "\n";
+        j.push_back(jr);
     }
     md << "\n";
     return j;
@@ -212,12 +302,16 @@ void write_tables(const std::vector<run_spec>& runs,
                                ctx.rates,
                                full,
                                ctx.full_accuracy.at(sel));
+        j["same_vs_uniform"][sel] =
+            paired_with_uniform(md, where(runs, "same", sel, trn), ctx.rates);
     }
     for (const auto& [sel, trn] : pairs_of(runs, "cross")) {
         md << "## Cross-architecture (Table III): selected with " << sel << ", trained "
            << trn << " (" << ep(trn) << " epochs)\n\n";
         j["cross"][sel + "->" + trn] =
             table(md, where(runs, "cross", sel, trn), ctx.rates, "", NAN);
+        j["cross_vs_uniform"][sel + "->" + trn] =
+            paired_with_uniform(md, where(runs, "cross", sel, trn), ctx.rates);
     }
     for (const auto& [sel, trn] : pairs_of(runs, "ablation")) {
         md << "## FoQuS metric ablation (Table V): " << sel << ", rate "
@@ -233,6 +327,20 @@ void write_tables(const std::vector<run_spec>& runs,
         md << "## FoQuS tier mixes (tier 1 = highest scores; tier bounds 1/3, 2/3): "
            << sel << "\n\n";
         j["tiers"] = table(md, where(runs, "tiers", sel, trn), ctx.tier_rates, "", NAN);
+    }
+    for (const auto& [sel, trn] : pairs_of(runs, "norm")) {
+        md << "## FoQuS's three metrics: added as printed (Eq. 8) or normalised first: "
+           << sel << "\n\n";
+        j["norm"] = table(md, where(runs, "norm", sel, trn), ctx.rates, "", NAN);
+        j["norm_vs_uniform"] =
+            paired_with_uniform(md, where(runs, "norm", sel, trn), ctx.rates);
+    }
+    for (const auto& [sel, trn] : pairs_of(runs, "sampling")) {
+        md << "## FoQuS's sampling: tiers or coverage-centric strata (CCS): " << sel
+           << "\n\n";
+        j["sampling"] = table(md, where(runs, "sampling", sel, trn), ctx.rates, "", NAN);
+        j["sampling_vs_uniform"] =
+            paired_with_uniform(md, where(runs, "sampling", sel, trn), ctx.rates);
     }
     std::ofstream(out_dir + "/tables.md") << md.str();
     write_json(j, out_dir + "/tables.json");

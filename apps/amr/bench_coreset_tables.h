@@ -22,6 +22,8 @@ struct variant {
     bool stratify = false;     //!< class x SNR budgets
     std::vector<bool> metrics; //!< FoQuS forget/persist/quality (empty: all)
     std::vector<double> mix;   //!< FoQuS tier mix (empty: default)
+    std::string normalise;     //!< FoQuS normalisation (empty: default)
+    std::string sampling;      //!< FoQuS sampling (empty: default)
 };
 
 struct run_spec {

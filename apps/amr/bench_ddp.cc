@@ -36,38 +36,6 @@ struct ddp_row {
     size_t steps = 0;
 };
 
-// K training processes at once, each on batch/K frames without any
-// communication (amr bench train-one): what this host gives K ranks at best.
-//! K processes' summed rate, each stepping on random frames of the data's
-//! shape (frame length, classes) with its share of the batch.
-double independent_throughput(const std::string& model,
-                              int k,
-                              size_t batch,
-                              int threads,
-                              const gr::amrcompress::dataset_info& shape)
-{
-    std::vector<FILE*> pipes;
-    for (int i = 0; i < k; i++) {
-        const std::string cmd =
-            "'" + self_path() + "' bench train-one --model '" + model + "' --batch " +
-            std::to_string(std::max<size_t>(1, batch / k)) + " --threads " +
-            std::to_string(threads) + " --frame-length " +
-            std::to_string(shape.frame_length) + " --classes " +
-            std::to_string(shape.classes.size()) + " --seconds 6 2>/dev/null";
-        FILE* p = popen(cmd.c_str(), "r");
-        if (!p)
-            throw std::runtime_error("cannot run " + cmd);
-        pipes.push_back(p);
-    }
-    double sum = 0;
-    for (FILE* p : pipes) {
-        const std::string last = last_line(p);
-        pclose(p);
-        sum += json::parse(last).at("samples_per_s").get<double>();
-    }
-    return sum;
-}
-
 int run_child(const std::vector<std::string>& a)
 {
     std::vector<char*> argv;
@@ -200,7 +168,12 @@ int bench_ddp(const std::vector<std::string>& args)
         std::fprintf(
             stderr, "amr bench ddp: %d independent process(es), no communication\n", k);
         rows.back().independent_samples_per_s =
-            independent_throughput(model, k, batch, threads, shape);
+            concurrent_train_rate(model,
+                                  k,
+                                  std::max<size_t>(1, batch / k),
+                                  threads,
+                                  shape.frame_length,
+                                  shape.classes.size());
     }
 
     // The estimate: one rank per host; a step's compute is that of the local

@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
+#include <vector>
 
 namespace amr {
 
@@ -25,11 +27,61 @@ std::string last_line(FILE* pipe)
     return last;
 }
 
+mean_sd mean_and_sd(const std::vector<double>& v)
+{
+    mean_sd s;
+    s.n = v.size();
+    if (v.empty())
+        return s;
+    double sum = 0;
+    for (double x : v)
+        sum += x;
+    s.mean = sum / v.size();
+    if (v.size() > 1) {
+        double q = 0;
+        for (double x : v)
+            q += (x - s.mean) * (x - s.mean);
+        s.sd = std::sqrt(q / (v.size() - 1));
+    }
+    return s;
+}
+
 std::string fmt(double v)
 {
     char b[32];
     std::snprintf(b, sizeof b, "%g", v);
     return b;
+}
+
+double concurrent_train_rate(const std::string& model,
+                             int processes,
+                             size_t batch_each,
+                             int threads,
+                             size_t frame_length,
+                             size_t classes,
+                             double seconds)
+{
+    std::vector<FILE*> pipes;
+    for (int i = 0; i < processes; i++) {
+        const std::string cmd =
+            "'" + self_path() + "' bench train-one --model '" + model + "' --batch " +
+            std::to_string(batch_each) + " --threads " + std::to_string(threads) +
+            " --frame-length " + std::to_string(frame_length) + " --classes " +
+            std::to_string(classes) + " --seconds " + fmt(seconds) + " 2>/dev/null";
+        FILE* p = popen(cmd.c_str(), "r");
+        if (!p)
+            throw std::runtime_error("cannot run " + cmd);
+        pipes.push_back(p);
+    }
+    double sum = 0;
+    for (FILE* p : pipes) {
+        const std::string last = last_line(p);
+        const int rc = pclose(p);
+        if (rc != 0 || last.empty())
+            throw std::runtime_error("amr bench train-one failed for model " + model);
+        sum += json::parse(last).at("samples_per_s").get<double>();
+    }
+    return sum;
 }
 
 bool run_complete(const std::string& dir)

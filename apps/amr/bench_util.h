@@ -8,13 +8,36 @@
 #ifndef INCLUDED_AMR_BENCH_UTIL_H
 #define INCLUDED_AMR_BENCH_UTIL_H
 
+#include <cmath>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 namespace amr {
 
 //! The last line a pipe (popen) writes before it ends; "" if none.
 std::string last_line(FILE* pipe);
+
+/*!
+ * Training samples/s summed over `processes` runs of `amr bench train-one`
+ * started together (each batch_each frames of frame_length samples, classes
+ * outputs, random data, `threads` threads, `seconds` long): what this host
+ * gives that many concurrent trainings of `model`.
+ */
+double concurrent_train_rate(const std::string& model,
+                             int processes,
+                             size_t batch_each,
+                             int threads,
+                             size_t frame_length,
+                             size_t classes,
+                             double seconds = 6);
+
+//! Mean and sample standard deviation (NaN sd for fewer than 2 values).
+struct mean_sd {
+    double mean = std::nan(""), sd = std::nan("");
+    size_t n = 0;
+};
+mean_sd mean_and_sd(const std::vector<double>& v);
 
 //! %g formatting.
 std::string fmt(double v);
