@@ -11,6 +11,7 @@
  * the two readings of input-channel fusion). Resumable: finished trainings
  * and prunings in OUT are reused.
  */
+#include "bench_prune_tables.h"
 #include "bench_util.h"
 #include "cli.h"
 #include "job_pool.h"
@@ -18,6 +19,7 @@
 #include <gnuradio/amrcompress/error.h>
 #include <gnuradio/amrcompress/prune.h>
 #include <gnuradio/amrcompress/train.h>
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cmath>
@@ -44,28 +46,34 @@ struct settings {
     std::map<std::string, double> keep;
     std::map<std::string, int> train_epochs, diag_epochs, epochs;
     double beta = 0.01;
-    bool ablation = true;
+    std::vector<double> betas; //!< the LaCD threshold sweep (empty: none)
+    bool ablation = true, probe_table = false;
+    int seeds = 1;
     size_t jobs = 2, infer_batch = 256;
     int infer_rounds = 3;
     double infer_seconds = 2;
 };
 
-//! One pruning run: a method (or an FCOS variant) on one architecture.
-struct prune_run {
-    std::string arch, method, key, label;
-    std::vector<std::string> extra; // options beyond the method's defaults
-    std::string dir;
-    json report;
-    double fps = 0;
-};
-
 void apply_profile(settings& s, const po::variables_map& vm)
 {
-    const bool full = s.profile == "full";
+    // paper: the authors' radio128 protocol (SNR 10-18 dB, 1,000 frames per
+    // cell, split 8:2), the paper's epochs, 3 seeds, with the LaCD threshold
+    // sweep and both places to score the probes.
+    const bool paper = s.profile == "paper";
+    const bool full = s.profile == "full" || paper;
     if (s.profile != "quick" && !full)
-        throw input_error("--profile must be quick or full");
-    if (!vm.count("frames-per-cell") || vm["frames-per-cell"].defaulted())
+        throw input_error("--profile must be quick, full or paper");
+    auto unset = [&](const char* o) { return !vm.count(o) || vm[o].defaulted(); };
+    if (unset("frames-per-cell"))
         s.frames_per_cell = full ? 1000 : 80;
+    if (paper && unset("snr-min"))
+        s.snr_min = 10;
+    if (paper && unset("seeds"))
+        s.seeds = 3;
+    if (paper && unset("betas"))
+        s.betas = { 0.002, 0.005, 0.02, 0.05 };
+    if (paper)
+        s.probe_table = true;
     if (s.models.empty())
         s.models = { "cnn1d", "resnet56" };
     // Full: the paper's recipe (FCOS 20 + 80 epochs, baselines 80). Quick keeps the
@@ -102,28 +110,6 @@ json read_json(const std::string& path)
     return json::parse(f);
 }
 
-std::string pct(double v)
-{
-    return v != v ? "-" : fmt(std::round(v * 10000) / 100) + "%";
-}
-
-std::string signed_pct(double v)
-{
-    char b[32];
-    std::snprintf(b, sizeof b, "%+.2f", 100 * v);
-    return b;
-}
-
-std::string count(double v, const char* unit_k, const char* unit_m)
-{
-    char b[32];
-    if (std::fabs(v) >= 1e6)
-        std::snprintf(b, sizeof b, "%.2f%s", v / 1e6, unit_m);
-    else
-        std::snprintf(b, sizeof b, "%.2f%s", v / 1e3, unit_k);
-    return b;
-}
-
 std::vector<prune_run> ablation_runs(const std::string& arch)
 {
     struct v {
@@ -143,97 +129,128 @@ std::vector<prune_run> ablation_runs(const std::string& arch)
           { "--input-fusion", "literal", "--fusion-order", "input-first" } },
     };
     std::vector<prune_run> out;
-    for (const auto& x : variants)
-        out.push_back({ arch, "fcos", x.key, x.label, x.args, "", {}, 0 });
+    for (const auto& x : variants) {
+        prune_run r;
+        r.arch = arch;
+        r.method = "fcos";
+        r.key = x.key;
+        r.label = x.label;
+        r.extra = x.args;
+        r.table = "ablation";
+        out.push_back(r);
+    }
     return out;
 }
 
-void write_tables(const settings& s,
-                  const std::map<std::string, double>& original_acc,
-                  const std::map<std::string, double>& dense_fps,
-                  const std::vector<prune_run>& runs,
-                  double seconds)
+std::string dense_dir(const settings& s, const std::string& arch, int seed)
 {
-    std::ostringstream md, csv;
-    csv << "arch,method,kind,soft,original_acc,acc,delta_acc,flops_before,flops_after,"
-           "params_before,params_after,flops_pr,params_pr,frames_per_s,speedup,seconds\n";
-    md << "# amr bench prune (" << s.profile << ")\n\n"
-       << "Dataset " << s.dataset << " (" << s.frames_per_cell
-       << " frames per class and SNR, "
-       << "SNR >= " << fmt(s.snr_min)
-       << " dB). FCOS first; every baseline then prunes to "
-       << "at least FCOS's parameter reduction. Soft methods (SFP, FPGM) keep the "
-          "structure: "
-       << "parameters as if the zeroed filters were cut, FLOPs unchanged. frames/s: "
-          "batch "
-       << s.infer_batch << ", 1 thread, best of " << s.infer_rounds
-       << " interleaved rounds. "
-       << "Total " << fmt(std::round(seconds)) << " s.\n";
-    for (const auto& arch : s.models) {
-        md << "\n## " << arch << " (epsilon " << fmt(s.keep.at(arch)) << ", beta "
-           << fmt(s.beta) << "; fine-tuning: FCOS " << s.diag_epochs.at(arch) << " + "
-           << s.epochs.at(arch) << " epochs, baselines " << s.epochs.at(arch) << ")\n\n"
-           << "| Method | Type | Original Acc(%) | Acc(%) | dAcc(%) | dFLOPs | dParams | "
-              "FLOPs PR "
-              "| Params PR | frames/s | speed-up |\n"
-              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
-        md << "| (dense) | - | " << fmt(std::round(original_acc.at(arch) * 10000) / 100)
-           << " | | | | | | | " << fmt(std::round(dense_fps.at(arch))) << " | 1.00 |\n";
-        for (const auto& r : runs) {
-            if (r.arch != arch || r.key != r.method)
-                continue;
-            if (r.report.is_null()) {
-                md << "| " << r.label << " | failed (see " << r.dir << "/prune.log) |\n";
-                continue;
+    return s.out + "/dense/" + arch + (seed > 1 ? "-s" + std::to_string(seed) : "");
+}
+
+std::string method_label(const std::string& m)
+{
+    if (m == "l1norm")
+        return "L1-norm";
+    if (m == "random")
+        return "Random";
+    if (m == "sr-init")
+        return "SR-init";
+    std::string label = m;
+    for (auto& ch : label)
+        ch = char(std::toupper(ch));
+    return label;
+}
+
+//! Every run the settings ask for, FCOS (and its variants) before the baselines.
+std::vector<prune_run> planned_runs(const settings& s)
+{
+    std::vector<prune_run> runs;
+    for (int seed = 1; seed <= s.seeds; seed++)
+        for (const auto& a : s.models) {
+            prune_run f;
+            f.arch = a;
+            f.method = f.key = "fcos";
+            f.label = "FCOS";
+            std::vector<prune_run> mine = { f };
+            if (a == s.models.at(0)) {
+                if (s.ablation)
+                    for (auto& v : ablation_runs(a))
+                        mine.push_back(v);
+                for (double b : s.betas) {
+                    prune_run v = f;
+                    v.key = "fcos-beta" + fmt(b);
+                    v.label = "FCOS, beta " + fmt(b);
+                    v.extra = { "--beta", fmt(b) };
+                    v.table = "beta";
+                    mine.push_back(v);
+                }
+                if (s.probe_table) {
+                    prune_run v = f;
+                    v.key = "fcos-probe-test";
+                    v.label = "FCOS, probes fitted on the train part, scored on the test "
+                              "part (the authors' code)";
+                    v.extra = { "--probe-data", "test" };
+                    v.table = "probe";
+                    mine.push_back(v);
+                }
             }
-            const json& p = r.report;
-            const bool soft = p["soft"].get<bool>();
-            const double a0 = p["before"]["test_acc"], a1 = p["after"]["test_acc"];
-            const double f0 = p["before"]["flops"], f1 = p["after"]["flops"];
-            const double p0 = p["before"]["params"], p1 = p["after"]["params"];
-            const double speed = r.fps / dense_fps.at(arch);
-            char sp[16];
-            std::snprintf(sp, sizeof sp, "%.2f", speed);
-            md << "| " << r.label << " | " << p["kind"].get<std::string>()
-               << (soft ? " (soft)" : "") << " | " << fmt(std::round(a0 * 10000) / 100)
-               << " | " << fmt(std::round(a1 * 10000) / 100) << " | "
-               << signed_pct(a1 - a0) << " | "
-               << (soft ? "-" : "-" + count(f0 - f1, "K", "M")) << " | -"
-               << count(p0 - p1, "K", "M") << " | " << (soft ? "-" : pct(1 - f1 / f0))
-               << " | " << pct(1 - p1 / p0) << " | " << fmt(std::round(r.fps)) << " | "
-               << sp << " |\n";
-            csv << arch << "," << r.method << "," << p["kind"].get<std::string>() << ","
-                << soft << "," << a0 << "," << a1 << "," << a1 - a0 << "," << f0 << ","
-                << f1 << "," << p0 << "," << p1 << "," << (soft ? NAN : 1 - f1 / f0)
-                << "," << 1 - p1 / p0 << "," << r.fps << "," << speed << ","
-                << p["seconds"].get<double>() << "\n";
+            for (const auto& m : s.methods) {
+                if (m == "fcos" || (m == "bnp" && a == "cnn1d")) // no BatchNorm in CNN1D
+                    continue;
+                prune_run r;
+                r.arch = a;
+                r.method = r.key = m;
+                r.label = method_label(m);
+                mine.push_back(r);
+            }
+            for (auto& r : mine) {
+                r.seed = seed;
+                r.dir = s.out + "/prune/" + a + "/" + r.key +
+                        (seed > 1 ? "-s" + std::to_string(seed) : "");
+                runs.push_back(r);
+            }
         }
-    }
-    bool any_ablation = false;
+    return runs;
+}
+
+/*
+ * The plan: training samples (frames x epochs) per architecture, and their
+ * time at the speed measured here for the dense model (`jobs` concurrent
+ * trainings, amr bench train-one). Pruned models train faster than dense
+ * ones, so this is an upper bound for the fine-tuning; the LaCD probes
+ * (forward passes only) are counted as a third of a training epoch each.
+ */
+void print_plan(const settings& s, const std::vector<prune_run>& runs)
+{
+    size_t snrs = 0;
+    for (int snr = std::max(-20, int(std::ceil(s.snr_min))); snr <= 18; snr += 2)
+        snrs++;
+    const double train = std::llround(0.8 * s.frames_per_cell * 11 * snrs);
+    std::map<std::string, double> samples;
+    for (const auto& a : s.models)
+        samples[a] += train * s.train_epochs.at(a) * s.seeds;
     for (const auto& r : runs)
-        any_ablation = any_ablation || r.key != r.method;
-    if (any_ablation) {
-        md << "\n## FCOS ablations (" << s.models.at(0)
-           << "): similarity, fusion weights, input-channel fusion\n\n"
-              "| Variant | Acc after fusion, before fine-tuning(%) | Acc(%) | Params PR "
-              "| FLOPs PR |"
-              "\n|---|---:|---:|---:|---:|\n";
-        for (const auto& r : runs) {
-            if (r.method != "fcos" || r.arch != s.models.at(0) || r.report.is_null())
-                continue;
-            const json& p = r.report;
-            md << "| " << (r.key == "fcos" ? "FCOS (cosine, mean, sum inputs)" : r.label)
-               << " | "
-               << fmt(std::round(p["channel_fusion"]["test_acc"].get<double>() * 10000) /
-                      100)
-               << " | "
-               << fmt(std::round(p["after"]["test_acc"].get<double>() * 10000) / 100)
-               << " | " << pct(p["reduction"]["params"].get<double>()) << " | "
-               << pct(p["reduction"]["flops"].get<double>()) << " |\n";
-        }
+        samples[r.arch] +=
+            train * (s.epochs.at(r.arch) +
+                     (r.method == "fcos" ? s.diag_epochs.at(r.arch) + 5.0 / 3 : 0));
+    std::printf("amr bench prune --plan: profile %s, %.0f training frames, %zu seed(s), "
+                "%zu pruning runs, %zu concurrent jobs\n\n| architecture | samples/s per "
+                "job (measured, dense) | training samples | hours (at most) |\n"
+                "|---|---:|---:|---:|\n",
+                s.profile.c_str(),
+                train,
+                size_t(s.seeds),
+                runs.size(),
+                s.jobs);
+    double total = 0;
+    for (const auto& [a, n] : samples) {
+        const double rate =
+            concurrent_train_rate(a, int(s.jobs), 128, 1, 128, 11, 6) / double(s.jobs);
+        const double h = n / (rate * s.jobs) / 3600;
+        total += h;
+        std::printf("| %s | %.0f | %.3g | %.1f |\n", a.c_str(), rate, n, h);
     }
-    std::ofstream(s.out + "/tables.md") << md.str();
-    std::ofstream(s.out + "/results.csv") << csv.str();
+    std::printf("\nTotal: at most about %.1f h.\n", total);
 }
 
 } // namespace
@@ -241,7 +258,8 @@ void write_tables(const settings& s,
 int bench_prune(const std::vector<std::string>& args)
 {
     settings s;
-    std::string models, methods, keep;
+    std::string models, methods, keep, betas;
+    bool plan_only = false;
     po::options_description o(
         "The FCOS paper's Table IV protocol on generated RML2016.10a-style data: train "
         "each "
@@ -255,9 +273,10 @@ int bench_prune(const std::vector<std::string>& args)
         "profile",
         po::value(&s.profile)->default_value("quick"),
         "quick (~40 min here: 80 frames/cell, CNN1D 20 + FCOS 5+20 epochs, ResNet56 8 + "
-        "FCOS 2+8) or full (1000 frames/cell = RML2016.10a's size, 50 training epochs, "
-        "the "
-        "paper's 20+80 and 80 fine-tuning epochs)")(
+        "FCOS 2+8), full (1000 frames/cell = RML2016.10a's size, 50 training epochs, "
+        "the paper's 20+80 and 80 fine-tuning epochs) or paper (full at the authors' "
+        "radio128 protocol: SNR 10-18 dB, 3 seeds, the beta sweep and both probe data; "
+        "see --plan for its time)")(
         "dataset", po::value(&s.dataset), "use this dataset instead of generating one")(
         "frames-per-cell",
         po::value(&s.frames_per_cell)->default_value(80),
@@ -279,7 +298,20 @@ int bench_prune(const std::vector<std::string>& args)
         "diagnosis-epochs", po::value<int>(), "override: FCOS fine-tuning before LaCD")(
         "epochs", po::value<int>(), "override: final fine-tuning epochs (every method)")(
         "beta", po::value(&s.beta)->default_value(0.01, "0.01"), "LaCD threshold")(
-        "no-ablation", "skip the FCOS ablations")(
+        "betas",
+        po::value(&betas),
+        "also run FCOS at these LaCD thresholds (a table), e.g. 0.002,0.005,0.02,0.05")(
+        "probe-table",
+        po::bool_switch(&s.probe_table),
+        "also run FCOS with its probes scored on the test part (the authors' code)")(
+        "seeds",
+        po::value(&s.seeds)->default_value(1),
+        "repetitions (seeds 1..N: dense training, pruning and fine-tuning)")(
+        "plan",
+        po::bool_switch(&plan_only),
+        "print the runs and an estimate of their time (training speed measured here "
+        "for a few seconds per architecture), then stop")("no-ablation",
+                                                          "skip the FCOS ablations")(
         "jobs", po::value(&s.jobs)->default_value(2), "runs at once (one thread each)")(
         "infer-batch", po::value(&s.infer_batch)->default_value(256), "inference batch")(
         "infer-rounds",
@@ -317,22 +349,33 @@ int bench_prune(const std::vector<std::string>& args)
         if (vm.count("epochs"))
             s.epochs[a] = vm["epochs"].as<int>();
     }
+    if (!betas.empty())
+        s.betas = parse_numbers(betas, "--betas");
     apply_profile(s, vm);
+    if (s.seeds < 1)
+        throw input_error("--seeds must be >= 1");
     for (const auto& m : s.models)
         if (!s.train_epochs.count(m))
             throw input_error("bench prune knows cnn1d, resnet56 and signet50, not '" +
                               m + "'");
+    // The plan needs no data and writes nothing.
+    const bool generate = s.dataset.empty();
+    if (generate)
+        s.dataset = s.out + "/data.h5";
+    auto runs = planned_runs(s);
+    if (plan_only) {
+        print_plan(s, runs);
+        return 0;
+    }
     fs::create_directories(s.out);
     const auto t_start = std::chrono::steady_clock::now();
     auto elapsed = [&] {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start)
             .count();
     };
-    if (s.dataset.empty()) {
-        s.dataset = s.out + "/data.h5";
+    if (generate)
         ensure_generated_dataset(
             s.dataset, s.frames_per_cell, s.snr_min, s.gen_seed, "amr bench prune");
-    }
     const std::string tool = self_path();
     auto run_all = [&](std::vector<job>& jobs, const std::string& what) {
         size_t done = 0;
@@ -349,23 +392,27 @@ int bench_prune(const std::vector<std::string>& args)
         });
     };
 
-    // 1. The dense models.
-    auto dense_dir = [&](const std::string& a) { return s.out + "/dense/" + a; };
+    // 1. The dense models, one per architecture and seed.
     {
         std::vector<job> jobs;
         for (const auto& a : s.models)
-            if (!run_complete(dense_dir(a))) {
-                fs::create_directories(dense_dir(a));
+            for (int seed = 1; seed <= s.seeds; seed++) {
+                const std::string dir = dense_dir(s, a, seed);
+                if (run_complete(dir))
+                    continue;
+                fs::create_directories(dir);
                 jobs.push_back({ tool,
                                  { tool,
                                    "train",
                                    s.dataset,
                                    "-o",
-                                   dense_dir(a),
+                                   dir,
                                    "-m",
                                    a,
                                    "-e",
                                    std::to_string(s.train_epochs.at(a)),
+                                   "--seed",
+                                   std::to_string(seed),
                                    "-j",
                                    "1",
                                    "--eval-every",
@@ -373,23 +420,25 @@ int bench_prune(const std::vector<std::string>& args)
                                    "--no-dynamics",
                                    "--snr-min",
                                    fmt(s.snr_min) },
-                                 dense_dir(a) + "/train.log" });
+                                 dir + "/train.log" });
+                // An interrupted training goes on from its last epoch.
+                if (fs::exists(dir + "/checkpoint.pt"))
+                    jobs.back().argv.push_back("--resume");
             }
         if (run_all(jobs, "training"))
             throw std::runtime_error("training failed; see the train.log files above");
     }
 
-    // 2. FCOS and its ablations, then the baselines at FCOS's compression.
-    std::vector<prune_run> runs;
-    auto prune_job = [&](prune_run& r, const std::vector<std::string>& how) {
-        r.dir = s.out + "/prune/" + r.arch + "/" + r.key;
+    // 2. FCOS and its variants, then the baselines at FCOS's compression of
+    //    the same seed.
+    auto prune_job = [&](const prune_run& r, const std::vector<std::string>& how) {
         fs::create_directories(r.dir);
         job j{ tool,
                { tool,
                  "prune",
                  s.dataset,
                  "-m",
-                 dense_dir(r.arch) + "/model.pt",
+                 dense_dir(s, r.arch, r.seed) + "/model.pt",
                  "-o",
                  r.dir,
                  "--method",
@@ -398,13 +447,18 @@ int bench_prune(const std::vector<std::string>& args)
                  std::to_string(s.epochs.at(r.arch)),
                  "--diagnosis-epochs",
                  std::to_string(s.diag_epochs.at(r.arch)),
-                 "--beta",
-                 fmt(s.beta),
+                 "--seed",
+                 std::to_string(r.seed),
                  "-j",
                  "1",
                  "--snr-min",
                  fmt(s.snr_min) },
                r.dir + "/prune.log" };
+        // A variant's own --beta replaces the table's (an option may appear once).
+        if (std::find(r.extra.begin(), r.extra.end(), "--beta") == r.extra.end()) {
+            j.argv.push_back("--beta");
+            j.argv.push_back(fmt(s.beta));
+        }
         j.argv.insert(j.argv.end(), how.begin(), how.end());
         j.argv.insert(j.argv.end(), r.extra.begin(), r.extra.end());
         return j;
@@ -416,78 +470,55 @@ int bench_prune(const std::vector<std::string>& args)
     };
     {
         std::vector<job> jobs;
-        for (const auto& a : s.models) {
-            std::vector<prune_run> mine = {
-                { a, "fcos", "fcos", "FCOS", {}, "", {}, 0 }
-            };
-            if (s.ablation && a == s.models.at(0))
-                for (auto& v : ablation_runs(a))
-                    mine.push_back(v);
-            for (auto& r : mine) {
-                auto j = prune_job(r, { "--channel-keep", fmt(s.keep.at(a)) });
-                if (!prune_complete(r.dir))
-                    jobs.push_back(j);
-                runs.push_back(r);
-            }
-        }
+        for (auto& r : runs)
+            if (r.method == "fcos" && !prune_complete(r.dir))
+                jobs.push_back(
+                    prune_job(r, { "--channel-keep", fmt(s.keep.at(r.arch)) }));
         run_all(jobs, "FCOS");
         load_reports();
     }
     {
         std::vector<job> jobs;
-        const size_t fcos_runs = runs.size();
-        for (const auto& a : s.models) {
+        for (auto& r : runs) {
+            if (r.method == "fcos" || prune_complete(r.dir))
+                continue;
             const prune_run* fcos = nullptr;
-            for (size_t i = 0; i < fcos_runs; i++)
-                if (runs[i].arch == a && runs[i].key == "fcos")
-                    fcos = &runs[i];
+            for (const auto& f : runs)
+                if (f.arch == r.arch && f.key == "fcos" && f.seed == r.seed)
+                    fcos = &f;
             if (!fcos || fcos->report.is_null()) {
                 std::fprintf(stderr,
-                             "amr bench prune: FCOS failed on %s; no baselines\n",
-                             a.c_str());
+                             "amr bench prune: FCOS failed on %s seed %d; no %s\n",
+                             r.arch.c_str(),
+                             r.seed,
+                             r.method.c_str());
                 continue;
             }
             const double target = fcos->report["reduction"]["params"].get<double>();
-            for (const auto& m : s.methods) {
-                if (m == "fcos" || (m == "bnp" && a == "cnn1d")) // no BatchNorm in CNN1D
-                    continue;
-                std::string label = m;
-                for (auto& ch : label)
-                    ch = char(std::toupper(ch));
-                prune_run r{ a,
-                             m,
-                             m,
-                             m == "l1norm"    ? "L1-norm"
-                             : m == "random"  ? "Random"
-                             : m == "sr-init" ? "SR-init"
-                                              : label,
-                             {},
-                             "",
-                             {},
-                             0 };
-                auto j = prune_job(r, { "--target-params", fmt(target) });
-                if (!prune_complete(r.dir))
-                    jobs.push_back(j);
-                runs.push_back(r);
-            }
+            jobs.push_back(prune_job(r, { "--target-params", fmt(target) }));
         }
         run_all(jobs, "baseline");
         load_reports();
     }
 
-    // 3. Inference speed, every model of an architecture interleaved per round.
-    std::map<std::string, double> dense_fps, original_acc;
+    // 3. Inference speed of seed 1's models, every model of an architecture
+    //    interleaved per round (the structure, hence the speed, hardly
+    //    depends on the seed).
+    prune_table_context ctx;
     for (const auto& a : s.models) {
-        original_acc[a] = final_accuracy(dense_dir(a));
+        for (int seed = 1; seed <= s.seeds; seed++)
+            if (run_complete(dense_dir(s, a, seed)))
+                ctx.original_acc[a][seed] = final_accuracy(dense_dir(s, a, seed));
         std::fprintf(
             stderr, "amr bench prune: inference speed of the %s models\n", a.c_str());
         for (int round = 0; round < std::max(1, s.infer_rounds); round++) {
-            dense_fps[a] = std::max(
-                dense_fps[a],
+            ctx.dense_fps[a] = std::max(
+                ctx.dense_fps[a],
                 measure_inference_throughput(
-                    dense_dir(a) + "/model.pt", s.infer_batch, s.infer_seconds, 1));
+                    dense_dir(s, a, 1) + "/model.pt", s.infer_batch, s.infer_seconds, 1));
             for (auto& r : runs)
-                if (r.arch == a && !r.report.is_null() && r.key == r.method)
+                if (r.arch == a && !r.report.is_null() && r.table == "main" &&
+                    r.seed == 1)
                     r.fps = std::max(
                         r.fps,
                         measure_inference_throughput(
@@ -495,7 +526,20 @@ int bench_prune(const std::vector<std::string>& args)
         }
     }
 
-    write_tables(s, original_acc, dense_fps, runs, elapsed());
+    ctx.profile = s.profile;
+    ctx.dataset = s.dataset;
+    ctx.frames_per_cell = s.frames_per_cell;
+    ctx.infer_batch = s.infer_batch;
+    ctx.snr_min = s.snr_min;
+    ctx.infer_rounds = s.infer_rounds;
+    ctx.seeds = s.seeds;
+    ctx.beta = s.beta;
+    ctx.models = s.models;
+    ctx.keep = s.keep;
+    ctx.diag_epochs = s.diag_epochs;
+    ctx.epochs = s.epochs;
+    ctx.seconds = elapsed();
+    const json tables = write_prune_tables(runs, ctx, s.out);
     json rows = json::array();
     size_t failed = 0;
     for (const auto& r : runs) {
@@ -503,13 +547,17 @@ int bench_prune(const std::vector<std::string>& args)
         rows.push_back({ { "arch", r.arch },
                          { "method", r.method },
                          { "variant", r.key },
+                         { "table", r.table },
+                         { "seed", r.seed },
                          { "frames_per_s", r.fps },
                          { "report", r.report } });
     }
     write_json({ { "profile", s.profile },
                  { "dataset", s.dataset },
-                 { "dense_frames_per_s", dense_fps },
-                 { "original_acc", original_acc },
+                 { "seeds", s.seeds },
+                 { "dense_frames_per_s", ctx.dense_fps },
+                 { "original_acc", ctx.original_acc },
+                 { "tables", tables },
                  { "runs", rows },
                  { "failed", failed },
                  { "seconds", elapsed() } },
