@@ -74,7 +74,7 @@ nproc=${AMR_NPROC:-1}            # ranks for the full-data training (docs/distri
 pct=$(awk "BEGIN { printf \"%d\", $rate * 100 }")
 mkdir -p "$out"
 start=$(date +%s)
-stage() { echo "== main job $1/9 ($(( $(date +%s) - start )) s): $2"; }
+stage() { echo "== main job $1/10 ($(( $(date +%s) - start )) s): $2"; }
 stage 1 "a synthetic RML2016.10a-style dataset (11 classes x 20 SNRs x $frames frames)"
 amr gen -o "$out/dataset.h5" -n "$frames" --force --json "$out/dataset.json"
 stage 2 "checking it (counts, NaN scan, regenerated labels and measured SNR)"
@@ -88,13 +88,18 @@ amr select "$out/dataset.h5" --run "$out/cnn1d" --method foqus --rate "$rate" \
     -o "$out/coreset_foqus20.idx" --json "$out/coreset_foqus20.json"
 stage 6 "training CNN1D on the coreset only, $epochs epochs"
 amr train "$out/dataset.h5" -o "$out/cnn1d_coreset" -m cnn1d -e "$epochs" --index "$out/coreset_foqus20.idx"
-stage 7 "FCOS pruning of the full-data CNN1D (half the channels, LaCD, short fine-tuning)"
+stage 7 "the claim's control: a $pct % Uniform coreset, trained the same way"
+amr select "$out/dataset.h5" --run "$out/cnn1d" --method uniform --rate "$rate" \
+    -o "$out/coreset_uniform20.idx" --json "$out/coreset_uniform20.json"
+amr train "$out/dataset.h5" -o "$out/cnn1d_uniform" -m cnn1d -e "$epochs" --index "$out/coreset_uniform20.idx"
+stage 8 "FCOS pruning of the full-data CNN1D (half the channels, LaCD, short fine-tuning)"
 amr prune "$out/dataset.h5" -m "$out/cnn1d/model.pt" -o "$out/cnn1d_fcos" --channel-keep 0.5 \
     --diagnosis-epochs 3 -e 5
-stage 8 "the test split as an index file, for the replay"
+stage 9 "the test split as an index file, for the replay"
 amr subset "$out/dataset.h5" --split test --write-index "$out/test.idx"
-stage 9 "replaying the test split through the classifier block (3 models) and writing the report"
+stage 10 "replaying the test split through the classifier block (4 models) and writing the report"
 amr-report "$out"
 echo "== done in $(( $(date +%s) - start )) s. Report: $out/report/index.html (index.md, report.json, pictures)"
 echo "   other results in $out: dataset.h5, info.json, cnn1d/{model.pt,metrics.json,dynamics.h5,eval/},"
-echo "   coreset_foqus20.{idx,json}, cnn1d_coreset/, cnn1d_fcos/{model.pt,report.md,report.json}"
+echo "   coreset_{foqus,uniform}20.{idx,json}, cnn1d_coreset/, cnn1d_uniform/,"
+echo "   cnn1d_fcos/{model.pt,report.md,report.json}"

@@ -32,6 +32,10 @@ class qa_report(gr_unittest.TestCase):
                 "--json", os.path.join(out, "coreset_foqus20.json"))
             amr("train", d, "-o", os.path.join(out, "cnn1d_coreset"), "-e", "2", "--index",
                 os.path.join(out, "coreset_foqus20.idx"))
+            amr("select", d, "--run", os.path.join(out, "cnn1d"), "--method", "uniform",
+                "--rate", "0.2", "-o", os.path.join(out, "coreset_uniform20.idx"))
+            amr("train", d, "-o", os.path.join(out, "cnn1d_uniform"), "-e", "2", "--index",
+                os.path.join(out, "coreset_uniform20.idx"))
             amr("prune", d, "-m", os.path.join(out, "cnn1d", "model.pt"), "-o",
                 os.path.join(out, "cnn1d_fcos"), "--channel-keep", "0.5",
                 "--diagnosis-epochs", "1", "-e", "1")
@@ -51,7 +55,15 @@ class qa_report(gr_unittest.TestCase):
                 j = json.load(f)
             self.assertAlmostEqual(j["data_fraction"], 0.2, delta=0.02)
             self.assertLess(j["pruning"]["params_after"], j["pruning"]["params_before"])
+            # the control: as many frames and optimiser steps as the FoQuS coreset
+            self.assertEqual(j["uniform_coreset"]["frames"], j["coreset"]["frames"])
+            steps = j["optimiser_steps"]
+            self.assertEqual(steps["uniform coreset"], steps["coreset"])
+            # 2 epochs of ceil(frames / 128) batches each
+            self.assertEqual(steps["coreset"], 2 * -(-j["coreset"]["frames"] // 128))
+            self.assertGreater(steps["full data"], steps["coreset"])
             for name, sub in (("full data", "cnn1d"), ("coreset", "cnn1d_coreset"),
+                              ("uniform coreset", "cnn1d_uniform"),
                               ("FCOS-pruned", "cnn1d_fcos")):
                 ev = os.path.join(out, sub, "eval_check")
                 amr("eval", os.path.join(out, sub, "model.pt"), d, "-o", ev, "--no-plots",
@@ -65,6 +77,8 @@ class qa_report(gr_unittest.TestCase):
             with open(os.path.join(rep, "index.md")) as f:
                 md = f.read()
             self.assertIn("FCOS-pruned", md)
+            self.assertIn("Uniform coreset (the control)", md)
+            self.assertRegex(md, r"FoQuS (beats|does not beat|ties) Uniform by")
             self.assertIn("![channels per layer](channels_per_layer.png)", md)
 
 
