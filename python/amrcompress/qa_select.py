@@ -73,6 +73,65 @@ class qa_select(gr_unittest.TestCase):
             self.assertAlmostEqual(float(got[k]["quality"]), quality[i], places=5)
             self.assertAlmostEqual(float(got[k]["foqus"]), total[i], places=5)
 
+    def test_normalised_sums_recomputed_independently(self):
+        with h5py.File(os.path.join(self.run_dir, "dynamics.h5"), "r") as f:
+            T = int(f.attrs["epochs_completed"])
+            pred = f["pred"][:, :T].astype(np.int64)
+            loss = f["loss"][:, :T].astype(np.float64)
+            label = f["label"][:].astype(np.int64)
+            index = f["index"][:]
+        c = pred == label[:, None]
+        metrics = [np.sum(c[:, :-1] & ~c[:, 1:], axis=1) / (T - 1),
+                   np.sum(~c[:, :-1] & ~c[:, 1:], axis=1) / (T - 1),
+                   c.sum(axis=1) / T - 0.1 * loss.sum(axis=1) / T]
+        readings = {
+            # each metric on [0, 1] over every candidate, then added
+            "minmax": lambda x: (x - x.min()) / (x.max() - x.min()),
+            # each metric at mean 0 and (population) sd 1, then added
+            "zscore": lambda x: (x - x.mean()) / x.std(),
+        }
+        for name, scale in readings.items():
+            want = sum(scale(m) for m in metrics if np.ptp(m) > 1e-12)
+            scores = os.path.join(self.dir, "scores_%s.csv" % name)
+            r = amr_run("select", self.data, "--run", self.run_dir, "--rate", "0.1", "-o",
+                        os.path.join(self.dir, "n.idx"), "--foqus-norm", name,
+                        "--scores", scores)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(scores) as f:
+                got = {int(row["index"]): float(row["foqus"]) for row in csv.DictReader(f)}
+            for i, k in enumerate(index):
+                self.assertAlmostEqual(got[k], want[i], places=5, msg=name)
+        r = amr_run("select", self.data, "--run", self.run_dir, "--rate", "0.1", "-o",
+                    os.path.join(self.dir, "n.idx"), "--foqus-norm", "rank")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("sum, minmax or zscore", r.stderr)
+
+    def test_ccs_drops_the_hardest_tenth(self):
+        scores = os.path.join(self.dir, "scores_ccs.csv")
+        out = os.path.join(self.dir, "ccs.idx")
+        r = amr_run("select", self.data, "--run", self.run_dir, "--rate", "0.3", "-o", out,
+                    "--foqus-sampling", "ccs", "--ccs-drop", "0.1", "--ccs-strata", "5",
+                    "--scores", scores, "--json", os.path.join(self.dir, "ccs.json"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(scores) as f:
+            rows = list(csv.DictReader(f))
+        picked = set(read_index(out))
+        for cls in {row["label"] for row in rows}:
+            mine = sorted((float(row["foqus"]), int(row["index"])) for row in rows
+                          if row["label"] == cls)
+            cut = int(0.1 * len(mine))
+            # ties at the cut could go either way; below it nothing is kept
+            below = {i for s, i in mine[:cut] if s < mine[cut][0]}
+            self.assertGreater(len(below), 0, cls)
+            self.assertFalse(below & picked, cls)
+            # and the budget is met from the rest: 30 % of the class
+            self.assertEqual(len(picked & {i for _, i in mine}),
+                             int(0.3 * len(mine) + 0.5), cls)
+        with open(os.path.join(self.dir, "ccs.json")) as f:
+            j = json.load(f)
+        self.assertEqual(j["foqus"]["sampling"], "ccs")
+        self.assertEqual(j["foqus"]["ccs_strata"], 5)
+
     def test_every_method_is_class_balanced_and_trainable(self):
         with h5py.File(os.path.join(self.run_dir, "dynamics.h5"), "r") as f:
             cand = set(f["index"][:].tolist())
