@@ -151,53 +151,54 @@ std::vector<foqus_row> all_rows(const training_dynamics& d, double beta)
     return rows;
 }
 
+//! The score FoQuS ranks by, for every row of the record: the enabled
+//! metrics scaled over all rows (the normalisation is the whole training
+//! set's, as in the paper; the per-class sampling only reads it) and added.
+std::vector<double> all_totals(const std::vector<foqus_row>& rows, const foqus_options& o)
+{
+    const auto scaling = fit_foqus_scaling(rows, o);
+    std::vector<double> total(rows.size());
+    for (size_t r = 0; r < rows.size(); r++)
+        total[r] = foqus_combine(rows[r], o, scaling);
+    return total;
+}
+
 } // namespace
 
 std::unique_ptr<coreset_method> make_foqus(const coreset_options& o)
 {
     const foqus_options opt = o.foqus;
     validate_foqus_options(opt);
-    // The normalisation is fitted once over every candidate (all rows of the
-    // record), not per class: the scores are the whole training set's, as
-    // in the paper, and the per-class sampling only reads them. A method
-    // object serves one selection, so one fit per record suffices.
-    struct fitted {
+    // Every row's score is computed once per record and shared by the
+    // groups (a method object serves one selection).
+    struct scored {
         std::mutex lock;
         const training_dynamics* for_record = nullptr;
-        foqus_scaling scaling;
+        std::vector<double> total;
     };
-    auto fit = std::make_shared<fitted>();
-    return make_method(
-        { true, false, false },
-        [opt, fit](const coreset_inputs& in,
-                   const std::vector<size_t>& group,
-                   size_t k,
-                   std::mt19937_64& rng) {
-            const training_dynamics& d = *in.dynamics;
-            foqus_scaling scaling;
-            {
-                std::lock_guard<std::mutex> g(fit->lock);
-                if (fit->for_record != &d) {
-                    fit->scaling = fit_foqus_scaling(opt.normalise == "sum"
-                                                         ? std::vector<foqus_row>{}
-                                                         : all_rows(d, opt.beta),
-                                                     opt);
-                    fit->for_record = &d;
-                }
-                scaling = fit->scaling;
-            }
-            auto score = [&](size_t r) {
-                return foqus_combine(foqus_row_scores(d, r, opt.beta), opt, scaling);
-            };
-            // Descending score; top_k of everything is a full, tie-randomised
-            // sort.
-            auto order = top_k(group, group.size(), rng, score);
-            std::vector<double> scores(order.size());
-            if (opt.sampling == "ccs")
-                for (size_t i = 0; i < order.size(); i++)
-                    scores[i] = score(order[i]);
-            return foqus_pick(order, scores, k, opt, rng);
-        });
+    auto cache = std::make_shared<scored>();
+    return make_method({ true, false, false },
+                       [opt, cache](const coreset_inputs& in,
+                                    const std::vector<size_t>& group,
+                                    size_t k,
+                                    std::mt19937_64& rng) {
+                           const training_dynamics& d = *in.dynamics;
+                           std::lock_guard<std::mutex> g(cache->lock);
+                           if (cache->for_record != &d) {
+                               cache->total = all_totals(all_rows(d, opt.beta), opt);
+                               cache->for_record = &d;
+                           }
+                           const std::vector<double>& total = cache->total;
+                           // Descending score; top_k of everything is a full,
+                           // tie-randomised sort.
+                           auto order = top_k(group, group.size(), rng, [&](size_t r) {
+                               return total[r];
+                           });
+                           std::vector<double> scores(order.size());
+                           for (size_t i = 0; i < order.size(); i++)
+                               scores[i] = total[order[i]];
+                           return foqus_pick(order, scores, k, opt, rng);
+                       });
 }
 
 } // namespace coreset
@@ -210,18 +211,12 @@ foqus_scores compute_foqus_scores(const training_dynamics& d, const foqus_option
                               std::to_string(d.epochs));
     coreset::validate_foqus_options(o);
     const auto rows = coreset::all_rows(d, o.beta);
-    const auto scaling = coreset::fit_foqus_scaling(rows, o);
     foqus_scores s;
-    const size_t n = rows.size();
-    s.forget.resize(n);
-    s.persist.resize(n);
-    s.quality.resize(n);
-    s.total.resize(n);
-    for (size_t r = 0; r < n; r++) {
-        s.forget[r] = rows[r].forget;
-        s.persist[r] = rows[r].persist;
-        s.quality[r] = rows[r].quality;
-        s.total[r] = coreset::foqus_combine(rows[r], o, scaling);
+    s.total = coreset::all_totals(rows, o);
+    for (const auto& r : rows) {
+        s.forget.push_back(r.forget);
+        s.persist.push_back(r.persist);
+        s.quality.push_back(r.quality);
     }
     return s;
 }

@@ -64,7 +64,6 @@ AMRCOMPRESS_API foqus_scores compute_foqus_scores(const training_dynamics& d,
                                                   bool use_persist = true,
                                                   bool use_quality = true);
 
-
 //! One scoring model's outputs on the candidates (eval mode, after training).
 struct AMRCOMPRESS_API model_outputs {
     size_t classes = 0, dim = 0;
