@@ -203,21 +203,8 @@ std::string rate_key(double r)
  */
 void print_plan(const settings& s, const std::vector<run_spec>& specs)
 {
-    size_t train_frames = 0, frame_length = 128, classes = 11;
-    if (fs::exists(s.dataset)) {
-        dataset_reader ds(s.dataset);
-        size_t in_range = 0;
-        for (float snr : ds.snr_db())
-            in_range += snr >= s.snr_min;
-        train_frames = size_t(std::llround(0.8 * in_range));
-        frame_length = ds.info().frame_length;
-        classes = ds.info().classes.size();
-    } else {
-        size_t snrs = 0;
-        for (int snr = std::max(-20, int(std::ceil(s.snr_min))); snr <= 18; snr += 2)
-            snrs++;
-        train_frames = size_t(std::llround(0.8 * s.frames_per_cell * classes * snrs));
-    }
+    const planned_data data = plan_data(s.dataset, s.frames_per_cell, s.snr_min);
+    const size_t train_frames = data.train_frames;
     std::map<std::string, double> samples; // per training architecture
     std::set<std::string> selectors, seen;
     for (const auto& r : specs) {
@@ -248,7 +235,8 @@ void print_plan(const settings& s, const std::vector<run_spec>& specs)
         archs.insert(a);
     for (const auto& a : archs) {
         const double rate =
-            concurrent_train_rate(a, int(s.jobs), 128, 1, frame_length, classes, 6) /
+            concurrent_train_rate(
+                a, int(s.jobs), 128, 1, data.frame_length, data.classes, 6) /
             double(s.jobs);
         // The pre-trainings run before everything else, as many at once as
         // there are (selectors x GraNd models, at most --jobs).

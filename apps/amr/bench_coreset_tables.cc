@@ -187,11 +187,8 @@ json paired_with_uniform(std::ostream& md,
         size_t won = 0;
         for (double x : d)
             won += x > 0;
-        const bool all_same = won == d.size() || won == 0;
-        const char* v = d.size() < 2 ? ""
-                        : all_same && std::fabs(st.mean) > st.sd
-                            ? (won ? " better" : " worse")
-                            : "";
+        const int sign = paired_verdict(d);
+        const char* v = sign > 0 ? " better" : sign < 0 ? " worse" : "";
         char b[96];
         std::snprintf(
             b, sizeof b, "%+.4f ± %.4f (%zu/%zu)%s", st.mean, st.sd, won, d.size(), v);

@@ -222,10 +222,8 @@ std::vector<prune_run> planned_runs(const settings& s)
  */
 void print_plan(const settings& s, const std::vector<prune_run>& runs)
 {
-    size_t snrs = 0;
-    for (int snr = std::max(-20, int(std::ceil(s.snr_min))); snr <= 18; snr += 2)
-        snrs++;
-    const double train = std::llround(0.8 * s.frames_per_cell * 11 * snrs);
+    const planned_data data = plan_data(s.dataset, s.frames_per_cell, s.snr_min);
+    const double train = double(data.train_frames);
     std::map<std::string, double> samples;
     for (const auto& a : s.models)
         samples[a] += train * s.train_epochs.at(a) * s.seeds;
@@ -245,7 +243,9 @@ void print_plan(const settings& s, const std::vector<prune_run>& runs)
     double total = 0;
     for (const auto& [a, n] : samples) {
         const double rate =
-            concurrent_train_rate(a, int(s.jobs), 128, 1, 128, 11, 6) / double(s.jobs);
+            concurrent_train_rate(
+                a, int(s.jobs), 128, 1, data.frame_length, data.classes, 6) /
+            double(s.jobs);
         const double h = n / (rate * s.jobs) / 3600;
         total += h;
         std::printf("| %s | %.0f | %.3g | %.1f |\n", a.c_str(), rate, n, h);

@@ -18,8 +18,6 @@ namespace {
 
 using spread = mean_sd;
 
-spread of(const std::vector<double>& v) { return mean_and_sd(v); }
-
 // Percent with the spread over seeds ("71.23 ± 0.40"; one seed: "71.23").
 std::string pct_sd(const spread& s, bool sign = false)
 {
@@ -83,7 +81,7 @@ spread over(const std::vector<const prune_run*>& v, F value)
         if (!std::isnan(y))
             x.push_back(y);
     }
-    return of(x);
+    return mean_and_sd(x);
 }
 
 double acc_after(const prune_run& r)
@@ -163,7 +161,7 @@ json write_prune_tables(const std::vector<prune_run>& runs,
            << "| Method | Type | Acc(%) | dAcc(%) | dFLOPs | dParams | FLOPs PR | Params "
               "PR | frames/s | speed-up |\n"
               "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
-        md << "| (dense) | - | " << pct_sd(of(o)) << " | | | | | | "
+        md << "| (dense) | - | " << pct_sd(mean_and_sd(o)) << " | | | | | | "
            << fmt(std::round(dense_fps)) << " | 1.00 |\n";
         json jt = json::array();
         for (const prune_run* row : rows_of(runs, arch, "main")) {
@@ -225,7 +223,7 @@ json write_prune_tables(const std::vector<prune_run>& runs,
                     for (auto* b : seeds_of(runs, arch, row->key))
                         if (b->seed == f->seed)
                             pr.d.push_back(acc_after(*f) - acc_after(*b));
-                pr.s = of(pr.d);
+                pr.s = mean_and_sd(pr.d);
                 if (!pr.d.empty())
                     pairs.push_back(pr);
             }
@@ -245,12 +243,11 @@ json write_prune_tables(const std::vector<prune_run>& runs,
                 size_t won = 0;
                 for (double x : pr.d)
                     won += x > 0;
-                const bool agree = won == pr.d.size() || won == 0;
+                const int sign = paired_verdict(pr.d);
                 const char* verdict = pr.d.size() < 2 ? "one seed"
-                                      : agree && std::fabs(pr.s.mean) > pr.s.sd
-                                          ? (won ? "FCOS better, beyond the spread"
-                                                 : "FCOS worse, beyond the spread")
-                                          : "within the spread";
+                                      : sign > 0      ? "FCOS better, beyond the spread"
+                                      : sign < 0      ? "FCOS worse, beyond the spread"
+                                                      : "within the spread";
                 md << "| " << pr.label << " | " << pct_sd(pr.s, true) << " | " << won
                    << "/" << pr.d.size() << " | " << verdict << " |\n";
                 jp.push_back({ { "baseline", pr.label },

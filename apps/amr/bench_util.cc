@@ -4,8 +4,10 @@
  */
 #include "bench_util.h"
 #include "cli.h"
+#include <gnuradio/amrcompress/dataset_reader.h>
 #include <gnuradio/amrcompress/generator.h>
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -44,6 +46,48 @@ mean_sd mean_and_sd(const std::vector<double>& v)
         s.sd = std::sqrt(q / (v.size() - 1));
     }
     return s;
+}
+
+int paired_verdict(const std::vector<double>& diffs)
+{
+    const mean_sd m = mean_and_sd(diffs);
+    size_t ahead = 0;
+    for (double x : diffs)
+        ahead += x > 0;
+    if (diffs.size() < 2 || (ahead != 0 && ahead != diffs.size()) ||
+        !(std::fabs(m.mean) > m.sd))
+        return 0;
+    return ahead ? 1 : -1;
+}
+
+namespace {
+
+// The SNRs of a generated benchmark dataset: snr_min (at least -20) to 18 dB.
+std::vector<int> generated_snrs(float snr_min)
+{
+    std::vector<int> v;
+    for (int snr = std::max(-20, int(std::ceil(snr_min))); snr <= 18; snr += 2)
+        v.push_back(snr);
+    return v;
+}
+
+} // namespace
+
+planned_data plan_data(const std::string& path, size_t frames_per_cell, float snr_min)
+{
+    planned_data p;
+    size_t in_range = 0;
+    if (fs::exists(path)) {
+        gr::amrcompress::dataset_reader ds(path);
+        for (float snr : ds.snr_db())
+            in_range += snr >= snr_min;
+        p.frame_length = ds.info().frame_length;
+        p.classes = ds.info().classes.size();
+    } else {
+        in_range = frames_per_cell * p.classes * generated_snrs(snr_min).size();
+    }
+    p.train_frames = size_t(std::llround(0.8 * in_range));
+    return p;
 }
 
 std::string fmt(double v)
@@ -118,9 +162,7 @@ void ensure_generated_dataset(const std::string& path,
     if (!dir.empty())
         fs::create_directories(dir);
     gr::amrcompress::generator_config g;
-    g.snrs_db.clear();
-    for (int snr = std::max(-20, int(std::ceil(snr_min))); snr <= 18; snr += 2)
-        g.snrs_db.push_back(snr);
+    g.snrs_db = generated_snrs(snr_min);
     g.frames_per_cell = frames_per_cell;
     g.seed = seed;
     std::fprintf(stderr, "%s: generating %s\n", who.c_str(), path.c_str());

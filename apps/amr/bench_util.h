@@ -39,6 +39,21 @@ struct mean_sd {
 };
 mean_sd mean_and_sd(const std::vector<double>& v);
 
+/*!
+ * A paired comparison's verdict over seeds (diffs = a - b per seed): +1
+ * when every seed has a ahead and the mean exceeds the sample sd, -1 the
+ * same with b ahead, 0 otherwise ("within the spread"; fewer than 2 seeds).
+ */
+int paired_verdict(const std::vector<double>& diffs);
+
+//! What a benchmark's dataset holds: the training part's frames (80 % of
+//! those at snr_min and above), frame length and classes.
+struct planned_data {
+    size_t train_frames = 0, frame_length = 128, classes = 11;
+};
+//! Read from `path` if it exists, else what ensure_generated_dataset writes.
+planned_data plan_data(const std::string& path, size_t frames_per_cell, float snr_min);
+
 //! %g formatting.
 std::string fmt(double v);
 
