@@ -47,17 +47,19 @@ class qa_select(gr_unittest.TestCase):
     def tearDownClass(cls):
         cls.tmp.cleanup()
 
+    def record(self):
+        """The dynamics record read with h5py: T, predictions, losses, labels, indices."""
+        with h5py.File(os.path.join(self.run_dir, "dynamics.h5"), "r") as f:
+            T = int(f.attrs["epochs_completed"])
+            return (T, f["pred"][:, :T].astype(np.int64), f["loss"][:, :T].astype(np.float64),
+                    f["label"][:].astype(np.int64), f["index"][:])
+
     def test_foqus_scores_recomputed_independently(self):
         scores = os.path.join(self.dir, "scores.csv")
         r = amr_run("select", self.data, "--run", self.run_dir, "--rate", "0.1", "-o",
                     os.path.join(self.dir, "f.idx"), "--scores", scores)
         self.assertEqual(r.returncode, 0, r.stderr)
-        with h5py.File(os.path.join(self.run_dir, "dynamics.h5"), "r") as f:
-            T = int(f.attrs["epochs_completed"])
-            pred = f["pred"][:, :T].astype(np.int64)
-            loss = f["loss"][:, :T].astype(np.float64)
-            label = f["label"][:].astype(np.int64)
-            index = f["index"][:]
+        T, pred, loss, label, index = self.record()
         c = pred == label[:, None]                                   # Eq. 3
         forget = np.sum(c[:, :-1] & ~c[:, 1:], axis=1)              # Eq. 4
         persist = np.sum(~c[:, :-1] & ~c[:, 1:], axis=1)            # Eq. 5
@@ -74,12 +76,7 @@ class qa_select(gr_unittest.TestCase):
             self.assertAlmostEqual(float(got[k]["foqus"]), total[i], places=5)
 
     def test_normalised_sums_recomputed_independently(self):
-        with h5py.File(os.path.join(self.run_dir, "dynamics.h5"), "r") as f:
-            T = int(f.attrs["epochs_completed"])
-            pred = f["pred"][:, :T].astype(np.int64)
-            loss = f["loss"][:, :T].astype(np.float64)
-            label = f["label"][:].astype(np.int64)
-            index = f["index"][:]
+        T, pred, loss, label, index = self.record()
         c = pred == label[:, None]
         metrics = [np.sum(c[:, :-1] & ~c[:, 1:], axis=1) / (T - 1),
                    np.sum(~c[:, :-1] & ~c[:, 1:], axis=1) / (T - 1),
