@@ -147,6 +147,13 @@ std::string dense_dir(const settings& s, const std::string& arch, int seed)
     return s.out + "/dense/" + arch + (seed > 1 ? "-s" + std::to_string(seed) : "");
 }
 
+//! Where FCOS (Table IV's run) of an architecture and seed is written.
+std::string fcos_dir(const settings& s, const std::string& arch, int seed)
+{
+    return s.out + "/prune/" + arch + "/fcos" +
+           (seed > 1 ? "-s" + std::to_string(seed) : "");
+}
+
 std::string method_label(const std::string& m)
 {
     if (m == "l1norm")
@@ -259,7 +266,7 @@ int bench_prune(const std::vector<std::string>& args)
 {
     settings s;
     std::string models, methods, keep, betas;
-    bool plan_only = false;
+    bool plan_only = false, tables_only = false;
     po::options_description o(
         "The FCOS paper's Table IV protocol on generated RML2016.10a-style data: train "
         "each "
@@ -307,6 +314,10 @@ int bench_prune(const std::vector<std::string>& args)
         "seeds",
         po::value(&s.seeds)->default_value(1),
         "repetitions (seeds 1..N: dense training, pruning and fine-tuning)")(
+        "tables-only",
+        po::bool_switch(&tables_only),
+        "start nothing: write the tables of the runs complete in OUT (e.g. while "
+        "another invocation still runs there), without inference speeds")(
         "plan",
         po::bool_switch(&plan_only),
         "print the runs and an estimate of their time (training speed measured here "
@@ -373,7 +384,7 @@ int bench_prune(const std::vector<std::string>& args)
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start)
             .count();
     };
-    if (generate)
+    if (generate && !tables_only)
         ensure_generated_dataset(
             s.dataset, s.frames_per_cell, s.snr_min, s.gen_seed, "amr bench prune");
     const std::string tool = self_path();
@@ -387,51 +398,57 @@ int bench_prune(const std::vector<std::string>& args)
                          ++done,
                          jobs.size(),
                          jobs[i].log.c_str(),
-                         code ? "FAILED" : "ok",
+                         code == job_skipped ? "skipped"
+                         : code              ? "FAILED"
+                                             : "ok",
                          elapsed());
         });
     };
 
-    // 1. The dense models, one per architecture and seed.
-    {
-        std::vector<job> jobs;
-        for (const auto& a : s.models)
-            for (int seed = 1; seed <= s.seeds; seed++) {
-                const std::string dir = dense_dir(s, a, seed);
-                if (run_complete(dir))
-                    continue;
-                fs::create_directories(dir);
-                jobs.push_back({ tool,
-                                 { tool,
-                                   "train",
-                                   s.dataset,
-                                   "-o",
-                                   dir,
-                                   "-m",
-                                   a,
-                                   "-e",
-                                   std::to_string(s.train_epochs.at(a)),
-                                   "--seed",
-                                   std::to_string(seed),
-                                   "-j",
-                                   "1",
-                                   "--eval-every",
-                                   "0",
-                                   "--no-dynamics",
-                                   "--snr-min",
-                                   fmt(s.snr_min) },
-                                 dir + "/train.log" });
-                // An interrupted training goes on from its last epoch.
-                if (fs::exists(dir + "/checkpoint.pt"))
-                    jobs.back().argv.push_back("--resume");
-            }
-        if (run_all(jobs, "training"))
-            throw std::runtime_error("training failed; see the train.log files above");
-    }
-
-    // 2. FCOS and its variants, then the baselines at FCOS's compression of
-    //    the same seed.
-    auto prune_job = [&](const prune_run& r, const std::vector<std::string>& how) {
+    // One job graph: each seed's dense model, then its FCOS, then the
+    // baselines at FCOS's compression of the same seed, so both slots stay
+    // busy and a long run finishes seed by seed (Table IV first, then the
+    // FCOS variants). A rerun skips what is complete.
+    std::vector<job> jobs;
+    std::map<std::string, size_t> job_of; // dense or run directory -> job
+    auto dense_job = [&](const std::string& a, int seed) {
+        const std::string dir = dense_dir(s, a, seed);
+        if (job_of.count(dir) || run_complete(dir))
+            return;
+        fs::create_directories(dir);
+        job j{ tool,
+               { tool,
+                 "train",
+                 s.dataset,
+                 "-o",
+                 dir,
+                 "-m",
+                 a,
+                 "-e",
+                 std::to_string(s.train_epochs.at(a)),
+                 "--seed",
+                 std::to_string(seed),
+                 "-j",
+                 "1",
+                 "--eval-every",
+                 "0",
+                 "--no-dynamics",
+                 "--snr-min",
+                 fmt(s.snr_min) },
+               dir + "/train.log" };
+        // An interrupted training goes on from its last epoch.
+        if (fs::exists(dir + "/checkpoint.pt"))
+            j.argv.push_back("--resume");
+        job_of[dir] = jobs.size();
+        jobs.push_back(j);
+    };
+    auto depend = [&](job& j, const std::string& dir) {
+        if (job_of.count(dir))
+            j.after.push_back(job_of.at(dir));
+    };
+    auto prune_job = [&](const prune_run& r) {
+        if (prune_complete(r.dir))
+            return;
         fs::create_directories(r.dir);
         job j{ tool,
                { tool,
@@ -459,47 +476,50 @@ int bench_prune(const std::vector<std::string>& args)
             j.argv.push_back("--beta");
             j.argv.push_back(fmt(s.beta));
         }
-        j.argv.insert(j.argv.end(), how.begin(), how.end());
         j.argv.insert(j.argv.end(), r.extra.begin(), r.extra.end());
-        return j;
-    };
-    auto load_reports = [&] {
-        for (auto& r : runs)
-            if (r.report.is_null() && prune_complete(r.dir))
-                r.report = read_json(r.dir + "/report.json");
-    };
-    {
-        std::vector<job> jobs;
-        for (auto& r : runs)
-            if (r.method == "fcos" && !prune_complete(r.dir))
-                jobs.push_back(
-                    prune_job(r, { "--channel-keep", fmt(s.keep.at(r.arch)) }));
-        run_all(jobs, "FCOS");
-        load_reports();
-    }
-    {
-        std::vector<job> jobs;
-        for (auto& r : runs) {
-            if (r.method == "fcos" || prune_complete(r.dir))
-                continue;
-            const prune_run* fcos = nullptr;
-            for (const auto& f : runs)
-                if (f.arch == r.arch && f.key == "fcos" && f.seed == r.seed)
-                    fcos = &f;
-            if (!fcos || fcos->report.is_null()) {
-                std::fprintf(stderr,
-                             "amr bench prune: FCOS failed on %s seed %d; no %s\n",
-                             r.arch.c_str(),
-                             r.seed,
-                             r.method.c_str());
-                continue;
-            }
-            const double target = fcos->report["reduction"]["params"].get<double>();
-            jobs.push_back(prune_job(r, { "--target-params", fmt(target) }));
+        depend(j, dense_dir(s, r.arch, r.seed));
+        if (r.method == "fcos") {
+            j.argv.push_back("--channel-keep");
+            j.argv.push_back(fmt(s.keep.at(r.arch)));
+        } else {
+            // Matched compression: FCOS's parameter reduction of this seed,
+            // read when the baseline starts.
+            const std::string fcos = fcos_dir(s, r.arch, r.seed);
+            depend(j, fcos);
+            j.prepare = [fcos, r](std::vector<std::string>& argv) {
+                if (!prune_complete(fcos)) {
+                    std::fprintf(stderr,
+                                 "amr bench prune: FCOS failed on %s seed %d; no %s\n",
+                                 r.arch.c_str(),
+                                 r.seed,
+                                 r.method.c_str());
+                    return false;
+                }
+                const json rep = read_json(fcos + "/report.json");
+                argv.push_back("--target-params");
+                argv.push_back(fmt(rep["reduction"]["params"].get<double>()));
+                return true;
+            };
         }
-        run_all(jobs, "baseline");
-        load_reports();
+        job_of[r.dir] = jobs.size();
+        jobs.push_back(j);
+    };
+    if (!tables_only) {
+        for (int seed = 1; seed <= s.seeds; seed++)
+            for (const auto& a : s.models) {
+                dense_job(a, seed);
+                for (const auto& r : runs)
+                    if (r.seed == seed && r.arch == a && r.table == "main")
+                        prune_job(r);
+            }
+        for (const auto& r : runs)
+            if (r.table != "main")
+                prune_job(r);
+        run_all(jobs, "training and pruning");
     }
+    for (auto& r : runs)
+        if (prune_complete(r.dir))
+            r.report = read_json(r.dir + "/report.json");
 
     // 3. Inference speed of seed 1's models, every model of an architecture
     //    interleaved per round (the structure, hence the speed, hardly
@@ -509,6 +529,9 @@ int bench_prune(const std::vector<std::string>& args)
         for (int seed = 1; seed <= s.seeds; seed++)
             if (run_complete(dense_dir(s, a, seed)))
                 ctx.original_acc[a][seed] = final_accuracy(dense_dir(s, a, seed));
+        // --tables-only may run beside the training: no speed measured then.
+        if (tables_only || !run_complete(dense_dir(s, a, 1)))
+            continue;
         std::fprintf(
             stderr, "amr bench prune: inference speed of the %s models\n", a.c_str());
         for (int round = 0; round < std::max(1, s.infer_rounds); round++) {
@@ -539,6 +562,7 @@ int bench_prune(const std::vector<std::string>& args)
     ctx.diag_epochs = s.diag_epochs;
     ctx.epochs = s.epochs;
     ctx.seconds = elapsed();
+    ctx.partial = tables_only;
     const json tables = write_prune_tables(runs, ctx, s.out);
     json rows = json::array();
     size_t failed = 0;
@@ -562,14 +586,15 @@ int bench_prune(const std::vector<std::string>& args)
                  { "failed", failed },
                  { "seconds", elapsed() } },
                s.out + "/bench.json");
-    std::printf("amr bench prune: %zu pruning run(s), %zu failed, %.0f s; tables in "
+    std::printf("amr bench prune: %zu pruning run(s), %zu %s, %.0f s; tables in "
                 "%s/tables.md, rows in %s/results.csv\n",
                 runs.size(),
                 failed,
+                tables_only ? "not complete (yet)" : "failed",
                 elapsed(),
                 s.out.c_str(),
                 s.out.c_str());
-    return failed ? 1 : 0;
+    return failed && !tables_only ? 1 : 0;
 }
 
 } // namespace amr

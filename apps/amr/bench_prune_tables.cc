@@ -101,9 +101,13 @@ double layers_removed(const prune_run& r)
     return v.is_array() ? double(v.size()) : NAN;
 }
 
-std::string failed_note(size_t ok, size_t all)
+// A partial table (--tables-only during a run) counts what has not finished
+// yet, a finished one what failed.
+std::string missing_note(size_t ok, size_t all, bool partial)
 {
-    return ok == all ? "" : " (" + std::to_string(all - ok) + " failed)";
+    return ok == all ? ""
+                     : " (" + std::to_string(all - ok) +
+                           (partial ? " not complete)" : " failed)");
 }
 
 } // namespace
@@ -147,6 +151,13 @@ json write_prune_tables(const std::vector<prune_run>& runs,
           "means over the seeds. frames/s: seed 1's models, batch "
        << ctx.infer_batch << ", 1 thread, best of " << ctx.infer_rounds
        << " interleaved rounds. Total " << fmt(std::round(ctx.seconds)) << " s.\n";
+    if (ctx.partial) {
+        size_t complete = 0;
+        for (const auto& r : runs)
+            complete += !r.report.is_null();
+        md << "\n**Partial** (--tables-only): " << complete << " of " << runs.size()
+           << " pruning runs complete; no inference speeds measured.\n";
+    }
     for (const auto& arch : ctx.models) {
         const auto& orig = ctx.original_acc.count(arch) ? ctx.original_acc.at(arch)
                                                         : std::map<int, double>{};
@@ -162,12 +173,13 @@ json write_prune_tables(const std::vector<prune_run>& runs,
               "PR | frames/s | speed-up |\n"
               "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
         md << "| (dense) | - | " << pct_sd(mean_and_sd(o)) << " | | | | | | "
-           << fmt(std::round(dense_fps)) << " | 1.00 |\n";
+           << (std::isnan(dense_fps) ? "-" : fmt(std::round(dense_fps))) << " | 1.00 |\n";
         json jt = json::array();
         for (const prune_run* row : rows_of(runs, arch, "main")) {
             const auto v = seeds_of(runs, arch, row->key);
             if (v.empty()) {
-                md << "| " << row->label << " | failed (see " << row->dir
+                md << "| " << row->label << " | "
+                   << (ctx.partial ? "not complete" : "failed") << " (see " << row->dir
                    << "/prune.log) |\n";
                 continue;
             }
@@ -188,7 +200,8 @@ json write_prune_tables(const std::vector<prune_run>& runs,
                     fps = r->fps;
             char sp[16];
             std::snprintf(sp, sizeof sp, "%.2f", fps / dense_fps);
-            md << "| " << row->label << failed_note(v.size(), size_t(ctx.seeds)) << " | "
+            md << "| " << row->label
+               << missing_note(v.size(), size_t(ctx.seeds), ctx.partial) << " | "
                << p["kind"].get<std::string>() << (soft ? " (soft)" : "") << " | "
                << pct_sd(a) << " | " << pct_sd(d, true) << " | "
                << (soft ? "-" : "-" + count(fpr.mean * f0)) << " | -"
@@ -291,7 +304,7 @@ json write_prune_tables(const std::vector<prune_run>& runs,
                           layers.mean,
                           layers.sd);
             md << "| " << (row ? row->label : first_label)
-               << failed_note(v.size(), size_t(ctx.seeds)) << " | "
+               << missing_note(v.size(), size_t(ctx.seeds), ctx.partial) << " | "
                << (std::isnan(layers.mean) ? "-" : l) << " | " << pct_sd(fused) << " | "
                << pct_sd(a) << " | "
                << pct(over(v, [](const prune_run& r) { return reduction(r, "params"); })

@@ -36,6 +36,7 @@ struct prune_table_context {
     float snr_min = 0;
     int infer_rounds = 0, seeds = 1;
     double beta = 0, seconds = 0;
+    bool partial = false; //!< --tables-only: some runs may still be going
     std::vector<std::string> models;
     std::map<std::string, double> keep;
     std::map<std::string, int> diag_epochs, epochs;

@@ -53,14 +53,49 @@ size_t run_jobs(const std::vector<job>& jobs,
                 size_t parallel,
                 const std::function<void(size_t, int)>& done)
 {
+    enum class state { waiting, running, succeeded, failed };
+    std::vector<state> st(jobs.size(), state::waiting);
+    for (size_t i = 0; i < jobs.size(); i++)
+        for (size_t d : jobs[i].after)
+            if (d >= i) // earlier jobs only: no cycles, and one pass decides
+                throw std::logic_error("run_jobs: job " + std::to_string(i) +
+                                       " depends on a later job");
     std::map<pid_t, size_t> running;
-    size_t next = 0, failed = 0;
+    size_t failed = 0, settled = 0;
     parallel = std::max<size_t>(parallel, 1);
-    while (next < jobs.size() || !running.empty()) {
-        while (next < jobs.size() && running.size() < parallel) {
-            running[start(jobs[next])] = next;
-            next++;
+    auto finish = [&](size_t i, int code) {
+        st[i] = code == 0 ? state::succeeded : state::failed;
+        failed += code != 0;
+        settled++;
+        if (done)
+            done(i, code);
+    };
+    while (settled < jobs.size()) {
+        // Skip what can no longer run, then start what can, in list order.
+        for (size_t i = 0; i < jobs.size(); i++) {
+            if (st[i] != state::waiting)
+                continue;
+            bool ready = true, doomed = false;
+            for (size_t d : jobs[i].after) {
+                ready = ready && st[d] == state::succeeded;
+                doomed = doomed || st[d] == state::failed;
+            }
+            if (doomed) {
+                finish(i, job_skipped);
+                continue;
+            }
+            if (!ready || running.size() >= parallel)
+                continue;
+            job j = jobs[i];
+            if (j.prepare && !j.prepare(j.argv)) {
+                finish(i, job_skipped);
+                continue;
+            }
+            running[start(j)] = i;
+            st[i] = state::running;
         }
+        if (running.empty())
+            continue; // everything left was just skipped
         int status = 0;
         pid_t pid = waitpid(-1, &status, 0);
         if (pid < 0) {
@@ -73,10 +108,7 @@ size_t run_jobs(const std::vector<job>& jobs,
             continue;
         const size_t i = it->second;
         running.erase(it);
-        const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        failed += code != 0;
-        if (done)
-            done(i, code);
+        finish(i, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
     }
     return failed;
 }
