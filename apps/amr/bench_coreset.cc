@@ -41,6 +41,7 @@ struct settings {
     std::string profile, out, dataset;
     size_t frames_per_cell = 200;
     uint64_t gen_seed = 1;
+    std::string preset; //!< generator preset (gen_preset.h)
     float snr_min = 10;
     std::vector<std::string> models, methods, tables;
     std::vector<std::pair<std::string, std::string>> cross;
@@ -124,6 +125,11 @@ coreset_options options_for(const variant& v, double rate, uint64_t seed)
     return o;
 }
 
+generated_data generated(const settings& s)
+{
+    return { s.preset, s.frames_per_cell, s.snr_min, s.gen_seed };
+}
+
 void apply_profile(settings& s, const po::variables_map& vm)
 {
     // quick: a half-hour look. full: every table at 1,000 frames per cell.
@@ -135,8 +141,9 @@ void apply_profile(settings& s, const po::variables_map& vm)
     if (s.profile != "quick" && !full)
         throw input_error("--profile must be quick, full or paper");
     auto unset = [&](const char* o) { return !vm.count(o) || vm[o].defaulted(); };
+    // radio1024 (--preset rml2018): the authors' 3,200 + 800 frames per cell.
     if (unset("frames-per-cell"))
-        s.frames_per_cell = full ? 1000 : 200;
+        s.frames_per_cell = paper && s.preset == "rml2018" ? 4000 : full ? 1000 : 200;
     if (unset("seeds"))
         s.seeds = full ? 3 : 2;
     if (unset("seeds-other"))
@@ -203,7 +210,7 @@ std::string rate_key(double r)
  */
 void print_plan(const settings& s, const std::vector<run_spec>& specs)
 {
-    const planned_data data = plan_data(s.dataset, s.frames_per_cell, s.snr_min);
+    const planned_data data = plan_data(s.dataset, generated(s));
     const size_t train_frames = data.train_frames;
     std::map<std::string, double> samples; // per training architecture
     std::set<std::string> selectors, seen;
@@ -290,6 +297,11 @@ int bench_coreset(const std::vector<std::string>& args)
         "gen-seed",
         po::value(&s.gen_seed)->default_value(1),
         "generator seed (use another one for tuning, e.g. the tier ablation)")(
+        "preset",
+        po::value(&s.preset),
+        "generate with this preset: rml2018 = RML2018.01a's 24 classes and 1,024-sample "
+        "frames, SNR up to 30 dB (with --profile paper: the authors' radio1024 "
+        "protocol, 4,000 frames per cell split 8:2)")(
         "snr-min",
         po::value(&s.snr_min)->default_value(10),
         "lowest SNR (dB); the paper's high-SNR setting is 10")(
@@ -454,13 +466,18 @@ int bench_coreset(const std::vector<std::string>& args)
     }
     if (specs.empty())
         throw input_error("nothing to run: check --tables and --models");
+    // GraNd's independently seeded extra models serve GraNd alone: a run
+    // without it (e.g. --methods foqus,uniform) does not train them.
+    if (std::none_of(specs.begin(), specs.end(), [](const run_spec& r) {
+            return r.v.method == "grand";
+        }))
+        s.grand_models = 1;
     if (plan_only) {
         print_plan(s, specs);
         return 0;
     }
     if (generate)
-        ensure_generated_dataset(
-            s.dataset, s.frames_per_cell, s.snr_min, s.gen_seed, "amr bench coreset");
+        ensure_generated_dataset(s.dataset, generated(s), "amr bench coreset");
 
     // 3. Pre-train one selection model per selecting architecture (with the
     //    dynamics record), plus GraNd's extra independently seeded models.

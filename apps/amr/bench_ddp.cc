@@ -129,7 +129,7 @@ int bench_ddp(const std::vector<std::string>& args)
     const auto ranks = parse_numbers(ranks_s, "--ranks");
     const std::string data = data_in.empty() ? dir + "/data.h5" : data_in;
     if (data_in.empty())
-        ensure_generated_dataset(data, frames_per_cell, -20, 1, "amr bench ddp");
+        ensure_generated_dataset(data, { "", frames_per_cell, -20, 1 }, "amr bench ddp");
 
     const gr::amrcompress::dataset_info shape =
         gr::amrcompress::dataset_reader(data).info();

@@ -100,7 +100,7 @@ int bench_keeper(const std::vector<std::string>& args)
         return 0;
     if (!(rate > 0 && rate <= 1))
         throw input_error("--rate must be in (0, 1]");
-    ensure_generated_dataset(dataset, per_cell, -10, seed, "bench keeper");
+    ensure_generated_dataset(dataset, { "", per_cell, -10, seed }, "bench keeper");
     fs::create_directories(out);
     dataset_reader ds(dataset);
 

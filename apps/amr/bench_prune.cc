@@ -41,6 +41,7 @@ struct settings {
     std::string profile, out, dataset;
     size_t frames_per_cell = 80;
     uint64_t gen_seed = 1;
+    std::string preset; //!< generator preset (gen_preset.h)
     float snr_min = -20;
     std::vector<std::string> models, methods;
     std::map<std::string, double> keep;
@@ -54,6 +55,11 @@ struct settings {
     double infer_seconds = 2;
 };
 
+generated_data generated(const settings& s)
+{
+    return { s.preset, s.frames_per_cell, s.snr_min, s.gen_seed };
+}
+
 void apply_profile(settings& s, const po::variables_map& vm)
 {
     // paper: the authors' radio128 protocol (SNR 10-18 dB, 1,000 frames per
@@ -64,8 +70,9 @@ void apply_profile(settings& s, const po::variables_map& vm)
     if (s.profile != "quick" && !full)
         throw input_error("--profile must be quick, full or paper");
     auto unset = [&](const char* o) { return !vm.count(o) || vm[o].defaulted(); };
+    // radio1024 (--preset rml2018): the authors' 3,200 + 800 frames per cell.
     if (unset("frames-per-cell"))
-        s.frames_per_cell = full ? 1000 : 80;
+        s.frames_per_cell = paper && s.preset == "rml2018" ? 4000 : full ? 1000 : 80;
     if (paper && unset("snr-min"))
         s.snr_min = 10;
     if (paper && unset("seeds"))
@@ -229,7 +236,7 @@ std::vector<prune_run> planned_runs(const settings& s)
  */
 void print_plan(const settings& s, const std::vector<prune_run>& runs)
 {
-    const planned_data data = plan_data(s.dataset, s.frames_per_cell, s.snr_min);
+    const planned_data data = plan_data(s.dataset, generated(s));
     const double train = double(data.train_frames);
     std::map<std::string, double> samples;
     for (const auto& a : s.models)
@@ -289,6 +296,11 @@ int bench_prune(const std::vector<std::string>& args)
         po::value(&s.frames_per_cell)->default_value(80),
         "generated frames per (class, SNR)")(
         "gen-seed", po::value(&s.gen_seed)->default_value(1), "generator seed")(
+        "preset",
+        po::value(&s.preset),
+        "generate with this preset: rml2018 = RML2018.01a's 24 classes and 1,024-sample "
+        "frames, SNR up to 30 dB (with --profile paper: the authors' radio1024 "
+        "protocol, 4,000 frames per cell split 8:2)")(
         "snr-min",
         po::value(&s.snr_min)->default_value(-20),
         "lowest SNR (dB); the paper's RML2016.10a table uses all SNRs")(
@@ -385,8 +397,7 @@ int bench_prune(const std::vector<std::string>& args)
             .count();
     };
     if (generate && !tables_only)
-        ensure_generated_dataset(
-            s.dataset, s.frames_per_cell, s.snr_min, s.gen_seed, "amr bench prune");
+        ensure_generated_dataset(s.dataset, generated(s), "amr bench prune");
     const std::string tool = self_path();
     auto run_all = [&](std::vector<job>& jobs, const std::string& what) {
         size_t done = 0;

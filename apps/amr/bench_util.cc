@@ -4,7 +4,9 @@
  */
 #include "bench_util.h"
 #include "cli.h"
+#include "gen_preset.h"
 #include <gnuradio/amrcompress/dataset_reader.h>
+#include <gnuradio/amrcompress/error.h>
 #include <gnuradio/amrcompress/generator.h>
 #include <nlohmann/json.hpp>
 #include <algorithm>
@@ -62,29 +64,39 @@ int paired_verdict(const std::vector<double>& diffs)
 
 namespace {
 
-// The SNRs of a generated benchmark dataset: snr_min (at least -20) to 18 dB.
-std::vector<int> generated_snrs(float snr_min)
+gr::amrcompress::generator_config generator_for(const generated_data& g)
 {
-    std::vector<int> v;
-    for (int snr = std::max(-20, int(std::ceil(snr_min))); snr <= 18; snr += 2)
-        v.push_back(snr);
-    return v;
+    gr::amrcompress::generator_config cfg = generator_preset(g.preset);
+    std::vector<int> snrs;
+    for (int snr : cfg.snrs_db)
+        if (snr >= g.snr_min)
+            snrs.push_back(snr);
+    if (snrs.empty())
+        throw gr::amrcompress::input_error("--snr-min " + fmt(g.snr_min) +
+                                           " is above every SNR the generator makes");
+    cfg.snrs_db = snrs;
+    cfg.frames_per_cell = g.frames_per_cell;
+    cfg.seed = g.seed;
+    return cfg;
 }
 
 } // namespace
 
-planned_data plan_data(const std::string& path, size_t frames_per_cell, float snr_min)
+planned_data plan_data(const std::string& path, const generated_data& g)
 {
     planned_data p;
     size_t in_range = 0;
     if (fs::exists(path)) {
         gr::amrcompress::dataset_reader ds(path);
         for (float snr : ds.snr_db())
-            in_range += snr >= snr_min;
+            in_range += snr >= g.snr_min;
         p.frame_length = ds.info().frame_length;
         p.classes = ds.info().classes.size();
     } else {
-        in_range = frames_per_cell * p.classes * generated_snrs(snr_min).size();
+        const auto cfg = generator_for(g);
+        in_range = cfg.frames_per_cell * cfg.classes.size() * cfg.snrs_db.size();
+        p.frame_length = cfg.frame_length;
+        p.classes = cfg.classes.size();
     }
     p.train_frames = size_t(std::llround(0.8 * in_range));
     return p;
@@ -151,24 +163,30 @@ double final_accuracy(const std::string& dir)
 }
 
 void ensure_generated_dataset(const std::string& path,
-                              size_t frames_per_cell,
-                              float snr_min,
-                              uint64_t seed,
+                              const generated_data& g,
                               const std::string& who)
 {
-    if (fs::exists(path))
+    const gr::amrcompress::generator_config cfg = generator_for(g);
+    if (fs::exists(path)) {
+        gr::amrcompress::dataset_reader ds(path);
+        if (ds.info().classes != cfg.classes ||
+            ds.info().frame_length != cfg.frame_length)
+            throw gr::amrcompress::input_error(
+                path,
+                "holds " + std::to_string(ds.info().classes.size()) + " classes of " +
+                    std::to_string(ds.info().frame_length) + "-sample frames, not the " +
+                    std::to_string(cfg.classes.size()) + " classes of " +
+                    std::to_string(cfg.frame_length) +
+                    " samples asked for: use another output directory");
         return;
+    }
     const fs::path dir = fs::path(path).parent_path();
     if (!dir.empty())
         fs::create_directories(dir);
-    gr::amrcompress::generator_config g;
-    g.snrs_db = generated_snrs(snr_min);
-    g.frames_per_cell = frames_per_cell;
-    g.seed = seed;
     std::fprintf(stderr, "%s: generating %s\n", who.c_str(), path.c_str());
     progress p(who + ": generating");
     // generate_dataset writes under a temporary name and renames at the end.
-    gr::amrcompress::generate_dataset(g, path, true, std::ref(p));
+    gr::amrcompress::generate_dataset(cfg, path, true, std::ref(p));
 }
 
 } // namespace amr

@@ -46,13 +46,22 @@ mean_sd mean_and_sd(const std::vector<double>& v);
  */
 int paired_verdict(const std::vector<double>& diffs);
 
+//! The data a benchmark generates when it is given no --dataset: the
+//! generator preset's shape (gen_preset.h) at SNR >= snr_min.
+struct generated_data {
+    std::string preset; //!< "" (rml2016) or "rml2018"
+    size_t frames_per_cell = 1000;
+    float snr_min = -20;
+    uint64_t seed = 1;
+};
+
 //! What a benchmark's dataset holds: the training part's frames (80 % of
 //! those at snr_min and above), frame length and classes.
 struct planned_data {
     size_t train_frames = 0, frame_length = 128, classes = 11;
 };
 //! Read from `path` if it exists, else what ensure_generated_dataset writes.
-planned_data plan_data(const std::string& path, size_t frames_per_cell, float snr_min);
+planned_data plan_data(const std::string& path, const generated_data& g);
 
 //! %g formatting.
 std::string fmt(double v);
@@ -64,14 +73,13 @@ bool run_complete(const std::string& dir);
 double final_accuracy(const std::string& dir);
 
 /*!
- * Generates an RML2016.10a-style dataset at `path` (SNRs from snr_min to 18 dB
- * in 2 dB steps, all 11 classes) unless it exists; written aside and renamed,
- * so an interrupted run never leaves a half file behind.
+ * Generates g's dataset at `path` unless it exists (then checks that its
+ * classes and frame length are g's, so that a changed --preset never
+ * reuses the other shape); written aside and renamed, so an interrupted
+ * run never leaves a half file behind.
  */
 void ensure_generated_dataset(const std::string& path,
-                              size_t frames_per_cell,
-                              float snr_min,
-                              uint64_t seed,
+                              const generated_data& g,
                               const std::string& who);
 
 } // namespace amr

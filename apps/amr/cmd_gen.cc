@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "cli.h"
+#include "gen_preset.h"
 #include "summary.h"
 #include <gnuradio/amrcompress/dataset_reader.h>
 #include <gnuradio/amrcompress/error.h>
@@ -87,22 +88,19 @@ int cmd_gen(const std::vector<std::string>& args)
     if (!parse("gen", "[options]", args, o, {}, vm))
         return 0;
     if (!preset.empty()) {
-        if (preset != "rml2018")
-            throw input_error("unknown preset '" + preset + "' (rml2018)");
-        // RML2018.01a's shape, unless an option says otherwise.
-        cfg.classes = rml2018_classes();
+        // The preset's shape, unless an option says otherwise.
+        const generator_config p = generator_preset(preset);
+        cfg.classes = p.classes;
         if (vm["frame-length"].defaulted())
-            cfg.frame_length = 1024;
+            cfg.frame_length = p.frame_length;
         if (vm["frames-per-cell"].defaulted())
-            cfg.frames_per_cell = 4096;
+            cfg.frames_per_cell = p.frames_per_cell;
+        if (vm["snr-min"].defaulted())
+            snr_min = p.snrs_db.front();
         if (vm["snr-max"].defaulted())
-            snr_max = 30;
-        // Windows nearly back to back (strides L..1.1 L: random, so frames
-        // start at every symbol phase): with 1024-sample
-        // frames the burst, and so the channel model's time, grows with the
-        // stride; RML2016's 1..3 L would make the full set take ~55 min here.
+            snr_max = p.snrs_db.back();
         if (vm["window-gap"].defaulted())
-            cfg.window_gap = 0.1;
+            cfg.window_gap = p.window_gap;
     }
     if (vm.count("classes"))
         cfg.classes = split_list(classes);
