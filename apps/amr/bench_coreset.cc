@@ -491,38 +491,8 @@ int bench_coreset(const std::vector<std::string>& args)
                          uint64_t seed,
                          const std::string& index,
                          bool dynamics) {
-        fs::create_directories(dir);
-        job j;
-        j.command = tool;
-        j.argv = { tool,
-                   "train",
-                   s.dataset,
-                   "-o",
-                   dir,
-                   "-m",
-                   arch,
-                   "-e",
-                   std::to_string(epochs_n),
-                   "--seed",
-                   std::to_string(seed),
-                   "-j",
-                   "1",
-                   "--eval-every",
-                   "0",
-                   "--snr-min",
-                   fmt(s.snr_min) };
-        if (!index.empty()) {
-            j.argv.push_back("--index");
-            j.argv.push_back(index);
-        }
-        if (!dynamics)
-            j.argv.push_back("--no-dynamics");
-        // A run stopped part-way (a bench interrupted) goes on from its last
-        // epoch, drawing what the uninterrupted run would have.
-        if (fs::exists(dir + "/checkpoint.pt"))
-            j.argv.push_back("--resume");
-        j.log = dir + "/train.log";
-        return j;
+        return amr::train_job(
+            tool, { s.dataset, dir, arch, index, epochs_n, seed, s.snr_min, dynamics });
     };
     auto pre_dir = [&](const std::string& arch, int k) {
         return s.out + "/pre/" + arch + (k > 1 ? "-seed" + std::to_string(k) : "");

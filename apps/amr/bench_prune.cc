@@ -426,32 +426,10 @@ int bench_prune(const std::vector<std::string>& args)
         const std::string dir = dense_dir(s, a, seed);
         if (job_of.count(dir) || run_complete(dir))
             return;
-        fs::create_directories(dir);
-        job j{ tool,
-               { tool,
-                 "train",
-                 s.dataset,
-                 "-o",
-                 dir,
-                 "-m",
-                 a,
-                 "-e",
-                 std::to_string(s.train_epochs.at(a)),
-                 "--seed",
-                 std::to_string(seed),
-                 "-j",
-                 "1",
-                 "--eval-every",
-                 "0",
-                 "--no-dynamics",
-                 "--snr-min",
-                 fmt(s.snr_min) },
-               dir + "/train.log" };
-        // An interrupted training goes on from its last epoch.
-        if (fs::exists(dir + "/checkpoint.pt"))
-            j.argv.push_back("--resume");
         job_of[dir] = jobs.size();
-        jobs.push_back(j);
+        jobs.push_back(train_job(
+            tool,
+            { s.dataset, dir, a, "", s.train_epochs.at(a), uint64_t(seed), s.snr_min }));
     };
     auto depend = [&](job& j, const std::string& dir) {
         if (job_of.count(dir))

@@ -162,6 +162,39 @@ double final_accuracy(const std::string& dir)
     return e.is_number() ? e.get<double>() : NAN;
 }
 
+job train_job(const std::string& tool, const train_run& run)
+{
+    fs::create_directories(run.dir);
+    job j{ tool,
+           { tool,
+             "train",
+             run.dataset,
+             "-o",
+             run.dir,
+             "-m",
+             run.arch,
+             "-e",
+             std::to_string(run.epochs),
+             "--seed",
+             std::to_string(run.seed),
+             "-j",
+             "1",
+             "--eval-every",
+             "0",
+             "--snr-min",
+             fmt(run.snr_min) },
+           run.dir + "/train.log" };
+    if (!run.index.empty()) {
+        j.argv.push_back("--index");
+        j.argv.push_back(run.index);
+    }
+    if (!run.dynamics)
+        j.argv.push_back("--no-dynamics");
+    if (fs::exists(run.dir + "/checkpoint.pt"))
+        j.argv.push_back("--resume");
+    return j;
+}
+
 void ensure_generated_dataset(const std::string& path,
                               const generated_data& g,
                               const std::string& who)

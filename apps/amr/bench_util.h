@@ -8,6 +8,7 @@
 #ifndef INCLUDED_AMR_BENCH_UTIL_H
 #define INCLUDED_AMR_BENCH_UTIL_H
 
+#include "job_pool.h"
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -71,6 +72,24 @@ bool run_complete(const std::string& dir);
 
 //! Test accuracy after the last epoch of the run in dir (NaN if not measured).
 double final_accuracy(const std::string& dir);
+
+//! One `amr train` run of a benchmark.
+struct train_run {
+    std::string dataset, dir, arch;
+    std::string index; //!< train on these frames only (empty: all)
+    int epochs = 0;
+    uint64_t seed = 1;
+    float snr_min = -20;
+    bool dynamics = false; //!< record the training dynamics
+};
+
+/*!
+ * The job for `run` with the tool at `tool`: one thread, no evaluation
+ * before the last epoch, output in run.dir (created) with its train.log; a
+ * run stopped part-way (a benchmark interrupted) goes on from its last
+ * epoch, drawing what the uninterrupted run would have.
+ */
+job train_job(const std::string& tool, const train_run& run);
 
 /*!
  * Generates g's dataset at `path` unless it exists (then checks that its
