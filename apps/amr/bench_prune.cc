@@ -466,6 +466,9 @@ int bench_prune(const std::vector<std::string>& args)
             j.argv.push_back(fmt(s.beta));
         }
         j.argv.insert(j.argv.end(), r.extra.begin(), r.extra.end());
+        // An interrupted run goes on from its last fine-tuning epoch.
+        if (fs::exists(r.dir + "/finetune-0.pt"))
+            j.argv.push_back("--resume");
         depend(j, dense_dir(s, r.arch, r.seed));
         if (r.method == "fcos") {
             j.argv.push_back("--channel-keep");

@@ -110,6 +110,10 @@ int cmd_prune(const std::vector<std::string>& args)
         "threads,j",
         po::value(&c.threads)->default_value(0),
         "intra-op threads (0: as amr train)")(
+        "resume",
+        po::bool_switch(&c.resume),
+        "go on from OUT's fine-tuning checkpoints (finetune-K.pt, written after every "
+        "epoch) of a stopped run with the same settings")(
         "json", po::value(&json_out), "also write the report JSON here ('-' = stdout)");
     po::positional_options_description pos;
     pos.add("dataset", 1);

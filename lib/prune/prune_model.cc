@@ -138,6 +138,10 @@ prune_result prune_model(const prune_config& cfg, const prune_progress_fn& progr
         throw input_error("the probe data must be holdout or test, not '" +
                           cfg.probe_data + "'");
     auto method = prune::make_pruning_method(cfg.method);
+    if (cfg.resume && !std::filesystem::exists(cfg.out_dir + "/finetune-0.pt"))
+        throw input_error(cfg.out_dir + "/finetune-0.pt",
+                          "no checkpoint to resume from (one is written after every "
+                          "fine-tuning epoch)");
     configure_torch_runtime(1);
     torch::manual_seed(cfg.seed);
 
@@ -157,6 +161,7 @@ prune_result prune_model(const prune_config& cfg, const prune_progress_fn& progr
     split.snr_min = cfg.snr_min;
     split.snr_max = cfg.snr_max;
     auto frames = choose_frames(ds, split);
+    std::filesystem::create_directories(cfg.out_dir); // the checkpoints go there
     prune::prune_session s(cfg, progress);
     s.set_data(ds, frames.train, frames.test);
     configure_torch_runtime(cfg.threads > 0
@@ -168,7 +173,6 @@ prune_result prune_model(const prune_config& cfg, const prune_progress_fn& progr
     auto final_model = out.net.build();
     auto after = measure(out.net, s.test);
 
-    std::filesystem::create_directories(cfg.out_dir);
     prune_result r;
     r.model_path = cfg.out_dir + "/model.pt";
     r.report_path = cfg.out_dir + "/report.json";
@@ -232,6 +236,9 @@ prune_result prune_model(const prune_config& cfg, const prune_progress_fn& progr
     r.report_json = rep.dump(2);
     write_file_atomically(r.report_path, r.report_json + "\n");
     write_file_atomically(r.report_md_path, markdown(rep));
+    // The run is complete: its checkpoints have served.
+    for (const auto& c : s.checkpoints())
+        std::filesystem::remove(c);
     return r;
 }
 

@@ -2,13 +2,16 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "../train/checkpoint.h"
 #include "../train/epoch_loop.h"
 #include "prune_session.h"
 #include <gnuradio/amrcompress/error.h>
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <numeric>
+#include <sstream>
 
 namespace gr {
 namespace amrcompress {
@@ -33,6 +36,42 @@ std::vector<torch::Tensor> run_taps(torch::jit::Module& m, const torch::Tensor& 
 {
     auto list = m.run_method("taps", x).toTensorList();
     return std::vector<torch::Tensor>(list.begin(), list.end());
+}
+
+// What a checkpoint must share with the run that resumes it: everything
+// that changes the numbers (not the thread count).
+nlohmann::json run_settings(const prune_config& c)
+{
+    return { { "dataset", c.dataset },
+             { "model", c.model },
+             { "method", c.method },
+             { "train_fraction", c.train_fraction },
+             { "snr", { c.snr_min, c.snr_max } },
+             { "channel_keep", c.channel_keep },
+             { "target_params", c.target_params },
+             { "layers", c.layers },
+             { "fusion", { c.distance, c.fusion, c.input_fusion, c.fusion_order } },
+             { "stop_after", c.stop_after },
+             { "beta", c.beta },
+             { "diagnosis_epochs", c.diagnosis_epochs },
+             { "probes", { c.probe_epochs, c.probe_lr, c.probe_batch, c.probe_holdout } },
+             { "probe_data", c.probe_data },
+             { "epochs", c.epochs },
+             { "optimiser", { c.batch_size, c.lr, c.lr_step, c.lr_gamma } },
+             { "seed", c.seed } };
+}
+
+std::string checkpoint_path(const prune_config& c, int stage)
+{
+    return c.out_dir + "/finetune-" + std::to_string(stage) + ".pt";
+}
+
+// Dropout's masks from the seed, the stage and the epoch (epoch -1: after
+// the stage), so that a resumed stage draws what the uninterrupted one did.
+void seed_torch(const prune_config& c, int stage, int epoch)
+{
+    torch::manual_seed(c.seed * 1000003ULL + uint64_t(stage) * 104729ULL +
+                       uint64_t(epoch + 1) * 7919ULL);
 }
 
 } // namespace
@@ -110,10 +149,29 @@ prune_session::finetune(const net_state& net,
     if (!train_) // in memory when it fits one shuffle window, else streamed
         train_ =
             std::make_unique<train_stream>(*ds_, train_rows, 0, cfg.batch_size, 0, 1);
+    const int k = finetunes_++;
+    const std::string ckpt = checkpoint_path(cfg, k);
+    nlohmann::json settings = run_settings(cfg);
+    settings["stage"] = { k, stage, epochs };
+    settings["spec"] = net.spec;
+    // As the checkpoint will hold it (an unbounded SNR range is stored as null).
+    settings = nlohmann::json::parse(settings.dump());
+    int start = 0;
+    if (cfg.resume && std::filesystem::exists(ckpt)) {
+        const nlohmann::json state =
+            restore_checkpoint(read_file_bytes(ckpt), ckpt, m, opt);
+        if (state.at("settings") != settings)
+            throw input_error(ckpt,
+                              "was written by a pruning run with other settings; resume "
+                              "with the same ones, or prune afresh without --resume");
+        start = state.at("epochs_done").get<int>();
+        std::istringstream(state.at("rng").get<std::string>()) >> rng;
+    }
     const size_t n = train_rows.size();
     const size_t batches = (n + cfg.batch_size - 1) / cfg.batch_size;
-    for (int ep = 0; ep < epochs; ep++) {
+    for (int ep = start; ep < epochs; ep++) {
         set_step_lr(opt, cfg.lr, ep, cfg.lr_step, cfg.lr_gamma);
+        seed_torch(cfg, k, ep);
         size_t b = 0;
         run_train_epoch(
             m, opt, train_->epoch(train_->plan(rng)), cfg.batch_size, ep, nullptr, [&] {
@@ -123,12 +181,29 @@ prune_session::finetune(const net_state& net,
             torch::NoGradGuard ng;
             after_epoch(m);
         }
+        std::ostringstream r;
+        r << rng;
+        write_file_atomically(ckpt,
+                              checkpoint_bytes(m,
+                                               opt,
+                                               { { "settings", settings },
+                                                 { "epochs_done", ep + 1 },
+                                                 { "rng", r.str() } }));
     }
+    seed_torch(cfg, k, -1);
     m.eval();
     net_state out{ net.spec, bm.info, module_tensors(m, true) };
     double acc = evaluate_set(m, test, 1024).acc;
     report["fine_tuning"].push_back(
         { { "stage", stage }, { "epochs", epochs }, { "test_acc", acc } });
+    return out;
+}
+
+std::vector<std::string> prune_session::checkpoints() const
+{
+    std::vector<std::string> out;
+    for (int k = 0; k < finetunes_; k++)
+        out.push_back(checkpoint_path(cfg, k));
     return out;
 }
 

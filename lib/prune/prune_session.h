@@ -50,6 +50,9 @@ public:
      * Fine-tunes (Adam, StepLR, cfg's batch size and lr) for `epochs` on the
      * train part; `after_epoch` may edit the module after every epoch (soft
      * pruning). Records the stage's test accuracy in report["fine_tuning"].
+     * Checkpointed after every epoch (prune_config::resume); the session's
+     * random state when it returns depends only on the configuration and the
+     * stage, so a resumed run recomputes the steps between stages exactly.
      */
     net_state
     finetune(const net_state& net,
@@ -71,7 +74,11 @@ public:
 
     void progress(const std::string& stage, size_t done, size_t total) const;
 
+    //! The fine-tuning checkpoints written so far (removed by the caller at the end).
+    std::vector<std::string> checkpoints() const;
+
 private:
+    int finetunes_ = 0; //!< fine-tuning stages started: the next one's number
     prune_progress_fn progress_;
     const dataset_reader* ds_ = nullptr;
     std::unique_ptr<train_stream> train_, probe_fit_;

@@ -71,6 +71,12 @@ struct AMRCOMPRESS_API prune_config {
     double lr_gamma = 0.8;
     uint64_t seed = 1;
     int threads = 0; //!< 0: by model size, as amr train
+    /*!
+     * Every fine-tuning stage writes out_dir/finetune-K.pt after each epoch
+     * (removed when the run ends); resume goes on from them, drawing what the
+     * uninterrupted run would have, and refuses checkpoints of other settings.
+     */
+    bool resume = false;
 };
 
 struct AMRCOMPRESS_API prune_result {
