@@ -60,12 +60,18 @@ progress::progress(std::string w)
 void progress::operator()(size_t done, size_t total)
 {
     auto now = std::chrono::steady_clock::now();
+    // Work done before the first step seen here (a resumed run) is not
+    // this process's: the rate, and so the ETA, count from there.
+    if (!seen) {
+        seen = true;
+        base = done > 0 ? done - 1 : 0;
+    }
     double el = std::chrono::duration<double>(now - start).count();
     bool final = done >= total;
     if (!final && now - last < std::chrono::milliseconds(tty ? 200 : 5000))
         return;
     last = now;
-    double eta = done ? el * (total - done) / done : 0;
+    double eta = done > base ? el * (total - done) / (done - base) : 0;
     char buf[256];
     std::snprintf(buf,
                   sizeof buf,

@@ -59,6 +59,8 @@ private:
     std::string what;
     std::chrono::steady_clock::time_point start, last;
     bool tty;
+    bool seen = false; //!< a step was reported
+    size_t base = 0;   //!< steps done before this process's first
 };
 
 //! This executable's path (for re-running itself), or "amr" if unknown.
