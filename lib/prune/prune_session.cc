@@ -2,6 +2,7 @@
  * Copyright 2026 gr-amrcompress authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "../gen/seeds.h"
 #include "../train/checkpoint.h"
 #include "../train/epoch_loop.h"
 #include "prune_session.h"
@@ -39,11 +40,13 @@ std::vector<torch::Tensor> run_taps(torch::jit::Module& m, const torch::Tensor& 
 }
 
 // What a checkpoint must share with the run that resumes it: everything
-// that changes the numbers (not the thread count).
+// that changes the numbers (not the thread count), the model's contents
+// too (a dense model retrained under the same name).
 nlohmann::json run_settings(const prune_config& c)
 {
     return { { "dataset", c.dataset },
              { "model", c.model },
+             { "model_fnv1a", gen::fnv1a(read_file_bytes(c.model)) },
              { "method", c.method },
              { "train_fraction", c.train_fraction },
              { "snr", { c.snr_min, c.snr_max } },
