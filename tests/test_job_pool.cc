@@ -65,6 +65,7 @@ class job_pool_test : public CppUnit::TestFixture
     CPPUNIT_TEST(test_prepare_reads_a_prerequisite_output);
     CPPUNIT_TEST(test_prepare_can_decline);
     CPPUNIT_TEST(test_forward_dependency_is_refused);
+    CPPUNIT_TEST(test_started_is_reported_before_done_and_never_for_a_skip);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -157,6 +158,29 @@ public:
         CPPUNIT_ASSERT_EQUAL(job_skipped, status[1]);
         CPPUNIT_ASSERT_EQUAL(job_skipped, status[2]);
         CPPUNIT_ASSERT_EQUAL(std::string("a\n"), s.read("order"));
+    }
+
+    void test_started_is_reported_before_done_and_never_for_a_skip()
+    {
+        // What a long benchmark prints between completions: each job that
+        // runs is announced once, before its result; a skipped one never.
+        scratch s;
+        std::vector<job> jobs = { s.shell("true"),
+                                  s.shell("false"),
+                                  s.shell("true", { 1 }) };
+        std::vector<std::string> events;
+        run_jobs(
+            jobs,
+            1,
+            [&](size_t i, int code) {
+                events.push_back("done " + std::to_string(i) + " " +
+                                 std::to_string(code));
+            },
+            [&](size_t i) { events.push_back("start " + std::to_string(i)); });
+        const std::vector<std::string> expected = {
+            "start 0", "done 0 0", "start 1", "done 1 1", "done 2 -1"
+        };
+        CPPUNIT_ASSERT(events == expected);
     }
 
     void test_forward_dependency_is_refused()

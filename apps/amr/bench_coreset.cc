@@ -506,15 +506,21 @@ int bench_coreset(const std::vector<std::string>& args)
                         train_job(a, pre_dir(a, k), s.pre_epochs.at(a), k, "", k == 1));
         std::fprintf(stderr, "amr bench coreset: %zu pre-training run(s)\n", jobs.size());
         size_t done = 0;
-        if (run_jobs(jobs, s.jobs, [&](size_t i, int code) {
-                std::fprintf(stderr,
-                             "  [%zu/%zu] pre-train %s: %s (%.0f s)\n",
-                             ++done,
-                             jobs.size(),
-                             jobs[i].log.c_str(),
-                             code ? "FAILED" : "ok",
-                             elapsed());
-            }))
+        if (run_jobs(
+                jobs,
+                s.jobs,
+                [&](size_t i, int code) {
+                    std::fprintf(stderr,
+                                 "  [%zu/%zu] pre-train %s: %s (%.0f s)\n",
+                                 ++done,
+                                 jobs.size(),
+                                 jobs[i].log.c_str(),
+                                 code ? "FAILED" : "ok",
+                                 elapsed());
+                },
+                [&](size_t i) {
+                    std::fprintf(stderr, "  started pre-train %s\n", jobs[i].log.c_str());
+                }))
             throw std::runtime_error(
                 "pre-training failed; see the train.log files above");
     }
@@ -587,17 +593,21 @@ int bench_coreset(const std::vector<std::string>& args)
                  jobs.size(),
                  run_dir.size() - jobs.size());
     size_t done = 0;
-    const size_t failed = run_jobs(jobs, s.jobs, [&](size_t i, int code) {
-        const std::string dir = fs::path(jobs[i].log).parent_path().string();
-        std::fprintf(stderr,
-                     "  [%zu/%zu] %s: %s (%.0f s elapsed)\n",
-                     ++done,
-                     jobs.size(),
-                     fs::path(dir).filename().c_str(),
-                     code ? "FAILED (see train.log)"
-                          : ("acc " + fmt(final_accuracy(dir))).c_str(),
-                     elapsed());
-    });
+    const size_t failed = run_jobs(
+        jobs,
+        s.jobs,
+        [&](size_t i, int code) {
+            const std::string dir = fs::path(jobs[i].log).parent_path().string();
+            std::fprintf(stderr,
+                         "  [%zu/%zu] %s: %s (%.0f s elapsed)\n",
+                         ++done,
+                         jobs.size(),
+                         fs::path(dir).filename().c_str(),
+                         code ? "FAILED (see train.log)"
+                              : ("acc " + fmt(final_accuracy(dir))).c_str(),
+                         elapsed());
+        },
+        [&](size_t i) { std::fprintf(stderr, "  started %s\n", jobs[i].log.c_str()); });
     for (auto& r : specs)
         r.accuracy = run_complete(r.dir) ? final_accuracy(r.dir) : NAN;
 

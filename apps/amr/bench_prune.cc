@@ -403,17 +403,23 @@ int bench_prune(const std::vector<std::string>& args)
         size_t done = 0;
         std::fprintf(
             stderr, "amr bench prune: %zu %s run(s)\n", jobs.size(), what.c_str());
-        return run_jobs(jobs, s.jobs, [&](size_t i, int code) {
-            std::fprintf(stderr,
-                         "  [%zu/%zu] %s: %s (%.0f s elapsed)\n",
-                         ++done,
-                         jobs.size(),
-                         jobs[i].log.c_str(),
-                         code == job_skipped ? "skipped"
-                         : code              ? "FAILED"
-                                             : "ok",
-                         elapsed());
-        });
+        return run_jobs(
+            jobs,
+            s.jobs,
+            [&](size_t i, int code) {
+                std::fprintf(stderr,
+                             "  [%zu/%zu] %s: %s (%.0f s elapsed)\n",
+                             ++done,
+                             jobs.size(),
+                             jobs[i].log.c_str(),
+                             code == job_skipped ? "skipped"
+                             : code              ? "FAILED"
+                                                 : "ok",
+                             elapsed());
+            },
+            [&](size_t i) {
+                std::fprintf(stderr, "  started %s\n", jobs[i].log.c_str());
+            });
     };
 
     // One job graph: each seed's dense model, then its FCOS, then the

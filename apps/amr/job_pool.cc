@@ -51,7 +51,8 @@ pid_t start(const job& j)
 
 size_t run_jobs(const std::vector<job>& jobs,
                 size_t parallel,
-                const std::function<void(size_t, int)>& done)
+                const std::function<void(size_t, int)>& done,
+                const std::function<void(size_t)>& started)
 {
     enum class state { waiting, running, succeeded, failed };
     std::vector<state> st(jobs.size(), state::waiting);
@@ -93,6 +94,8 @@ size_t run_jobs(const std::vector<job>& jobs,
             }
             running[start(j)] = i;
             st[i] = state::running;
+            if (started)
+                started(i);
         }
         if (running.empty())
             continue; // everything left was just skipped

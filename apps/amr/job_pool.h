@@ -34,12 +34,14 @@ constexpr int job_skipped = -1;
  * Runs the jobs, `parallel` at a time: whenever a slot is free, the first job
  * in list order whose dependencies have succeeded. Calls done(i, status) as
  * each finishes or is skipped (from the calling thread, in completion order;
- * status is the exit code, 128 + signal, or job_skipped). Returns the number
- * of jobs that failed or were skipped.
+ * status is the exit code, 128 + signal, or job_skipped), and started(i), if
+ * given, as each starts, so a long run can say what it is doing between
+ * completions. Returns the number of jobs that failed or were skipped.
  */
 size_t run_jobs(const std::vector<job>& jobs,
                 size_t parallel,
-                const std::function<void(size_t, int)>& done);
+                const std::function<void(size_t, int)>& done,
+                const std::function<void(size_t)>& started = {});
 
 //! Quotes a command line for logs and error messages.
 std::string command_line(const job& j);
